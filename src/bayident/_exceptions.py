@@ -1,0 +1,43 @@
+"""Exceptions raised by bayident.
+
+A verification never raises for a bad *signature*: malformed, hostile or
+untrusted evidence always yields a :class:`~bayident.VerificationResult` that
+says why it did not pass. Exceptions are reserved for programmer errors and
+for configuration that cannot be used at all::
+
+    BayidentError
+    ├── InvalidArgument          wrong type or value passed to the API (also a TypeError)
+    ├── PolicyError              a policy file or value that cannot be used
+    ├── TrustStoreError          trust anchors that cannot be loaded
+    └── InputError               evidence or content that cannot be read at all
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BayidentError",
+    "InputError",
+    "InvalidArgument",
+    "PolicyError",
+    "TrustStoreError",
+]
+
+
+class BayidentError(Exception):
+    """Base class of every exception bayident raises on purpose."""
+
+
+class InvalidArgument(BayidentError, TypeError):
+    """An argument of the wrong type or with an unusable value."""
+
+
+class PolicyError(BayidentError, ValueError):
+    """A policy that cannot be loaded or is internally inconsistent."""
+
+
+class TrustStoreError(BayidentError, ValueError):
+    """Trust anchors that cannot be loaded (unreadable file, not a certificate)."""
+
+
+class InputError(BayidentError, OSError):
+    """Evidence or content that cannot be read (missing file, unreadable stream)."""

@@ -1,0 +1,200 @@
+"""Validation policy: what bayident accepts, as data.
+
+Every default has its reason next to it; ``docs/policy.md`` repeats them for
+people who will never read this file.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ._exceptions import PolicyError
+
+__all__ = ["Policy"]
+
+_OID_CHARS = set("0123456789.")
+
+# Digest algorithms accepted for signatures, each with the last validation day
+# on which it is accepted (None: no end date announced).
+_DEFAULT_DIGESTS: dict[str, _dt.date | None] = {
+    # SHA-1 is absent: collisions are practical (SHAttered, 2017) and ETSI TS
+    # 119 312 stopped accepting it for new signatures long ago.
+    "sha224": None,
+    "sha256": None,
+    "sha384": None,
+    "sha512": None,
+    "sha3-256": None,
+    "sha3-384": None,
+    "sha3-512": None,
+    # SM3 is the digest of Mainland signatures (GB/T 32905); used with SM2 only.
+    "sm3": None,
+}
+
+_DEFAULT_SIGNATURES: dict[str, _dt.date | None] = {
+    "rsa-pkcs1v15": None,
+    "rsa-pss": None,
+    "ecdsa": None,
+    "ed25519": None,
+    "ed448": None,
+    "sm2": None,
+}
+
+_DEFAULT_CURVES = (
+    "secp256r1",
+    "secp384r1",
+    "secp521r1",
+    # Brainpool curves are used by several European trusted lists' signers.
+    "brainpoolP256r1",
+    "brainpoolP384r1",
+    "brainpoolP512r1",
+    "sm2",
+)
+
+
+class Policy(BaseModel):
+    """The rules a verification applies. Immutable; derive variants with :meth:`replace`.
+
+    ``Policy()`` is the documented default. Load one from TOML or JSON with
+    :meth:`Policy.from_file`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    digest_algorithms: dict[str, _dt.date | None] = Field(
+        default_factory=lambda: dict(_DEFAULT_DIGESTS),
+        description="Digest algorithms accepted, each with the last day it is accepted (null: no end).",
+    )
+    signature_algorithms: dict[str, _dt.date | None] = Field(
+        default_factory=lambda: dict(_DEFAULT_SIGNATURES),
+        description="Signature schemes accepted, each with the last day it is accepted.",
+    )
+    min_rsa_bits: int = Field(
+        default=2048,
+        ge=512,
+        description="Smallest RSA modulus accepted (NIST SP 800-131A: 2048 since 2014).",
+    )
+    ec_curves: tuple[str, ...] = Field(default=_DEFAULT_CURVES, description="Elliptic curves accepted.")
+    signer_key_usage: tuple[str, ...] = Field(
+        default=("digital_signature", "content_commitment"),
+        description=(
+            "A signer certificate with a KeyUsage extension must assert at least one of these "
+            "(RFC 5280 §4.2.1.3). Empty: do not check."
+        ),
+    )
+    required_policy_oids: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "The signer's valid certificate policies must include one equal to, or under the "
+            "arc of, one of these OIDs (e.g. '2.16.344.8.2.2008.810.2'). Empty: no requirement."
+        ),
+    )
+    initial_policy_set: tuple[str, ...] = Field(
+        default=("2.5.29.32.0",),
+        description="RFC 5280 §6.1.1 (c) user-initial-policy-set; anyPolicy by default.",
+    )
+    initial_explicit_policy: bool = False
+    initial_policy_mapping_inhibit: bool = False
+    initial_any_policy_inhibit: bool = False
+    clock_skew: _dt.timedelta = Field(
+        default=_dt.timedelta(minutes=5),
+        description="Tolerance when comparing times from other clocks (validity, signing time).",
+    )
+    require_signed_attributes: bool = Field(
+        default=False, description="Reject CMS signers without signed attributes (CAdES requires them)."
+    )
+    require_signing_certificate: bool = Field(
+        default=False,
+        description="Require the ESS signing-certificate(-v2) attribute (CAdES-BES binding).",
+    )
+    max_evidence_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest evidence accepted; real signatures with chains are a few kilobytes.",
+    )
+    max_in_memory_content_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description=(
+            "Largest content read whole into memory, which only pure EdDSA without signed "
+            "attributes needs; everything else is hashed in chunks of any size."
+        ),
+    )
+    max_certificates: int = Field(default=64, ge=1, description="Certificates carried in one evidence.")
+    max_signers: int = Field(default=32, ge=1, description="Signers in one evidence.")
+    max_chain_length: int = Field(default=10, ge=1, description="Certificates in one path below the anchor.")
+    max_asn1_depth: int = Field(default=32, ge=8, description="Nesting depth of ASN.1 accepted.")
+
+    @field_validator("required_policy_oids", "initial_policy_set")
+    @classmethod
+    def _check_oids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for oid in value:
+            parts = oid.split(".")
+            if len(parts) < 2 or not set(oid) <= _OID_CHARS or not all(parts):
+                raise ValueError(f"not a dotted OID: {oid!r}")
+        return value
+
+    @field_validator("digest_algorithms", "signature_algorithms")
+    @classmethod
+    def _lower(cls, value: dict[str, _dt.date | None]) -> dict[str, _dt.date | None]:
+        return {k.lower(): v for k, v in value.items()}
+
+    def replace(self, **changes: Any) -> Policy:
+        """A copy with some fields changed (validated like the constructor)."""
+        data = self.model_dump()
+        data.update(changes)
+        try:
+            return Policy(**data)
+        except ValidationError as exc:
+            raise PolicyError(str(exc)) from None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Policy:
+        """Load a policy from a ``.toml`` or ``.json`` file; unknown keys are errors."""
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            raise PolicyError(f"cannot read policy file {p}: {exc.strerror}") from None
+        try:
+            if p.suffix.lower() == ".toml":
+                data = tomllib.loads(raw.decode("utf-8"))
+            else:
+                data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise PolicyError(f"policy file {p} is not valid {p.suffix or 'JSON'}: {exc}") from None
+        if not isinstance(data, dict):
+            raise PolicyError(f"policy file {p} must hold a table/object at top level")
+        data = data.get("policy", data)
+        if isinstance(data.get("clock_skew"), (int, float)):
+            data["clock_skew"] = _dt.timedelta(seconds=data["clock_skew"])
+        try:
+            return cls(**data)
+        except ValidationError as exc:
+            raise PolicyError(f"policy file {p}: {exc}") from None
+
+    def accepts_digest(self, name: str, at: _dt.datetime) -> bool:
+        """Whether digest ``name`` is allowed at validation time ``at``."""
+        return _allowed(self.digest_algorithms, name, at)
+
+    def accepts_signature(self, name: str, at: _dt.datetime) -> bool:
+        """Whether signature scheme ``name`` is allowed at validation time ``at``."""
+        return _allowed(self.signature_algorithms, name, at)
+
+    @cached_property
+    def cache_key(self) -> str:
+        """A stable identity of the rules, for caches that depend on them."""
+        return self.model_dump_json()
+
+
+def _allowed(table: dict[str, _dt.date | None], name: str, at: _dt.datetime) -> bool:
+    if name not in table:
+        return False
+    until = table[name]
+    return until is None or at.date() <= until

@@ -1,0 +1,224 @@
+"""The result of a verification: what was found, each check made, and the verdict.
+
+The model follows the layering of ETSI EN 319 102-1: an overall *indication*
+(``PASSED``, ``FAILED``, ``INDETERMINATE``), a *sub-indication* naming the
+reason, and below it the ordered checks that led there.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+__all__ = [
+    "CertificateInfo",
+    "Check",
+    "CheckOutcome",
+    "Indication",
+    "SignerReport",
+    "SubIndication",
+    "VerificationResult",
+]
+
+
+class Indication(str, Enum):
+    """The overall verdict (EN 319 102-1 §5.1.3: TOTAL-PASSED, TOTAL-FAILED, INDETERMINATE)."""
+
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    INDETERMINATE = "INDETERMINATE"
+
+
+class SubIndication(str, Enum):
+    """Why a signature did not pass, with the names of EN 319 102-1 Table 5.
+
+    Each member is paired with the indication it may accompany in
+    :data:`SUB_INDICATION_SPLIT`; a result never pairs them otherwise.
+    """
+
+    # TOTAL-FAILED: the signature is proven wrong.
+    FORMAT_FAILURE = "FORMAT_FAILURE"
+    HASH_FAILURE = "HASH_FAILURE"
+    SIG_CRYPTO_FAILURE = "SIG_CRYPTO_FAILURE"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"
+    NOT_YET_VALID = "NOT_YET_VALID"
+    # INDETERMINATE: what is available does not allow a decision.
+    SIG_CONSTRAINTS_FAILURE = "SIG_CONSTRAINTS_FAILURE"
+    CHAIN_CONSTRAINTS_FAILURE = "CHAIN_CONSTRAINTS_FAILURE"
+    CERTIFICATE_CHAIN_GENERAL_FAILURE = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+    CRYPTO_CONSTRAINTS_FAILURE = "CRYPTO_CONSTRAINTS_FAILURE"
+    POLICY_PROCESSING_ERROR = "POLICY_PROCESSING_ERROR"
+    SIGNATURE_POLICY_NOT_AVAILABLE = "SIGNATURE_POLICY_NOT_AVAILABLE"
+    TIMESTAMP_ORDER_FAILURE = "TIMESTAMP_ORDER_FAILURE"
+    NO_SIGNING_CERTIFICATE_FOUND = "NO_SIGNING_CERTIFICATE_FOUND"
+    NO_CERTIFICATE_CHAIN_FOUND = "NO_CERTIFICATE_CHAIN_FOUND"
+    REVOKED_NO_POE = "REVOKED_NO_POE"
+    REVOKED_CA_NO_POE = "REVOKED_CA_NO_POE"
+    OUT_OF_BOUNDS_NO_POE = "OUT_OF_BOUNDS_NO_POE"
+    OUT_OF_BOUNDS_NOT_REVOKED = "OUT_OF_BOUNDS_NOT_REVOKED"
+    REVOCATION_OUT_OF_BOUNDS_NO_POE = "REVOCATION_OUT_OF_BOUNDS_NO_POE"
+    CRYPTO_CONSTRAINTS_FAILURE_NO_POE = "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"
+    NO_POE = "NO_POE"
+    TRY_LATER = "TRY_LATER"
+    SIGNED_DATA_NOT_FOUND = "SIGNED_DATA_NOT_FOUND"
+
+
+_FAILED_ONLY = {
+    SubIndication.FORMAT_FAILURE,
+    SubIndication.HASH_FAILURE,
+    SubIndication.SIG_CRYPTO_FAILURE,
+    SubIndication.REVOKED,
+}
+# EN 319 102-1 lists EXPIRED and NOT_YET_VALID under TOTAL-FAILED when proof of
+# existence places the signature outside the validity period, and under
+# INDETERMINATE when the signing time is only claimed.
+_EITHER = {SubIndication.EXPIRED, SubIndication.NOT_YET_VALID}
+
+SUB_INDICATION_SPLIT: dict[SubIndication, frozenset[Indication]] = {
+    s: (
+        frozenset({Indication.FAILED})
+        if s in _FAILED_ONLY
+        else frozenset({Indication.FAILED, Indication.INDETERMINATE})
+        if s in _EITHER
+        else frozenset({Indication.INDETERMINATE})
+    )
+    for s in SubIndication
+}
+
+
+class CheckOutcome(str, Enum):
+    """Outcome of one check."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    INDETERMINATE = "indeterminate"
+    WARNING = "warning"
+    SKIPPED = "skipped"
+
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Check(BaseModel):
+    """One step of the verification, in the order it was made."""
+
+    model_config = _FROZEN
+
+    name: str = Field(description="Stable machine name of the check, e.g. 'message-digest'.")
+    outcome: CheckOutcome
+    message: str = Field(description="What was found, in a sentence a person can act on.")
+    concerns: str | None = Field(
+        default=None,
+        description="The certificate, attribute or field the check is about.",
+    )
+    signer: int | None = Field(default=None, description="Index of the signer the check belongs to.")
+
+
+class CertificateInfo(BaseModel):
+    """A summary of one X.509 certificate."""
+
+    model_config = _FROZEN
+
+    subject: str
+    issuer: str
+    serial_number: str = Field(description="Serial number in hexadecimal.")
+    fingerprint_sha256: str
+    not_before: _dt.datetime
+    not_after: _dt.datetime
+    public_key: str = Field(description="Key type and size, e.g. 'RSA-2048', 'EC-secp256r1'.")
+    policies: tuple[str, ...] = ()
+    key_usage: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """Short human name: subject, serial and issuer."""
+        return f"{self.subject} (serial 0x{self.serial_number}, issued by {self.issuer})"
+
+
+class SignerReport(BaseModel):
+    """What was found and decided about one signer."""
+
+    model_config = _FROZEN
+
+    index: int
+    indication: Indication
+    sub_indication: SubIndication | None = None
+    message: str
+    certificate: CertificateInfo | None = None
+    chain: tuple[CertificateInfo, ...] = Field(
+        default=(), description="Certificates from the signer to the trust anchor, inclusive."
+    )
+    trust_anchor: CertificateInfo | None = None
+    anchors_considered: tuple[str, ...] = Field(
+        default=(), description="Subjects of the trust anchors looked at while building the chain."
+    )
+    digest_algorithm: str | None = None
+    signature_algorithm: str | None = None
+    claimed_signing_time: _dt.datetime | None = Field(
+        default=None, description="The signing-time attribute: a claim by the signer, not a proof."
+    )
+    signed_attributes: tuple[str, ...] = ()
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> bool:
+        """``True`` only for ``Indication.PASSED``."""
+        return self.indication is Indication.PASSED
+
+
+class VerificationResult(BaseModel):
+    """The verdict on a piece of evidence, with every check that led to it.
+
+    ``result.passed`` is the one bool to branch on; everything else explains it.
+    """
+
+    model_config = _FROZEN
+
+    indication: Indication
+    sub_indication: SubIndication | None = None
+    message: str = Field(description="One sentence saying what was decided and why.")
+    evidence_format: str | None = Field(default=None, description="e.g. 'cms', 'smime'.")
+    signers: tuple[SignerReport, ...] = ()
+    checks: tuple[Check, ...] = ()
+    warnings: tuple[str, ...] = ()
+    validation_time: _dt.datetime
+    trust_sources: tuple[str, ...] = Field(
+        default=(), description="Where trust was sought: the trust stores and lists consulted."
+    )
+    adapter: str | None = Field(default=None, description="The scheme adapter that handled the evidence.")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> bool:
+        """``True`` only when the indication is ``PASSED``."""
+        return self.indication is Indication.PASSED
+
+    def failed_checks(self) -> tuple[Check, ...]:
+        """The checks that did not pass, in order."""
+        return tuple(
+            c for c in self.checks if c.outcome in (CheckOutcome.FAILED, CheckOutcome.INDETERMINATE)
+        )
+
+    def explain(self) -> str:
+        """A multi-line account for people: the verdict, then each check."""
+        head = self.indication.value
+        if self.sub_indication is not None:
+            head += f" / {self.sub_indication.value}"
+        lines = [f"{head}: {self.message}"]
+        marks = {
+            CheckOutcome.PASSED: "ok  ",
+            CheckOutcome.FAILED: "FAIL",
+            CheckOutcome.INDETERMINATE: "??  ",
+            CheckOutcome.WARNING: "warn",
+            CheckOutcome.SKIPPED: "skip",
+        }
+        for c in self.checks:
+            where = f" [{c.concerns}]" if c.concerns else ""
+            who = f"signer {c.signer}: " if c.signer is not None else ""
+            lines.append(f"  {marks[c.outcome]} {who}{c.name}: {c.message}{where}")
+        lines.extend(f"  warning: {w}" for w in self.warnings)
+        return "\n".join(lines)
