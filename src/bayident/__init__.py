@@ -1,0 +1,49 @@
+"""bayident: verify Hong Kong, Macau and Guangdong e-signatures and identities.
+
+Start with :func:`verify`::
+
+    import bayident
+    result = bayident.verify("form.pdf.p7s", content="form.pdf", trust=["root.pem"])
+    if result.passed:
+        ...
+    print(result.explain())
+"""
+
+from __future__ import annotations
+
+from ._exceptions import BayidentError, InputError, InvalidArgument, PolicyError, TrustStoreError
+from ._policy import Policy
+from ._result import (
+    CertificateInfo,
+    Check,
+    CheckOutcome,
+    Indication,
+    SignerReport,
+    SubIndication,
+    VerificationResult,
+)
+from ._trust import TrustAnchor, TrustStore
+from ._verifier import Verifier, averify, verify
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BayidentError",
+    "CertificateInfo",
+    "Check",
+    "CheckOutcome",
+    "Indication",
+    "InputError",
+    "InvalidArgument",
+    "Policy",
+    "PolicyError",
+    "SignerReport",
+    "SubIndication",
+    "TrustAnchor",
+    "TrustStore",
+    "VerificationResult",
+    "Verifier",
+    "__version__",
+    "averify",
+    "verify",
+]

@@ -1,0 +1,293 @@
+"""Digest and signature algorithms, by OID, with a registry other backends plug into.
+
+A signature mechanism knows how to check one signature with one public key.
+SM2 (``bayident[sm]``) registers itself here; nothing else in the engine
+changes for a new algorithm.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa, utils
+
+from . import _der as d
+
+__all__ = [
+    "DIGESTS",
+    "AlgorithmError",
+    "SignatureMechanism",
+    "describe_key",
+    "digest_name",
+    "mechanism_for",
+    "load_public_key",
+    "register_key_loader",
+    "register_signature_mechanism",
+]
+
+# OID → policy name of the digest.
+DIGESTS: dict[str, str] = {
+    "1.3.14.3.2.26": "sha1",
+    "2.16.840.1.101.3.4.2.4": "sha224",
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+    "2.16.840.1.101.3.4.2.8": "sha3-256",
+    "2.16.840.1.101.3.4.2.9": "sha3-384",
+    "2.16.840.1.101.3.4.2.10": "sha3-512",
+    "1.2.156.10197.1.401": "sm3",
+}
+DIGEST_SIZES = {
+    "sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64,
+    "sha3-256": 32, "sha3-384": 48, "sha3-512": 64, "sm3": 32,
+}
+_HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+    "sha3-256": hashes.SHA3_256,
+    "sha3-384": hashes.SHA3_384,
+    "sha3-512": hashes.SHA3_512,
+}
+_HASH_INSTANCES = {name: cls() for name, cls in _HASH_CLASSES.items()}
+
+
+class AlgorithmError(Exception):
+    """An algorithm that is unknown, malformed or unusable with the key; ``reason`` says which."""
+
+    def __init__(self, reason: str, *, unsupported: bool = False) -> None:
+        self.reason = reason
+        self.unsupported = unsupported
+        super().__init__(reason)
+
+
+def digest_name(oid: str) -> str:
+    name = DIGESTS.get(oid)
+    if name is None:
+        raise AlgorithmError(f"unknown digest algorithm {oid}", unsupported=True)
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureMechanism:
+    """How to check signatures of one algorithm OID.
+
+    ``verify(public_key, signature, data, digest_name, parameters, prehashed)``
+    raises :class:`cryptography.exceptions.InvalidSignature` for a wrong
+    signature and :class:`AlgorithmError` for an unusable combination. When
+    ``prehashed`` is true, ``data`` is already the digest of the message.
+    """
+
+    name: str  # policy name of the scheme: 'rsa-pkcs1v15', 'ecdsa', ...
+    fixed_digest: str | None  # digest implied by the OID, if any
+    supports_prehash: bool
+    verify: Callable[[Any, bytes, bytes, str, bytes | None, bool], None]
+    # The key type the mechanism needs, for precise "algorithm/key confusion" messages.
+    key_type: str
+
+
+def _hash(name: str, prehashed: bool) -> hashes.HashAlgorithm | utils.Prehashed:
+    h = _HASH_INSTANCES.get(name)
+    if h is None:
+        raise AlgorithmError(f"digest {name} cannot be used with this signature algorithm")
+    return utils.Prehashed(h) if prehashed else h
+
+
+def _need(key: Any, cls: type, what: str) -> None:
+    if not isinstance(key, cls):
+        raise AlgorithmError(
+            f"signature algorithm needs an {what} key but the certificate holds {describe_key(key)}"
+        )
+
+
+def _rsa_pkcs1(key: Any, sig: bytes, data: bytes, dg: str, params: bytes | None, pre: bool) -> None:
+    _need(key, rsa.RSAPublicKey, "RSA")
+    if params not in (None, b"\x05\x00"):
+        raise AlgorithmError("RSA PKCS#1 v1.5 takes no parameters")
+    key.verify(sig, data, padding.PKCS1v15(), _hash(dg, pre))
+
+
+_MGF1 = "1.2.840.113549.1.1.8"
+_SHA1_OID = "1.3.14.3.2.26"
+
+
+def parse_pss_params(params: bytes | None) -> tuple[str, str, int]:
+    """(hash, mgf1 hash, salt length) from RSASSA-PSS-params; defaults per RFC 4055."""
+    hash_name, mgf_hash, salt = "sha1", "sha1", 20
+    if params is None or params == b"\x05\x00":
+        return hash_name, mgf_hash, salt
+    where = "RSASSA-PSS-params"
+    try:
+        top = d.read_tlv(params, 0, len(params), where)
+        if top.tag != d.SEQUENCE:
+            raise AlgorithmError("RSASSA-PSS parameters must be a SEQUENCE")
+        for field in d.children(params, top, where):
+            inner = d.children(params, field, where)
+            if field.tag == 0xA0:
+                alg = d.children(params, inner[0], where)
+                hash_name = digest_name(d.decode_oid(params, alg[0], where))
+            elif field.tag == 0xA1:
+                alg = d.children(params, inner[0], where)
+                if d.decode_oid(params, alg[0], where) != _MGF1:
+                    raise AlgorithmError("RSASSA-PSS mask generation function is not MGF1")
+                mgf_alg = d.children(params, alg[1], where)
+                mgf_hash = digest_name(d.decode_oid(params, mgf_alg[0], where))
+            elif field.tag == 0xA2:
+                salt = d.decode_integer(params, inner[0], where)
+            elif field.tag == 0xA3:
+                if d.decode_integer(params, inner[0], where) != 1:
+                    raise AlgorithmError("RSASSA-PSS trailerField must be 1")
+            else:
+                raise AlgorithmError("unknown field in RSASSA-PSS parameters")
+    except (d.DERError, IndexError) as exc:
+        raise AlgorithmError(f"malformed RSASSA-PSS parameters: {exc}") from None
+    if salt < 0 or salt > 1024:
+        raise AlgorithmError(f"RSASSA-PSS salt length {salt} is out of range")
+    return hash_name, mgf_hash, salt
+
+
+def _rsa_pss(key: Any, sig: bytes, data: bytes, dg: str, params: bytes | None, pre: bool) -> None:
+    _need(key, rsa.RSAPublicKey, "RSA")
+    hash_name, mgf_hash, salt = parse_pss_params(params)
+    if hash_name != dg:
+        raise AlgorithmError(
+            f"RSASSA-PSS parameters name {hash_name} but the digest algorithm is {dg}"
+        )
+    pad = padding.PSS(mgf=padding.MGF1(_HASH_CLASSES[mgf_hash]()), salt_length=salt)
+    key.verify(sig, data, pad, _hash(dg, pre))
+
+
+def _ecdsa(key: Any, sig: bytes, data: bytes, dg: str, params: bytes | None, pre: bool) -> None:
+    _need(key, ec.EllipticCurvePublicKey, "elliptic-curve")
+    if key.curve.name == "sm2":
+        raise AlgorithmError("an SM2 key cannot be used with ECDSA")
+    key.verify(sig, data, ec.ECDSA(_hash(dg, pre)))
+
+
+def _eddsa(cls: type, label: str) -> Callable[[Any, bytes, bytes, str, bytes | None, bool], None]:
+    def verify(key: Any, sig: bytes, data: bytes, dg: str, params: bytes | None, pre: bool) -> None:
+        _need(key, cls, label)
+        if pre:
+            raise AlgorithmError(f"{label} (pure EdDSA) cannot verify a pre-computed digest")
+        key.verify(sig, data)
+
+    return verify
+
+
+_RSA_ENC = "1.2.840.113549.1.1.1"
+_EC_PUBKEY = "1.2.840.10045.2.1"
+
+_REGISTRY: dict[str, SignatureMechanism] = {}
+_LOCK = threading.Lock()
+
+
+def register_signature_mechanism(oid: str, mechanism: SignatureMechanism) -> None:
+    """Make signatures with algorithm ``oid`` verifiable (e.g. SM2 from ``bayident[sm]``)."""
+    with _LOCK:
+        _REGISTRY[oid] = mechanism
+
+
+def _builtin() -> None:
+    pk = SignatureMechanism("rsa-pkcs1v15", None, True, _rsa_pkcs1, "RSA")
+    register_signature_mechanism(_RSA_ENC, pk)
+    for oid, dg in (
+        ("1.2.840.113549.1.1.5", "sha1"),
+        ("1.2.840.113549.1.1.14", "sha224"),
+        ("1.2.840.113549.1.1.11", "sha256"),
+        ("1.2.840.113549.1.1.12", "sha384"),
+        ("1.2.840.113549.1.1.13", "sha512"),
+        ("2.16.840.1.101.3.4.3.13", "sha3-224"),
+        ("2.16.840.1.101.3.4.3.14", "sha3-256"),
+        ("2.16.840.1.101.3.4.3.15", "sha3-384"),
+        ("2.16.840.1.101.3.4.3.16", "sha3-512"),
+    ):
+        register_signature_mechanism(oid, SignatureMechanism("rsa-pkcs1v15", dg, True, _rsa_pkcs1, "RSA"))
+    register_signature_mechanism(
+        "1.2.840.113549.1.1.10", SignatureMechanism("rsa-pss", None, True, _rsa_pss, "RSA")
+    )
+    register_signature_mechanism(_EC_PUBKEY, SignatureMechanism("ecdsa", None, True, _ecdsa, "EC"))
+    for oid, dg in (
+        ("1.2.840.10045.4.1", "sha1"),
+        ("1.2.840.10045.4.3.1", "sha224"),
+        ("1.2.840.10045.4.3.2", "sha256"),
+        ("1.2.840.10045.4.3.3", "sha384"),
+        ("1.2.840.10045.4.3.4", "sha512"),
+        ("2.16.840.1.101.3.4.3.10", "sha3-256"),
+        ("2.16.840.1.101.3.4.3.11", "sha3-384"),
+        ("2.16.840.1.101.3.4.3.12", "sha3-512"),
+    ):
+        register_signature_mechanism(oid, SignatureMechanism("ecdsa", dg, True, _ecdsa, "EC"))
+    register_signature_mechanism(
+        "1.3.101.112",
+        SignatureMechanism("ed25519", None, False, _eddsa(ed25519.Ed25519PublicKey, "Ed25519"), "Ed25519"),
+    )
+    register_signature_mechanism(
+        "1.3.101.113",
+        SignatureMechanism("ed448", None, False, _eddsa(ed448.Ed448PublicKey, "Ed448"), "Ed448"),
+    )
+
+
+_builtin()
+
+
+def mechanism_for(oid: str) -> SignatureMechanism:
+    mech = _REGISTRY.get(oid)
+    if mech is None:
+        hint = ""
+        if oid.startswith("1.2.156.10197."):
+            hint = "; SM2 signatures need the optional extra: pip install 'bayident[sm]'"
+        raise AlgorithmError(f"unsupported signature algorithm {oid}{hint}", unsupported=True)
+    return mech
+
+
+_KEY_LOADERS: list[Callable[[bytes], Any | None]] = []
+
+
+def register_key_loader(loader: Callable[[bytes], Any | None]) -> None:
+    """Add a loader for SubjectPublicKeyInfo DER that pyca/cryptography cannot read.
+
+    The loader returns ``None`` when the key is not one it knows.
+    """
+    with _LOCK:
+        _KEY_LOADERS.append(loader)
+
+
+def load_public_key(spki_der: bytes) -> Any:
+    """A public key object from SubjectPublicKeyInfo DER, trying plug-in loaders second."""
+    try:
+        return serialization.load_der_public_key(spki_der)
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        first_error = exc
+    for loader in list(_KEY_LOADERS):
+        key = loader(spki_der)
+        if key is not None:
+            return key
+    if b"\x06\x08\x2a\x81\x1c\xcf\x55\x01\x82\x2d" in spki_der:
+        raise AlgorithmError(
+            "SM2 public key; SM2 needs the optional extra: pip install 'bayident[sm]'",
+            unsupported=True,
+        )
+    raise AlgorithmError(f"public key cannot be loaded: {first_error}", unsupported=True)
+
+
+def describe_key(key: Any) -> str:
+    """'RSA-2048', 'EC-secp256r1', 'Ed25519', ..."""
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA-{key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC-{key.curve.name}"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448"
+    return type(key).__name__.replace("PublicKey", "") or "unknown key"
+
+
+__all__ += ["InvalidSignature", "UnsupportedAlgorithm"]

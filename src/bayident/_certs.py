@@ -1,0 +1,179 @@
+"""Parsed certificates, cached by their DER bytes, and their summaries."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import threading
+from collections import OrderedDict
+from functools import cached_property
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+from . import _der as d
+from ._algorithms import AlgorithmError, load_public_key
+from ._result import CertificateInfo
+
+__all__ = ["CertRecord", "CertificateCache", "name_str"]
+
+_KU_FIELDS = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+)
+
+
+def name_str(name: x509.Name) -> str:
+    try:
+        return name.rfc4514_string()
+    except ValueError:
+        return "<unprintable name>"
+
+
+class CertRecord:
+    """One certificate: the cryptography object plus values derived once."""
+
+    __slots__ = ("__dict__", "cert", "der", "fingerprint", "issuer_der", "subject_der")
+
+    def __init__(self, der: bytes, cert: x509.Certificate) -> None:
+        self.der = der
+        self.cert = cert
+        self.fingerprint = hashlib.sha256(der).hexdigest()
+        self.subject_der = cert.subject.public_bytes()
+        self.issuer_der = cert.issuer.public_bytes()
+
+    @cached_property
+    def spki_der(self) -> bytes:
+        """SubjectPublicKeyInfo DER, read from the TBS so unknown key types still work."""
+        tbs = self.cert.tbs_certificate_bytes
+        top = d.read_tlv(tbs, 0, len(tbs), "tbsCertificate")
+        fields = d.children(tbs, top, "tbsCertificate")
+        i = 1 if fields and fields[0].tag == d.CTX0 else 0
+        spki = fields[i + 5]
+        return bytes(tbs[spki.header_start : spki.next])
+
+    @cached_property
+    def public_key(self) -> Any:
+        """The public key, or raises AlgorithmError when no backend can load it."""
+        return load_public_key(self.spki_der)
+
+    @cached_property
+    def key_description(self) -> str:
+        from ._algorithms import describe_key
+
+        try:
+            return describe_key(self.public_key)
+        except AlgorithmError as exc:
+            return exc.reason
+
+    @cached_property
+    def ski(self) -> bytes | None:
+        try:
+            return self.cert.extensions.get_extension_for_oid(
+                ExtensionOID.SUBJECT_KEY_IDENTIFIER
+            ).value.digest
+        except (x509.ExtensionNotFound, ValueError):
+            return None
+
+    @cached_property
+    def aki(self) -> bytes | None:
+        try:
+            return self.cert.extensions.get_extension_for_oid(
+                ExtensionOID.AUTHORITY_KEY_IDENTIFIER
+            ).value.key_identifier
+        except (x509.ExtensionNotFound, ValueError):
+            return None
+
+    @cached_property
+    def self_issued(self) -> bool:
+        return self.subject_der == self.issuer_der
+
+    @cached_property
+    def key_usage(self) -> tuple[str, ...] | None:
+        """Asserted key usages, or ``None`` when the extension is absent."""
+        try:
+            ku = self.cert.extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE).value
+        except x509.ExtensionNotFound:
+            return None
+        out = [f for f in _KU_FIELDS if getattr(ku, f)]
+        if ku.key_agreement:
+            out += [f for f in ("encipher_only", "decipher_only") if getattr(ku, f)]
+        return tuple(out)
+
+    @cached_property
+    def policies(self) -> tuple[str, ...]:
+        try:
+            ext = self.cert.extensions.get_extension_for_oid(ExtensionOID.CERTIFICATE_POLICIES)
+        except x509.ExtensionNotFound:
+            return ()
+        return tuple(p.policy_identifier.dotted_string for p in ext.value)
+
+    @cached_property
+    def not_before(self) -> _dt.datetime:
+        return self.cert.not_valid_before_utc
+
+    @cached_property
+    def not_after(self) -> _dt.datetime:
+        return self.cert.not_valid_after_utc
+
+    @cached_property
+    def subject(self) -> str:
+        return name_str(self.cert.subject)
+
+    @cached_property
+    def issuer(self) -> str:
+        return name_str(self.cert.issuer)
+
+    @cached_property
+    def info(self) -> CertificateInfo:
+        return CertificateInfo.model_construct(
+            subject=self.subject,
+            issuer=self.issuer,
+            serial_number=format(self.cert.serial_number, "x"),
+            fingerprint_sha256=self.fingerprint,
+            not_before=self.not_before,
+            not_after=self.not_after,
+            public_key=self.key_description,
+            policies=self.policies,
+            key_usage=self.key_usage or (),
+        )
+
+    def describe(self) -> str:
+        return f"certificate '{self.subject}' (serial 0x{self.cert.serial_number:x})"
+
+    @cached_property
+    def asn1(self) -> Any:
+        from asn1crypto import x509 as ax509
+
+        return ax509.Certificate.load(self.der)
+
+
+class CertificateCache:
+    """Parsed certificates keyed by DER; bounded, thread-safe."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, CertRecord] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, der: bytes) -> CertRecord:
+        """The record for ``der``; raises ValueError when it is not a certificate."""
+        rec = self._items.get(der)
+        if rec is not None:
+            return rec
+        cert = x509.load_der_x509_certificate(der)
+        # Touch the fields every path needs so a malformed certificate fails here, once.
+        cert.subject.public_bytes()
+        cert.issuer.public_bytes()
+        rec = CertRecord(der, cert)
+        with self._lock:
+            self._items[der] = rec
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return rec

@@ -1,0 +1,261 @@
+"""Parse CMS SignedData (RFC 5652) into plain records, without judging it.
+
+Judgement (digests, signatures, chains) happens in the verifier; this module
+only says what the bytes contain, or precisely why they cannot be read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import _der as d
+from ._der import DERError
+
+__all__ = [
+    "OID_DATA",
+    "OID_SIGNED_DATA",
+    "AlgorithmId",
+    "Attribute",
+    "CMSFormatError",
+    "SignedData",
+    "SignerInfo",
+    "parse_signed_data",
+]
+
+OID_DATA = "1.2.840.113549.1.7.1"
+OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
+# GM/T 0010 and GB/T 35275 content types (Mainland SM2 signed data).
+OID_GM_DATA = "1.2.156.10197.6.1.4.2.1"
+OID_GM_SIGNED_DATA = "1.2.156.10197.6.1.4.2.2"
+SIGNED_DATA_OIDS = frozenset({OID_SIGNED_DATA, OID_GM_SIGNED_DATA})
+
+
+class CMSFormatError(ValueError):
+    """The evidence is not a well-formed CMS SignedData; ``where`` names the element."""
+
+    def __init__(self, message: str, where: str) -> None:
+        self.where = where
+        self.reason = message
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class AlgorithmId:
+    oid: str
+    parameters: bytes | None  # DER of the parameters, None when absent
+
+    @property
+    def has_null_or_no_params(self) -> bool:
+        return self.parameters is None or self.parameters == b"\x05\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    oid: str
+    values: tuple[bytes, ...]  # DER of each AttributeValue
+
+
+@dataclass(frozen=True, slots=True)
+class SignerInfo:
+    index: int
+    version: int
+    issuer: bytes | None  # DER of the issuer Name when sid is IssuerAndSerialNumber
+    serial: int | None
+    subject_key_id: bytes | None
+    digest_algorithm: AlgorithmId
+    signed_attrs: tuple[Attribute, ...] | None
+    signed_attrs_der: bytes | None  # re-tagged as SET OF, the bytes the signature covers
+    signature_algorithm: AlgorithmId
+    signature: bytes
+    unsigned_attrs: tuple[Attribute, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SignedData:
+    content_type: str
+    version: int
+    digest_algorithms: tuple[AlgorithmId, ...]
+    econtent_type: str
+    econtent: bytes | None
+    certificates: tuple[bytes, ...]
+    other_certificate_formats: int
+    crls: tuple[bytes, ...]
+    signers: tuple[SignerInfo, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def _alg(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> AlgorithmId:
+    if tlv.tag != d.SEQUENCE:
+        raise DERError("expected an AlgorithmIdentifier SEQUENCE", where)
+    parts = d.children(buf, tlv, where, depth, max_depth)
+    if not parts or len(parts) > 2:
+        raise DERError("AlgorithmIdentifier must hold an OID and optional parameters", where)
+    oid = d.decode_oid(buf, parts[0], where)
+    params = bytes(buf[parts[1].header_start : parts[1].next]) if len(parts) == 2 else None
+    return AlgorithmId(oid, params)
+
+
+def _attributes(
+    buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int
+) -> tuple[Attribute, ...]:
+    out = []
+    for i, a in enumerate(d.children(buf, tlv, where, depth, max_depth)):
+        w = f"{where}[{i}]"
+        if a.tag != d.SEQUENCE:
+            raise DERError("attribute is not a SEQUENCE", w)
+        parts = d.children(buf, a, w, depth + 1, max_depth)
+        if len(parts) != 2 or parts[1].tag != d.SET:
+            raise DERError("attribute must be SEQUENCE { type OID, values SET }", w)
+        oid = d.decode_oid(buf, parts[0], w)
+        values = tuple(
+            bytes(buf[v.header_start : v.next])
+            for v in d.children(buf, parts[1], w, depth + 2, max_depth)
+        )
+        out.append(Attribute(oid, values))
+    return tuple(out)
+
+
+def _signer(
+    buf: bytes, tlv: d.TLV, index: int, depth: int, max_depth: int
+) -> SignerInfo:
+    where = f"SignerInfo[{index}]"
+    if tlv.tag != d.SEQUENCE:
+        raise DERError("expected a SEQUENCE", where)
+    parts = d.children(buf, tlv, where, depth, max_depth)
+    if len(parts) < 5:
+        raise DERError(f"has {len(parts)} fields, at least 5 are required", where)
+    version = d.decode_integer(buf, parts[0], f"{where}.version")
+    sid = parts[1]
+    issuer = serial = ski = None
+    if sid.tag == d.SEQUENCE:
+        ias = d.children(buf, sid, f"{where}.sid", depth + 1, max_depth)
+        if len(ias) != 2 or ias[0].tag != d.SEQUENCE:
+            raise DERError("IssuerAndSerialNumber must be SEQUENCE { Name, INTEGER }", f"{where}.sid")
+        issuer = bytes(buf[ias[0].header_start : ias[0].next])
+        serial = d.decode_integer(buf, ias[1], f"{where}.sid.serialNumber")
+    elif sid.tag == d.CTX0_PRIM:
+        ski = bytes(buf[sid.start : sid.end])
+    else:
+        raise DERError(f"unknown SignerIdentifier choice (tag 0x{sid.tag:02x})", f"{where}.sid")
+    digest_alg = _alg(buf, parts[2], f"{where}.digestAlgorithm", depth + 1, max_depth)
+    i = 3
+    signed_attrs = signed_der = None
+    if parts[i].tag == d.CTX0:
+        signed_attrs = _attributes(buf, parts[i], f"{where}.signedAttrs", depth + 1, max_depth)
+        # The signature covers the EXPLICIT SET OF encoding (RFC 5652 §5.4).
+        signed_der = b"\x31" + bytes(buf[parts[i].header_start + 1 : parts[i].next])
+        i += 1
+    if len(parts) < i + 2:
+        raise DERError("missing signatureAlgorithm or signature", where)
+    sig_alg = _alg(buf, parts[i], f"{where}.signatureAlgorithm", depth + 1, max_depth)
+    sig_tlv = parts[i + 1]
+    if sig_tlv.tag != d.OCTET_STRING:
+        raise DERError("signature must be an OCTET STRING", f"{where}.signature")
+    signature = bytes(buf[sig_tlv.start : sig_tlv.end])
+    i += 2
+    unsigned: tuple[Attribute, ...] = ()
+    if i < len(parts) and parts[i].tag == d.CTX1:
+        unsigned = _attributes(buf, parts[i], f"{where}.unsignedAttrs", depth + 1, max_depth)
+        i += 1
+    if i != len(parts):
+        raise DERError("unexpected trailing fields", where)
+    return SignerInfo(
+        index, version, issuer, serial, ski, digest_alg, signed_attrs, signed_der, sig_alg,
+        signature, unsigned,
+    )
+
+
+def _octets(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> bytes:
+    """An OCTET STRING, joining the pieces of a BER constructed one."""
+    if tlv.tag == d.OCTET_STRING:
+        return bytes(buf[tlv.start : tlv.end])
+    if tlv.tag == d.OCTET_STRING_CONSTRUCTED:
+        return b"".join(
+            _octets(buf, c, where, depth + 1, max_depth)
+            for c in d.children(buf, tlv, where, depth, max_depth)
+        )
+    raise DERError(f"expected an OCTET STRING, found tag 0x{tlv.tag:02x}", where)
+
+
+def parse_signed_data(
+    buf: bytes, *, max_depth: int = 32, max_certificates: int = 64, max_signers: int = 32
+) -> SignedData:
+    """Parse a ContentInfo holding SignedData; raise :class:`CMSFormatError` if it is not one."""
+    try:
+        return _parse(buf, max_depth, max_certificates, max_signers)
+    except DERError as exc:
+        raise CMSFormatError(str(exc).split(": ", 1)[-1], exc.where or "ContentInfo") from None
+    except RecursionError:
+        raise CMSFormatError("structure nested too deeply", "ContentInfo") from None
+
+
+def _parse(buf: bytes, max_depth: int, max_certificates: int, max_signers: int) -> SignedData:
+    top = d.read_tlv(buf, 0, len(buf), "ContentInfo", 0, max_depth)
+    if top.tag != d.SEQUENCE:
+        raise DERError("not an ASN.1 SEQUENCE", "ContentInfo")
+    if top.next != len(buf):
+        raise DERError(f"{len(buf) - top.next} unexpected bytes after the end", "ContentInfo")
+    ci = d.children(buf, top, "ContentInfo", 0, max_depth)
+    if len(ci) != 2 or ci[1].tag != d.CTX0:
+        raise DERError("must be SEQUENCE { contentType, [0] content }", "ContentInfo")
+    ctype = d.decode_oid(buf, ci[0], "ContentInfo.contentType")
+    if ctype not in SIGNED_DATA_OIDS:
+        raise DERError(f"content type {ctype} is not signedData", "ContentInfo.contentType")
+    inner = d.children(buf, ci[1], "ContentInfo.content", 1, max_depth)
+    if len(inner) != 1 or inner[0].tag != d.SEQUENCE:
+        raise DERError("must hold exactly one SignedData SEQUENCE", "ContentInfo.content")
+    sd = d.children(buf, inner[0], "SignedData", 2, max_depth)
+    if len(sd) < 4:
+        raise DERError(f"has {len(sd)} fields, at least 4 are required", "SignedData")
+    version = d.decode_integer(buf, sd[0], "SignedData.version")
+    if sd[1].tag != d.SET:
+        raise DERError("digestAlgorithms must be a SET", "SignedData.digestAlgorithms")
+    digest_algs = tuple(
+        _alg(buf, t, f"SignedData.digestAlgorithms[{i}]", 4, max_depth)
+        for i, t in enumerate(d.children(buf, sd[1], "SignedData.digestAlgorithms", 3, max_depth))
+    )
+    if sd[2].tag != d.SEQUENCE:
+        raise DERError("must be a SEQUENCE", "SignedData.encapContentInfo")
+    eci = d.children(buf, sd[2], "SignedData.encapContentInfo", 3, max_depth)
+    if not eci or len(eci) > 2:
+        raise DERError("must be SEQUENCE { eContentType, [0] eContent OPTIONAL }",
+                       "SignedData.encapContentInfo")
+    etype = d.decode_oid(buf, eci[0], "SignedData.encapContentInfo.eContentType")
+    econtent = None
+    if len(eci) == 2:
+        if eci[1].tag != d.CTX0:
+            raise DERError("eContent must be [0] EXPLICIT", "SignedData.encapContentInfo.eContent")
+        wrapped = d.children(buf, eci[1], "SignedData.encapContentInfo.eContent", 4, max_depth)
+        if len(wrapped) != 1:
+            raise DERError("must hold one OCTET STRING", "SignedData.encapContentInfo.eContent")
+        econtent = _octets(buf, wrapped[0], "SignedData.encapContentInfo.eContent", 5, max_depth)
+    i = 3
+    certs: list[bytes] = []
+    other = 0
+    crls: list[bytes] = []
+    if i < len(sd) and sd[i].tag == d.CTX0:
+        for c in d.children(buf, sd[i], "SignedData.certificates", 3, max_depth):
+            if c.tag == d.SEQUENCE:
+                if len(certs) >= max_certificates:
+                    raise DERError(f"more than {max_certificates} certificates",
+                                   "SignedData.certificates")
+                certs.append(bytes(buf[c.header_start : c.next]))
+            else:
+                other += 1  # attribute certificates and other formats are not used here
+        i += 1
+    if i < len(sd) and sd[i].tag == d.CTX1:
+        crls = [
+            bytes(buf[c.header_start : c.next])
+            for c in d.children(buf, sd[i], "SignedData.crls", 3, max_depth)
+        ]
+        i += 1
+    if i != len(sd) - 1 or sd[i].tag != d.SET:
+        raise DERError("signerInfos SET not found where expected", "SignedData.signerInfos")
+    signer_tlvs = d.children(buf, sd[i], "SignedData.signerInfos", 3, max_depth)
+    if len(signer_tlvs) > max_signers:
+        raise DERError(f"{len(signer_tlvs)} signers, more than the limit of {max_signers}",
+                       "SignedData.signerInfos")
+    signers = tuple(_signer(buf, t, n, 4, max_depth) for n, t in enumerate(signer_tlvs))
+    return SignedData(
+        ctype, version, digest_algs, etype, econtent, tuple(certs), other, tuple(crls), signers
+    )

@@ -1,0 +1,214 @@
+"""``bayident demo``: a cross-border verification on a sandbox PKI, checking its own verdicts.
+
+Everything here is made up on the spot with :mod:`bayident.testing`: the two
+roots only borrow the *names* of real Hong Kong and Guangdong authorities so the
+story reads true, and carry "Sandbox" in every name. The mutual-recognition
+policy OID is illustrative; no real certificate is involved.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._policy import Policy
+from ._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult
+
+if TYPE_CHECKING:
+    from .cli._render import Renderer
+
+__all__ = ["MUTUAL_RECOGNITION_ARC", "SANDBOX_PERSONAL_POLICY", "DemoCase", "run", "run_cases"]
+
+# Illustrative: shaped like the Hong Kong (2.16.344) arc used for cross-boundary
+# mutual recognition, under which the sandbox personal certificates are issued.
+SANDBOX_PERSONAL_POLICY = "2.16.344.8.2.2008.810.2.2018.1.1"
+MUTUAL_RECOGNITION_ARC = "2.16.344.8.2.2008.810.2"
+
+FORM = (
+    "Cross-boundary service application (SANDBOX - not a real form)\n"
+    "Applicant: CHAN, Tai Man\n"
+    "Service: company registration, Nansha, Guangzhou\n"
+    "Fee: HKD 1,000.00\n"
+    "Date: 2025-03-01\n"
+).encode()
+
+# One changed character, as an attacker would make it.
+TAMPERED_FORM = FORM.replace(b"HKD 1,000.00", b"HKD 9,000.00")
+
+# Checks worth showing when a case passes; a failing case shows what failed.
+_KEY_CHECK_WORDS = ("digest", "signature", "chain", "path", "trust", "polic")
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    """One situation of the demo, the verdict expected and the verdict got."""
+
+    title: str
+    story: str
+    expected: Indication
+    expected_sub: SubIndication | None
+    result: VerificationResult
+
+    @property
+    def as_expected(self) -> bool:
+        """The indication matches, and so does the sub-indication when one is expected."""
+        if self.result.indication is not self.expected:
+            return False
+        return self.expected_sub is None or self.result.sub_indication is self.expected_sub
+
+
+@dataclass(frozen=True)
+class _Sandbox:
+    hk_root_pem: bytes
+    ecert_ca_pem: bytes
+    gd_root_pem: bytes
+    personal_signature: bytes
+    company_signature: bytes
+
+
+def _build_sandbox() -> _Sandbox:
+    from .testing import MockCA
+
+    hk_root = MockCA(
+        "Sandbox Hongkong Post Root CA", country="HK", organization="Sandbox Hongkong Post"
+    )
+    ecert_ca = hk_root.create_child_ca("Sandbox e-Cert CA", policies=[SANDBOX_PERSONAL_POLICY])
+    personal = ecert_ca.issue_signer(
+        "CHAN Tai Man (Sandbox e-Cert personal)",
+        key_type="rsa",
+        country="HK",
+        policies=[SANDBOX_PERSONAL_POLICY],
+    )
+    gd_root = MockCA("Sandbox GDCA Root", key_type="ec", country="CN", organization="Sandbox GDCA")
+    company = gd_root.issue_signer(
+        "Sandbox company seal",
+        key_type="ec",
+        country="CN",
+        organization="Sandbox Greater Bay Trading Co., Ltd.",
+    )
+    return _Sandbox(
+        hk_root_pem=hk_root.cert_pem,
+        ecert_ca_pem=ecert_ca.cert_pem,
+        gd_root_pem=gd_root.cert_pem,
+        personal_signature=personal.sign_detached_cms(FORM),
+        company_signature=company.sign_detached_cms(FORM),
+    )
+
+
+def run_cases(*, keep: Path | None = None) -> list[DemoCase]:
+    """Build the sandbox, verify each situation and return the cases in order."""
+    from ._trust import TrustStore
+    from ._verifier import verify
+
+    now = _dt.datetime.now(_dt.UTC)
+    box = _build_sandbox()
+    if keep is not None:
+        _write_sandbox(keep, box)
+
+    # A Guangdong relying party that has added the Hong Kong root next to its own.
+    both = TrustStore.from_certificates([box.gd_root_pem, box.hk_root_pem], name="GD + HK roots")
+    gd_only = TrustStore.from_certificates([box.gd_root_pem], name="GD root only")
+    mutual = Policy(required_policy_oids=(MUTUAL_RECOGNITION_ARC,))
+
+    return [
+        DemoCase(
+            "Hong Kong e-Cert signature, verified in Guangdong",
+            "A resident signs the form with a Hong Kong personal certificate; the Guangdong "
+            f"service trusts both roots and requires a policy under {MUTUAL_RECOGNITION_ARC}.",
+            Indication.PASSED,
+            None,
+            verify(box.personal_signature, content=FORM, trust=both, at=now, policy=mutual),
+        ),
+        DemoCase(
+            "The same signature on a tampered form",
+            "The fee on the form was changed after signing.",
+            Indication.FAILED,
+            SubIndication.HASH_FAILURE,
+            verify(box.personal_signature, content=TAMPERED_FORM, trust=both, at=now, policy=mutual),
+        ),
+        DemoCase(
+            "A verifier that does not trust the Hong Kong root",
+            "The Guangdong service has only its own root: the chain leads nowhere it trusts.",
+            Indication.INDETERMINATE,
+            SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+            verify(box.personal_signature, content=FORM, trust=gd_only, at=now, policy=mutual),
+        ),
+        DemoCase(
+            "A Guangdong company signature, default policy",
+            "A company signs the same form with a certificate from the Guangdong root.",
+            Indication.PASSED,
+            None,
+            verify(box.company_signature, content=FORM, trust=both, at=now),
+        ),
+        DemoCase(
+            "The same company signature, mutual-recognition policy required",
+            "The company certificate carries no policy under the mutual-recognition arc, "
+            "so this service must not accept it.",
+            Indication.INDETERMINATE,
+            SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+            verify(box.company_signature, content=FORM, trust=both, at=now, policy=mutual),
+        ),
+    ]
+
+
+def key_checks(result: VerificationResult) -> Sequence[Check]:
+    """What to show for a case: every check that did not pass, or the main ones when all passed."""
+    bad = [c for c in result.checks if c.outcome is not CheckOutcome.PASSED]
+    if bad:
+        return bad
+    main = [c for c in result.checks if any(w in c.name for w in _KEY_CHECK_WORDS)]
+    return main or list(result.checks)
+
+
+def _write_sandbox(directory: Path, box: _Sandbox) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {
+        "hk-root.pem": box.hk_root_pem,
+        "ecert-ca.pem": box.ecert_ca_pem,
+        "gd-root.pem": box.gd_root_pem,
+        "form.txt": FORM,
+        "form-tampered.txt": TAMPERED_FORM,
+        "form.personal.p7s": box.personal_signature,
+        "form.company.p7s": box.company_signature,
+        "mutual-recognition.toml": (
+            "# Accept only signers whose certificate policies fall under this arc.\n"
+            f'required_policy_oids = ["{MUTUAL_RECOGNITION_ARC}"]\n'
+        ).encode(),
+    }
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+
+
+def run(out: Renderer, *, keep: Path | None = None) -> int:
+    """Run the demo, print each case, and return 0 when every verdict is the expected one."""
+    out.line("bayident demo: a sandbox Hong Kong and Guangdong PKI, made up in memory just now.")
+    out.line("  Sandbox Hongkong Post Root CA -> Sandbox e-Cert CA -> personal signer")
+    out.line(f"    (certificate policy {SANDBOX_PERSONAL_POLICY}, illustrative)")
+    out.line("  Sandbox GDCA Root -> company signer (no mutual-recognition policy)")
+    cases = run_cases(keep=keep)
+    for number, case in enumerate(cases, 1):
+        out.heading(f"{number}. {case.title}")
+        out.line(case.story)
+        out.result(case.result, checks=key_checks(case.result))
+        want = case.expected.value + (f" / {case.expected_sub.value}" if case.expected_sub else "")
+        if case.as_expected:
+            out.line(f"expected {want}: as expected", style="green")
+        else:
+            out.line(f"expected {want}: NOT as expected", style="bold red")
+    wrong = [c for c in cases if not c.as_expected]
+    out.line()
+    if keep is not None:
+        out.line(f"Sandbox files written to {keep}. Verify one yourself:")
+        out.line(
+            f"  bayident verify {keep / 'form.personal.p7s'} --content {keep / 'form.txt'} "
+            f"--trust-anchor {keep / 'hk-root.pem'} --policy {keep / 'mutual-recognition.toml'}"
+        )
+        out.line()
+    if wrong:
+        out.line(f"{len(wrong)} of {len(cases)} verdicts were not the expected ones.", style="bold red")
+        return 1
+    out.line(f"All {len(cases)} verdicts were the expected ones.", style="bold green")
+    return 0

@@ -1,0 +1,202 @@
+"""A small, strict reader for BER/DER, enough to walk CMS structures.
+
+It never recurses without a depth bound, checks every length against the
+bytes actually present, and raises :class:`DERError` naming the element it
+was reading. Values are returned as offsets into the original buffer, so
+nothing is copied until a caller asks for it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = [
+    "BOOLEAN",
+    "CTX0",
+    "CTX0_PRIM",
+    "CTX1",
+    "CTX1_PRIM",
+    "DERError",
+    "GENERALIZED_TIME",
+    "INTEGER",
+    "NULL",
+    "OCTET_STRING",
+    "OID",
+    "SEQUENCE",
+    "SET",
+    "TLV",
+    "UTC_TIME",
+    "children",
+    "decode_integer",
+    "decode_oid",
+    "read_tlv",
+]
+
+BOOLEAN = 0x01
+INTEGER = 0x02
+BIT_STRING = 0x03
+OCTET_STRING = 0x04
+NULL = 0x05
+OID = 0x06
+UTC_TIME = 0x17
+GENERALIZED_TIME = 0x18
+SEQUENCE = 0x30
+SET = 0x31
+CTX0 = 0xA0
+CTX1 = 0xA1
+CTX0_PRIM = 0x80
+CTX1_PRIM = 0x81
+OCTET_STRING_CONSTRUCTED = 0x24
+
+_HIGH_TAG = 1 << 40
+
+
+class DERError(ValueError):
+    """Malformed encoding; ``where`` names the element being read."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class TLV(NamedTuple):
+    """One element: its tag, where its content lies, and where the next element starts."""
+
+    tag: int
+    start: int  # first content byte
+    end: int  # one past the last content byte
+    next: int  # first byte after the element (after the end-of-contents octets for BER)
+    header_start: int
+
+    @property
+    def constructed(self) -> bool:
+        return bool(self.tag & 0x20) if self.tag < _HIGH_TAG else bool((self.tag >> 32) & 0x20)
+
+
+def read_tlv(buf: bytes, pos: int, limit: int, where: str, depth: int = 0, max_depth: int = 32) -> TLV:
+    """Read the element at ``pos``; it must end at or before ``limit``."""
+    if depth > max_depth:
+        raise DERError(f"nesting deeper than {max_depth} levels", where)
+    if pos >= limit:
+        raise DERError("expected an element, found the end of the data", where)
+    first = buf[pos]
+    p = pos + 1
+    if first & 0x1F == 0x1F:
+        number = 0
+        for _ in range(5):
+            if p >= limit:
+                raise DERError("truncated high tag number", where)
+            b = buf[p]
+            p += 1
+            number = (number << 7) | (b & 0x7F)
+            if not b & 0x80:
+                break
+        else:
+            raise DERError("tag number too large", where)
+        tag = _HIGH_TAG | ((first & 0xE0) << 32) | number
+    else:
+        tag = first
+    if p >= limit:
+        raise DERError("truncated: no length", where)
+    lb = buf[p]
+    p += 1
+    if lb < 0x80:
+        length = lb
+    elif lb == 0x80:
+        if not first & 0x20:
+            raise DERError("indefinite length on a primitive element", where)
+        # BER indefinite length: walk the children to find the end-of-contents octets.
+        q = p
+        while True:
+            if q + 2 <= limit and buf[q] == 0 and buf[q + 1] == 0:
+                return TLV(tag, p, q, q + 2, pos)
+            child = read_tlv(buf, q, limit, where, depth + 1, max_depth)
+            q = child.next
+    else:
+        n = lb & 0x7F
+        if n > 4 or lb == 0xFF:
+            raise DERError("length field too long", where)
+        if p + n > limit:
+            raise DERError("truncated length field", where)
+        length = int.from_bytes(buf[p : p + n], "big")
+        p += n
+    end = p + length
+    if end > limit:
+        raise DERError(f"declares {length} bytes but only {limit - p} remain (truncated?)", where)
+    return TLV(tag, p, end, end, pos)
+
+
+def children(buf: bytes, tlv: TLV, where: str, depth: int = 0, max_depth: int = 32) -> list[TLV]:
+    """The elements inside a constructed element."""
+    if not tlv.constructed:
+        raise DERError("expected a constructed element", where)
+    out: list[TLV] = []
+    pos = tlv.start
+    while pos < tlv.end:
+        if len(out) >= 100_000:
+            raise DERError("too many elements", where)
+        child = read_tlv(buf, pos, tlv.end, where, depth + 1, max_depth)
+        out.append(child)
+        pos = child.next
+    return out
+
+
+_OID_CACHE: dict[bytes, str] = {}
+
+
+def decode_oid(buf: bytes, tlv: TLV, where: str) -> str:
+    """Dotted form of an OBJECT IDENTIFIER."""
+    if tlv.tag != OID:
+        raise DERError(f"expected an OBJECT IDENTIFIER, found tag 0x{tlv.tag:02x}", where)
+    raw = bytes(buf[tlv.start : tlv.end])
+    cached = _OID_CACHE.get(raw)
+    if cached is not None:
+        return cached
+    if not raw or raw[-1] & 0x80 or len(raw) > 64:
+        raise DERError("malformed OBJECT IDENTIFIER", where)
+    arcs: list[int] = []
+    value = 0
+    started = False
+    for b in raw:
+        if not started and b == 0x80:
+            raise DERError("non-minimal OBJECT IDENTIFIER arc", where)
+        started = bool(b & 0x80)
+        value = (value << 7) | (b & 0x7F)
+        if not b & 0x80:
+            arcs.append(value)
+            value = 0
+    first = arcs[0]
+    head = [0, first] if first < 40 else [1, first - 40] if first < 80 else [2, first - 80]
+    dotted = ".".join(str(a) for a in head + arcs[1:])
+    if len(_OID_CACHE) < 4096:
+        _OID_CACHE[raw] = dotted
+    return dotted
+
+
+def decode_integer(buf: bytes, tlv: TLV, where: str) -> int:
+    """Value of an INTEGER (minimal encoding required)."""
+    if tlv.tag != INTEGER:
+        raise DERError(f"expected an INTEGER, found tag 0x{tlv.tag:02x}", where)
+    raw = buf[tlv.start : tlv.end]
+    if not raw:
+        raise DERError("empty INTEGER", where)
+    if len(raw) > 1 and (
+        (raw[0] == 0 and not raw[1] & 0x80) or (raw[0] == 0xFF and raw[1] & 0x80)
+    ):
+        raise DERError("non-minimal INTEGER", where)
+    return int.from_bytes(raw, "big", signed=True)
+
+
+def encode_oid(dotted: str) -> bytes:
+    """DER of an OBJECT IDENTIFIER, for lookups built from dotted constants."""
+    arcs = [int(a) for a in dotted.split(".")]
+    body = [40 * arcs[0] + arcs[1], *arcs[2:]]
+    out = bytearray()
+    for arc in body:
+        chunk = [arc & 0x7F]
+        arc >>= 7
+        while arc:
+            chunk.append(0x80 | (arc & 0x7F))
+            arc >>= 7
+        out.extend(reversed(chunk))
+    return bytes([OID, len(out)]) + bytes(out)

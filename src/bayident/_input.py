@@ -1,0 +1,278 @@
+"""Reading evidence and content: paths, bytes and streams, with size limits.
+
+Content is hashed in chunks so a gigabyte file never sits in memory.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import io
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Union
+
+from ._exceptions import InputError, InvalidArgument
+
+__all__ = [
+    "Content",
+    "DecodedEvidence",
+    "Evidence",
+    "EvidenceFormatError",
+    "decode_evidence",
+    "hash_content",
+    "read_content_whole",
+    "read_evidence",
+]
+
+Evidence = Union[bytes, bytearray, memoryview, str, os.PathLike[str], IO[bytes]]
+Content = Union[bytes, bytearray, memoryview, str, os.PathLike[str], IO[bytes]]
+
+CHUNK = 1 << 20
+
+
+class EvidenceFormatError(ValueError):
+    """The evidence is not in any format bayident reads; ``reason`` says what was seen."""
+
+
+class EvidenceTooLarge(EvidenceFormatError):
+    """The evidence is larger than the policy allows."""
+
+
+def _describe(obj: object) -> str:
+    return f"{type(obj).__name__}"
+
+
+def read_evidence(evidence: Evidence, limit: int) -> tuple[bytes, str]:
+    """The evidence bytes and a label saying where they came from."""
+    if isinstance(evidence, (bytes, bytearray, memoryview)):
+        data = bytes(evidence)
+        if len(data) > limit:
+            raise EvidenceTooLarge(
+                f"evidence is {len(data)} bytes, over the policy limit of {limit} bytes "
+                "(Policy.max_evidence_bytes)"
+            )
+        return data, "evidence bytes"
+    if isinstance(evidence, (str, os.PathLike)):
+        path = Path(evidence)
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(limit + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read evidence file {path}: {exc.strerror or exc}") from None
+        if len(data) > limit:
+            raise EvidenceTooLarge(
+                f"evidence file {path.name} is over the policy limit of {limit} bytes "
+                "(Policy.max_evidence_bytes)"
+            )
+        return data, f"file {path.name}"
+    if hasattr(evidence, "read"):
+        try:
+            chunk = evidence.read(limit + 1)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read evidence stream: {exc}") from None
+        if isinstance(chunk, str):
+            raise InvalidArgument("evidence stream must be opened in binary mode ('rb')")
+        if len(chunk) > limit:
+            raise EvidenceTooLarge(
+                f"evidence stream is over the policy limit of {limit} bytes "
+                "(Policy.max_evidence_bytes)"
+            )
+        return bytes(chunk), "evidence stream"
+    raise InvalidArgument(
+        f"evidence must be bytes, a path or a binary file object, not {_describe(evidence)}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedEvidence:
+    format: str  # 'der', 'pem', 'base64', 'smime'
+    der: bytes
+    smime_content: bytes | None = None
+
+
+_PEM_RE = re.compile(
+    rb"-----BEGIN ([A-Z0-9 ]{1,40})-----\r?\n(.*?)-----END \1-----", re.DOTALL
+)
+_PEM_LABELS = {b"PKCS7", b"CMS", b"SIGNED DATA", b"PKCS #7 SIGNED DATA"}
+_B64_CHARS = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
+
+
+def _b64(text: bytes, what: str) -> bytes:
+    compact = b"".join(text.split())
+    try:
+        return binascii.a2b_base64(compact, strict_mode=True)
+    except binascii.Error as exc:
+        raise EvidenceFormatError(f"{what} is not valid base64 ({exc})") from None
+
+
+def decode_evidence(data: bytes) -> DecodedEvidence:
+    """Detect DER, PEM, base64 or S/MIME ``multipart/signed`` and return the CMS DER."""
+    if not data:
+        raise EvidenceFormatError("evidence is empty (0 bytes)")
+    if data[0] == 0x30:
+        return DecodedEvidence("der", data)
+    head = data[:4096].lstrip()
+    if head.startswith(b"-----BEGIN"):
+        m = _PEM_RE.search(data)
+        if m is None:
+            raise EvidenceFormatError("PEM block has no matching END line")
+        label = m.group(1)
+        if label not in _PEM_LABELS:
+            raise EvidenceFormatError(
+                f"PEM block is labelled {label.decode()!r}; expected CMS or PKCS7"
+            )
+        body = m.group(2)
+        if b":" in body.split(b"\n", 1)[0]:
+            raise EvidenceFormatError("PEM headers (RFC 1421 encryption) are not supported")
+        return DecodedEvidence("pem", _b64(body, "PEM body"))
+    if _looks_like_mime(head):
+        return _decode_smime(data)
+    if _B64_CHARS.match(data):
+        der = _b64(data, "evidence")
+        if not der or der[0] != 0x30:
+            raise EvidenceFormatError("base64 evidence does not decode to an ASN.1 SEQUENCE")
+        return DecodedEvidence("base64", der)
+    raise EvidenceFormatError(
+        "evidence is not DER, PEM, base64 or S/MIME (first byte "
+        f"0x{data[0]:02x}); is it the signature file?"
+    )
+
+
+_HEADER_LINE = re.compile(rb"^[A-Za-z0-9-]{1,76}:")
+
+
+def _looks_like_mime(head: bytes) -> bool:
+    first = head.split(b"\n", 1)[0]
+    return bool(_HEADER_LINE.match(first)) and b"multipart/signed" in head.lower()
+
+
+def _headers_and_body(part: bytes) -> tuple[dict[str, str], bytes]:
+    sep = re.search(rb"\r?\n\r?\n", part)
+    if sep is None:
+        return _parse_headers(part), b""
+    return _parse_headers(part[: sep.start()]), part[sep.end() :]
+
+
+def _parse_headers(raw: bytes) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    last = None
+    for line in raw.decode("latin-1").splitlines():
+        if line[:1] in (" ", "\t") and last is not None:
+            headers[last] += " " + line.strip()
+            continue
+        name, sep, value = line.partition(":")
+        if not sep:
+            continue
+        last = name.strip().lower()
+        headers[last] = value.strip()
+    return headers
+
+
+def _param(header: str, name: str) -> str | None:
+    m = re.search(rf'{name}\s*=\s*("([^"]*)"|[^;\s]+)', header, re.IGNORECASE)
+    if m is None:
+        return None
+    return m.group(2) if m.group(2) is not None else m.group(1)
+
+
+def _decode_smime(data: bytes) -> DecodedEvidence:
+    headers, body = _headers_and_body(data)
+    ctype = headers.get("content-type", "")
+    if "multipart/signed" not in ctype.lower():
+        raise EvidenceFormatError("MIME message is not multipart/signed")
+    boundary = _param(ctype, "boundary")
+    if not boundary:
+        raise EvidenceFormatError("multipart/signed has no boundary parameter")
+    delim = re.compile(rb"(?:^|\r?\n)--" + re.escape(boundary.encode("latin-1")) + rb"(--)?[ \t]*(?:\r?\n|$)")
+    marks = list(delim.finditer(body))
+    if len(marks) < 3 or marks[-1].group(1) is None:
+        raise EvidenceFormatError("multipart/signed must hold exactly two parts and a closing boundary")
+    if len(marks) != 3:
+        raise EvidenceFormatError(f"multipart/signed holds {len(marks) - 1} parts, expected 2")
+    signed_part = body[marks[0].end() : marks[1].start()]
+    sig_part = body[marks[1].end() : marks[2].start()]
+    sig_headers, sig_body = _headers_and_body(sig_part)
+    sig_type = sig_headers.get("content-type", "").lower()
+    if "pkcs7-signature" not in sig_type:
+        raise EvidenceFormatError(
+            f"second part is {sig_type or 'untyped'}, expected application/pkcs7-signature"
+        )
+    encoding = sig_headers.get("content-transfer-encoding", "base64").lower()
+    der = _b64(sig_body, "S/MIME signature part") if encoding == "base64" else sig_body
+    # S/MIME signs the first part in canonical form: CRLF line endings (RFC 8551 §3.1.1).
+    canonical = re.sub(rb"(?<!\r)\n", b"\r\n", signed_part)
+    return DecodedEvidence("smime", der, canonical)
+
+
+# --- content -----------------------------------------------------------------
+
+
+def _opener(content: Content) -> Callable[[], IO[bytes]] | None:
+    if isinstance(content, (str, os.PathLike)):
+        path = Path(content)
+
+        def open_path() -> IO[bytes]:
+            try:
+                return path.open("rb")
+            except OSError as exc:
+                raise InputError(f"cannot read content file {path}: {exc.strerror or exc}") from None
+
+        return open_path
+    return None
+
+
+def _chunks(content: Content) -> Iterable[bytes]:
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        yield bytes(content) if isinstance(content, memoryview) else content  # type: ignore[misc]
+        return
+    opener = _opener(content)
+    if opener is not None:
+        with opener() as fh:
+            while chunk := fh.read(CHUNK):
+                yield chunk
+        return
+    if hasattr(content, "read"):
+        try:
+            while chunk := content.read(CHUNK):
+                if isinstance(chunk, str):
+                    raise InvalidArgument("content stream must be opened in binary mode ('rb')")
+                yield chunk
+        except (OSError, ValueError) as exc:
+            if isinstance(exc, InvalidArgument):
+                raise
+            raise InputError(f"cannot read content stream: {exc}") from None
+        return
+    raise InvalidArgument(
+        f"content must be bytes, a path or a binary file object, not {_describe(content)}"
+    )
+
+
+def hash_content(content: Content, hashers: dict[str, Any]) -> dict[str, bytes]:
+    """Feed the content once through every hasher; return name → digest."""
+    for chunk in _chunks(content):
+        for h in hashers.values():
+            h.update(chunk)
+    return {name: h.digest() for name, h in hashers.items()}
+
+
+def read_content_whole(content: Content, limit: int) -> bytes | None:
+    """The whole content, or ``None`` when it is over ``limit`` bytes."""
+    buf = io.BytesIO()
+    for chunk in _chunks(content):
+        buf.write(chunk)
+        if buf.tell() > limit:
+            return None
+    return buf.getvalue()
+
+
+def new_hasher(name: str) -> Any:
+    """A hashlib-style object for a digest name used in policies ('sha256', 'sha3-256', 'sm3')."""
+    if name == "sm3":
+        from .sm import SM3Hash  # optional extra; the caller checks availability
+
+        return SM3Hash()
+    return hashlib.new(name.replace("-", "_"))

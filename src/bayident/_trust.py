@@ -1,0 +1,204 @@
+"""Trust anchors: where trust is sought, indexed for constant-time look-up."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from ._exceptions import InvalidArgument, TrustStoreError
+
+__all__ = ["CertificateSource", "TrustAnchor", "TrustStore", "load_certificates"]
+
+CertificateSource = Union[x509.Certificate, bytes, str, os.PathLike[str]]
+
+_PEM_MARK = b"-----BEGIN CERTIFICATE-----"
+
+
+def _ski(cert: x509.Certificate) -> bytes | None:
+    try:
+        return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    except x509.ExtensionNotFound:
+        return None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, eq=False)
+class TrustAnchor:
+    """One trusted certificate and what is known about where it came from.
+
+    The optional fields are filled by trust lists (service type, status,
+    jurisdiction); a plain trust store leaves them empty.
+    """
+
+    certificate: x509.Certificate
+    der: bytes
+    source: str
+    fingerprint: str = field(init=False)
+    subject_der: bytes = field(init=False)
+    key_id: bytes | None = field(init=False)
+    service_type: str | None = None
+    jurisdiction: str | None = None
+    scheme: str | None = None
+    provider: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fingerprint", hashlib.sha256(self.der).hexdigest())
+        object.__setattr__(self, "subject_der", self.certificate.subject.public_bytes())
+        object.__setattr__(self, "key_id", _ski(self.certificate))
+
+    @property
+    def subject(self) -> str:
+        return self.certificate.subject.rfc4514_string()
+
+    def __repr__(self) -> str:
+        return f"<TrustAnchor {self.subject} sha256={self.fingerprint[:16]}… from {self.source}>"
+
+
+def load_certificates(source: CertificateSource) -> list[tuple[x509.Certificate, bytes, str]]:
+    """Certificates from a path (PEM bundle or DER), raw bytes or a certificate object."""
+    if isinstance(source, x509.Certificate):
+        return [(source, source.public_bytes(Encoding.DER), "certificate object")]
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise TrustStoreError(f"cannot read certificate file {path}: {exc.strerror or exc}") from None
+        label = f"file {path.name}"
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        label = "certificate bytes"
+    else:
+        raise InvalidArgument(
+            f"a certificate must be a path, bytes or x509.Certificate, not {type(source).__name__}"
+        )
+    try:
+        if _PEM_MARK in data:
+            certs = x509.load_pem_x509_certificates(data)
+        else:
+            certs = [x509.load_der_x509_certificate(data)]
+    except ValueError as exc:
+        raise TrustStoreError(f"{label} does not hold a readable X.509 certificate: {exc}") from None
+    return [(c, c.public_bytes(Encoding.DER), label) for c in certs]
+
+
+class TrustStore:
+    """A set of trust anchors, indexed by subject, key identifier and SHA-256 fingerprint.
+
+    Build one with :meth:`from_files`, :meth:`from_directory`,
+    :meth:`from_pem_bundle` or :meth:`from_certificates`; add more with
+    :meth:`add`. Look-ups cost the same whatever the number of anchors.
+    Safe to share between threads.
+    """
+
+    def __init__(self, anchors: Iterable[TrustAnchor] = (), *, name: str = "trust store") -> None:
+        self.name = name
+        self._by_fp: dict[str, TrustAnchor] = {}
+        self._by_subject: dict[bytes, list[TrustAnchor]] = {}
+        self._by_key_id: dict[bytes, list[TrustAnchor]] = {}
+        self._lock = threading.Lock()
+        self._version = 0
+        for a in anchors:
+            self._add(a)
+
+    # --- building ----------------------------------------------------------
+    @classmethod
+    def from_certificates(cls, sources: Iterable[CertificateSource], *, name: str = "trust store") -> TrustStore:
+        """Anchors from paths, DER/PEM bytes or certificate objects."""
+        store = cls(name=name)
+        for s in sources:
+            store.add(s)
+        return store
+
+    @classmethod
+    def from_files(cls, *paths: str | os.PathLike[str]) -> TrustStore:
+        """Anchors from files, each PEM (one or many certificates) or DER."""
+        return cls.from_certificates(paths, name=", ".join(Path(p).name for p in paths) or "trust store")
+
+    @classmethod
+    def from_pem_bundle(cls, bundle: bytes | str | os.PathLike[str]) -> TrustStore:
+        """Anchors from one PEM bundle, given as bytes or a path."""
+        return cls.from_certificates([bundle], name="PEM bundle")
+
+    @classmethod
+    def from_directory(cls, directory: str | os.PathLike[str]) -> TrustStore:
+        """Anchors from every ``.pem``, ``.crt``, ``.cer`` and ``.der`` file in a directory."""
+        d = Path(directory)
+        if not d.is_dir():
+            raise TrustStoreError(f"{d} is not a directory")
+        files = sorted(
+            p for p in d.iterdir() if p.suffix.lower() in {".pem", ".crt", ".cer", ".der"} and p.is_file()
+        )
+        if not files:
+            raise TrustStoreError(f"no certificate files (.pem, .crt, .cer, .der) in {d}")
+        return cls.from_certificates(files, name=f"directory {d.name}")
+
+    @classmethod
+    def coerce(cls, trust: TrustStore | Iterable[CertificateSource] | None) -> TrustStore:
+        """A TrustStore from what ``verify(trust=...)`` accepts."""
+        if trust is None:
+            return cls(name="empty trust store")
+        if isinstance(trust, TrustStore):
+            return trust
+        if isinstance(trust, (bytes, str, os.PathLike, x509.Certificate)):
+            return cls.from_certificates([trust])
+        return cls.from_certificates(trust)
+
+    def add(self, source: CertificateSource | TrustAnchor) -> None:
+        """Add anchors (a bundle adds each of its certificates)."""
+        if isinstance(source, TrustAnchor):
+            self._add(source)
+            return
+        for cert, der, label in load_certificates(source):
+            self._add(TrustAnchor(cert, der, label))
+
+    def _add(self, anchor: TrustAnchor) -> None:
+        with self._lock:
+            if anchor.fingerprint in self._by_fp:
+                return
+            self._by_fp[anchor.fingerprint] = anchor
+            self._by_subject.setdefault(anchor.subject_der, []).append(anchor)
+            if anchor.key_id is not None:
+                self._by_key_id.setdefault(anchor.key_id, []).append(anchor)
+            self._version += 1
+
+    # --- looking up --------------------------------------------------------
+    @property
+    def version(self) -> int:
+        """Changes whenever anchors are added, so caches know to forget."""
+        return self._version
+
+    def by_fingerprint(self, sha256_hex: str) -> TrustAnchor | None:
+        return self._by_fp.get(sha256_hex.lower())
+
+    def by_subject(self, subject_der: bytes) -> tuple[TrustAnchor, ...]:
+        return tuple(self._by_subject.get(subject_der, ()))
+
+    def by_key_id(self, key_id: bytes) -> tuple[TrustAnchor, ...]:
+        return tuple(self._by_key_id.get(key_id, ()))
+
+    def __len__(self) -> int:
+        return len(self._by_fp)
+
+    def __iter__(self) -> Iterator[TrustAnchor]:
+        return iter(list(self._by_fp.values()))
+
+    def __contains__(self, cert: object) -> bool:
+        if isinstance(cert, x509.Certificate):
+            return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest() in self._by_fp
+        return False
+
+    def describe(self) -> str:
+        return f"{self.name} ({len(self)} anchor{'s' if len(self) != 1 else ''})"
+
+    def __repr__(self) -> str:
+        return f"<TrustStore {self.describe()}>"

@@ -1,0 +1,1 @@
+"""Building blocks of the identity and e-signature schemes of Hong Kong, Macau and Guangdong."""
