@@ -132,7 +132,7 @@ class CertRecord:
 
     @cached_property
     def info(self) -> CertificateInfo:
-        return CertificateInfo.model_construct(
+        return CertificateInfo(
             subject=self.subject,
             issuer=self.issuer,
             serial_number=format(self.cert.serial_number, "x"),
@@ -144,8 +144,12 @@ class CertRecord:
             key_usage=self.key_usage or (),
         )
 
-    def describe(self) -> str:
+    @cached_property
+    def label(self) -> str:
         return f"certificate '{self.subject}' (serial 0x{self.cert.serial_number:x})"
+
+    def describe(self) -> str:
+        return self.label
 
     @cached_property
     def asn1(self) -> Any:

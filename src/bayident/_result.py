@@ -100,7 +100,22 @@ class CheckOutcome(str, Enum):
     SKIPPED = "skipped"
 
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_FROZEN = ConfigDict(frozen=True, extra="ignore")
+
+
+def _fast(cls: Any, values: dict[str, Any]) -> Any:
+    """Build a model from values the library itself produced, skipping validation.
+
+    ``model_construct`` also skips validation but fills defaults field by field;
+    on the hot path of a warm verification that costs more than the signature
+    check itself. Callers pass every field.
+    """
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 class Check(BaseModel):

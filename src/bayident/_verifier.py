@@ -11,6 +11,7 @@ import asyncio
 import datetime as _dt
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,9 +45,10 @@ from ._input import (
     read_content_whole,
     read_evidence,
 )
-from ._path import PathValidator, key_problem
+from ._path import PathOutcome, PathValidator, key_problem
 from ._policy import Policy
 from ._result import (
+    _fast,
     Check,
     CheckOutcome,
     Indication,
@@ -74,8 +76,8 @@ def _check(name: str, outcome: CheckOutcome, message: str, concerns: str | None 
            signer: int | None = None) -> Check:
     # model_construct: these values are built by us, already valid; validation would cost
     # more than the rest of a warm verification.
-    return Check.model_construct(name=name, outcome=outcome, message=message, concerns=concerns,
-                                 signer=signer)
+    return _fast(Check, {"name": name, "outcome": outcome, "message": message, "concerns": concerns,
+                         "signer": signer})
 
 
 @dataclass
@@ -116,6 +118,7 @@ class _Job:
     pool: list[CertRecord] = field(default_factory=list)
     need_digests: set[str] = field(default_factory=set)
     need_whole: bool = False
+    crls: tuple[bytes, ...] = ()
     early: VerificationResult | None = None
 
 
@@ -151,7 +154,11 @@ class Verifier:
         self._clock = clock or (lambda: _dt.datetime.now(_dt.UTC))
         self._certs = CertificateCache()
         self._paths = PathValidator()
-        self._extra_cache: dict[int, list[CertRecord]] = {}
+        self._key_problems: dict[tuple[str, str], str | None] = {}
+        # (leaf, certificates at hand, trust, policy, CRLs) → (outcome, valid from, valid until)
+        self._outcomes: OrderedDict[tuple[Any, ...], tuple[PathOutcome, _dt.datetime, _dt.datetime]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
 
     # --- public API -------------------------------------------------------------
@@ -163,14 +170,19 @@ class Verifier:
         at: _dt.datetime | None = None,
         policy: Policy | None = None,
         extra_certs: Iterable[CertificateSource] | None = None,
+        crls: Iterable[bytes] | None = None,
     ) -> VerificationResult:
         """Verify ``evidence`` (a detached signature) over ``content``.
+
+        ``extra_certs`` adds certificates for path building (never trusted by
+        themselves); ``crls`` adds DER CRLs to check the path against (when
+        given, every certificate in the path must be covered by one).
 
         Never raises for bad evidence: the result says why it did not pass.
         Raises :class:`bayident.InputError` when a file or stream cannot be
         read and :class:`bayident.InvalidArgument` for wrong argument types.
         """
-        job = self._prepare(evidence, content, at, policy, extra_certs)
+        job = self._prepare(evidence, content, at, policy, extra_certs, crls)
         if job.early is not None:
             return job.early
         digests, whole = self._digest_sync(job)
@@ -184,9 +196,10 @@ class Verifier:
         at: _dt.datetime | None = None,
         policy: Policy | None = None,
         extra_certs: Iterable[CertificateSource] | None = None,
+        crls: Iterable[bytes] | None = None,
     ) -> VerificationResult:
         """Asynchronous :meth:`verify`; large content is hashed off the event loop."""
-        job = self._prepare(evidence, content, at, policy, extra_certs)
+        job = self._prepare(evidence, content, at, policy, extra_certs, crls)
         if job.early is not None:
             return job.early
         c = job.content
@@ -199,18 +212,18 @@ class Verifier:
     # --- steps ------------------------------------------------------------------
     def _result(self, job: _Job, ind: Indication, sub: SubIndication | None, message: str,
                 signers: Sequence[SignerReport] = ()) -> VerificationResult:
-        return VerificationResult.model_construct(
-            indication=ind,
-            sub_indication=sub,
-            message=message,
-            evidence_format=job.evidence_format,
-            signers=tuple(signers),
-            checks=tuple(job.checks),
-            warnings=tuple(job.warnings),
-            validation_time=job.at,
-            trust_sources=(job.trust.describe(),),
-            adapter=None,
-        )
+        return _fast(VerificationResult, {
+            "indication": ind,
+            "sub_indication": sub,
+            "message": message,
+            "evidence_format": job.evidence_format,
+            "signers": tuple(signers),
+            "checks": tuple(job.checks),
+            "warnings": tuple(job.warnings),
+            "validation_time": job.at,
+            "trust_sources": (job.trust.describe(),),
+            "adapter": None,
+        })  # type: ignore[no-any-return]
 
     def _early(self, job: _Job, name: str, sub: SubIndication, message: str,
                concerns: str | None = None) -> _Job:
@@ -227,6 +240,7 @@ class Verifier:
         at: _dt.datetime | None,
         policy: Policy | None,
         extra_certs: Iterable[CertificateSource] | None,
+        crls: Iterable[bytes] | None = None,
     ) -> _Job:
         if at is None:
             at = self._clock()
@@ -260,6 +274,7 @@ class Verifier:
                                f"evidence is not a well-formed CMS SignedData: {exc.reason}",
                                exc.where)
         job.sd = sd
+        job.crls = tuple(sd.crls) + tuple(bytes(c) for c in crls or ())
         job.checks.append(_check(
             "cms-structure", _OUT.PASSED,
             f"CMS SignedData ({decoded.format}) with {len(sd.signers)} signer(s) and "
@@ -364,7 +379,7 @@ class Verifier:
             st.fail("signature-algorithm", SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
                     f"{st.mech.name} signatures are not accepted by the policy at {at:%Y-%m-%d}",
                     f"{where}.signatureAlgorithm")
-        problem = key_problem(pol, cert.spki_der)
+        problem = self._key_problem(pol, cert)
         if problem:
             st.fail("signer-key", SubIndication.CRYPTO_CONSTRAINTS_FAILURE, problem, cert.describe())
         if st.verdict is None:
@@ -375,6 +390,19 @@ class Verifier:
             job.need_digests.add(st.digest)
         if si.signed_attrs is None and not st.mech.supports_prehash:
             job.need_whole = True
+
+    def _key_problem(self, pol: Policy, cert: CertRecord) -> str | None:
+        key = (pol.cache_key, cert.fingerprint)
+        try:
+            return self._key_problems[key]
+        except KeyError:
+            pass
+        problem = key_problem(pol, cert.spki_der)
+        with self._lock:
+            if len(self._key_problems) > 4096:
+                self._key_problems.clear()
+            self._key_problems[key] = problem
+        return problem
 
     def _digest_sync(self, job: _Job) -> tuple[dict[str, bytes], bytes | None]:
         assert job.content is not None
@@ -429,22 +457,25 @@ class Verifier:
         else:
             ind, sub, msg = st.verdict  # type: ignore[assignment]
         path = st.path
-        return SignerReport.model_construct(
-            index=si.index,
-            indication=ind,
-            sub_indication=sub,
-            message=msg,
-            certificate=cert.info if cert else None,
-            chain=tuple(c.info for c in path.chain) + ((path.anchor and (
-                self._certs.get(path.anchor.der).info,)) or ()) if path else (),
-            trust_anchor=self._certs.get(path.anchor.der).info if path and path.anchor else None,
-            anchors_considered=path.anchors_considered if path else (),
-            digest_algorithm=st.digest,
-            signature_algorithm=st.mech.name if st.mech else si.signature_algorithm.oid,
-            claimed_signing_time=st.signing_time,
-            signed_attributes=tuple(a.oid for a in si.signed_attrs or ()),
-            details={},
-        )
+        anchor_info = self._certs.get(path.anchor.der).info if path and path.anchor else None
+        chain = tuple(c.info for c in path.chain) if path else ()
+        if anchor_info is not None and (not chain or chain[-1] is not anchor_info):
+            chain += (anchor_info,)
+        return _fast(SignerReport, {  # type: ignore[no-any-return]
+            "index": si.index,
+            "indication": ind,
+            "sub_indication": sub,
+            "message": msg,
+            "certificate": cert.info if cert else None,
+            "chain": chain,
+            "trust_anchor": anchor_info,
+            "anchors_considered": path.anchors_considered if path else (),
+            "digest_algorithm": st.digest,
+            "signature_algorithm": st.mech.name if st.mech else si.signature_algorithm.oid,
+            "claimed_signing_time": st.signing_time,
+            "signed_attributes": tuple(a.oid for a in si.signed_attrs or ()),
+            "details": {},
+        })
 
     def _check_attributes(self, job: _Job, st: _SignerState, digests: dict[str, bytes]) -> None:
         si = st.info
@@ -641,10 +672,33 @@ class Verifier:
                     f"not include {' or '.join(wanted)}: the key may not be used to sign (RFC 5280 §4.2.1.3)",
                     f"keyUsage of {st.cert.describe()}")
 
+    def _path_outcome(self, job: _Job, leaf: CertRecord) -> PathOutcome:
+        """A path decision, reused while the same certificates, trust and policy apply.
+
+        A successful RFC 5280 validation without revocation data depends on the
+        validation time only through the validity periods in the path, so it
+        holds for any time inside their intersection.
+        """
+        trust = job.trust
+        key = (leaf.fingerprint, tuple(c.fingerprint for c in job.pool), id(trust), trust.version,
+               job.policy.cache_key, job.crls)
+        hit = self._outcomes.get(key)
+        skew = job.policy.clock_skew
+        if hit is not None and hit[1] - skew <= job.at <= hit[2] + skew:
+            return hit[0]
+        outcome = self._paths.validate(leaf, job.pool, trust, job.policy, job.at, crls=job.crls)
+        if outcome.ok and not job.crls and outcome.chain:
+            start = max(c.not_before for c in outcome.chain)
+            end = min(c.not_after for c in outcome.chain)
+            with self._lock:
+                self._outcomes[key] = (outcome, start, end)
+                if len(self._outcomes) > 4096:
+                    self._outcomes.popitem(last=False)
+        return outcome
+
     def _check_path(self, job: _Job, st: _SignerState) -> None:
         assert st.cert is not None
-        crls = job.sd.crls if job.sd is not None else ()
-        outcome = self._paths.validate(st.cert, job.pool, job.trust, job.policy, job.at, crls=crls)
+        outcome = self._path_outcome(job, st.cert)
         st.path = outcome
         if outcome.ok:
             st.add("certificate-path", _OUT.PASSED, outcome.message, st.cert.describe())
@@ -676,6 +730,7 @@ def verify(
     at: _dt.datetime | None = None,
     policy: Policy | None = None,
     extra_certs: Iterable[CertificateSource] | None = None,
+    crls: Iterable[bytes] | None = None,
 ) -> VerificationResult:
     """Verify a detached signature in one call.
 
@@ -688,7 +743,7 @@ def verify(
     its caches between calls.
     """
     return _verifier_for(trust, policy).verify(
-        evidence, content=content, at=at, extra_certs=extra_certs
+        evidence, content=content, at=at, extra_certs=extra_certs, crls=crls
     )
 
 
@@ -700,8 +755,9 @@ async def averify(
     at: _dt.datetime | None = None,
     policy: Policy | None = None,
     extra_certs: Iterable[CertificateSource] | None = None,
+    crls: Iterable[bytes] | None = None,
 ) -> VerificationResult:
     """Asynchronous :func:`verify`, safe to await inside any running event loop."""
     return await _verifier_for(trust, policy).averify(
-        evidence, content=content, at=at, extra_certs=extra_certs
+        evidence, content=content, at=at, extra_certs=extra_certs, crls=crls
     )
