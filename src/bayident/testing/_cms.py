@@ -206,6 +206,8 @@ def _encode_attribute(attribute: Attribute) -> bytes:
     if not isinstance(attribute, tuple) or len(attribute) != 2:
         raise InvalidArgument(f"attribute: expected (oid, [values]), got {attribute!r}")
     attr_type, values = attribute
+    if isinstance(values, bytes | str) or not all(isinstance(v, bytes) for v in values):
+        raise InvalidArgument(f"attribute {attr_type}: values must be a list of DER bytes")
     return _der.sequence(_der.oid(attr_type), _der.set_of(*values))
 
 
