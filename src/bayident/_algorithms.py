@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa, utils
 
 from . import _der as d
 
@@ -41,10 +41,12 @@ DIGESTS: dict[str, str] = {
     "2.16.840.1.101.3.4.2.9": "sha3-384",
     "2.16.840.1.101.3.4.2.10": "sha3-512",
     "1.2.156.10197.1.401": "sm3",
+    # RFC 8419 §2.3: Ed448 content digests use SHAKE256 with a 512-bit output.
+    "2.16.840.1.101.3.4.2.18": "shake256",
 }
 DIGEST_SIZES = {
     "sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64,
-    "sha3-256": 32, "sha3-384": 48, "sha3-512": 64, "sm3": 32,
+    "sha3-256": 32, "sha3-384": 48, "sha3-512": 64, "sm3": 32, "shake256": 64,
 }
 _HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
@@ -171,6 +173,14 @@ def _ecdsa(key: Any, sig: bytes, data: bytes, dg: str, params: bytes | None, pre
     key.verify(sig, data, ec.ECDSA(_hash(dg, pre)))
 
 
+def _dsa(key: Any, sig: bytes, data: bytes, dg: str, params: bytes | None, pre: bool) -> None:
+    _need(key, dsa.DSAPublicKey, "DSA")
+    # RFC 3279 §2.2.2 / RFC 5758 §3.1: the DSA signature algorithms take no parameters.
+    if params not in (None, b"\x05\x00"):
+        raise AlgorithmError("DSA signature algorithms take no parameters")
+    key.verify(sig, data, _hash(dg, pre))
+
+
 def _eddsa(cls: type, label: str) -> Callable[[Any, bytes, bytes, str, bytes | None, bool], None]:
     def verify(key: Any, sig: bytes, data: bytes, dg: str, params: bytes | None, pre: bool) -> None:
         _need(key, cls, label)
@@ -183,6 +193,7 @@ def _eddsa(cls: type, label: str) -> Callable[[Any, bytes, bytes, str, bytes | N
 
 _RSA_ENC = "1.2.840.113549.1.1.1"
 _EC_PUBKEY = "1.2.840.10045.2.1"
+_DSA_KEY = "1.2.840.10040.4.1"
 
 _REGISTRY: dict[str, SignatureMechanism] = {}
 _LOCK = threading.Lock()
@@ -224,6 +235,18 @@ def _builtin() -> None:
         ("2.16.840.1.101.3.4.3.12", "sha3-512"),
     ):
         register_signature_mechanism(oid, SignatureMechanism("ecdsa", dg, True, _ecdsa, "EC"))
+    # DSA (FIPS 186, RFC 3279 §2.2.2, RFC 5758 §3.1) is registered so old signatures and
+    # the PKITS DSA cases can be checked, but the default Policy does not accept "dsa":
+    # a caller must allow it explicitly.
+    register_signature_mechanism(_DSA_KEY, SignatureMechanism("dsa", None, True, _dsa, "DSA"))
+    for oid, dg in (
+        ("1.2.840.10040.4.3", "sha1"),
+        ("2.16.840.1.101.3.4.3.1", "sha224"),
+        ("2.16.840.1.101.3.4.3.2", "sha256"),
+        ("2.16.840.1.101.3.4.3.3", "sha384"),
+        ("2.16.840.1.101.3.4.3.4", "sha512"),
+    ):
+        register_signature_mechanism(oid, SignatureMechanism("dsa", dg, True, _dsa, "DSA"))
     register_signature_mechanism(
         "1.3.101.112",
         SignatureMechanism("ed25519", None, False, _eddsa(ed25519.Ed25519PublicKey, "Ed25519"), "Ed25519"),
@@ -283,6 +306,8 @@ def describe_key(key: Any) -> str:
         return f"RSA-{key.key_size}"
     if isinstance(key, ec.EllipticCurvePublicKey):
         return f"EC-{key.curve.name}"
+    if isinstance(key, dsa.DSAPublicKey):
+        return f"DSA-{key.key_size}"
     if isinstance(key, ed25519.Ed25519PublicKey):
         return "Ed25519"
     if isinstance(key, ed448.Ed448PublicKey):

@@ -275,4 +275,19 @@ def new_hasher(name: str) -> Any:
         from .sm import SM3Hash  # optional extra; the caller checks availability
 
         return SM3Hash()
+    if name == "shake256":
+        return _Shake256_512()
     return hashlib.new(name.replace("-", "_"))
+
+
+class _Shake256_512:
+    """SHAKE256 with the 512-bit output RFC 8419 fixes for Ed448 content digests."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.shake_256()
+
+    def update(self, data: bytes) -> None:
+        self._h.update(data)
+
+    def digest(self) -> bytes:
+        return self._h.digest(64)

@@ -33,6 +33,8 @@ _DEFAULT_DIGESTS: dict[str, _dt.date | None] = {
     "sha3-256": None,
     "sha3-384": None,
     "sha3-512": None,
+    # SHAKE256 (512-bit output) is the content digest RFC 8419 prescribes for Ed448.
+    "shake256": None,
     # SM3 is the digest of Mainland signatures (GB/T 32905); used with SM2 only.
     "sm3": None,
 }
