@@ -213,7 +213,7 @@ def _as_bytes(value: object, what: str) -> bytes:
 
 
 _PEM_RE = re.compile(
-    rb"-----BEGIN ([A-Z0-9 ]+)-----\s*([A-Za-z0-9+/=\s]*?)\s*-----END \1-----", re.ASCII
+    rb"-----BEGIN ([A-Z0-9 ]{1,40})-----([A-Za-z0-9+/=\s]*)-----END \1-----", re.ASCII
 )
 
 

@@ -3,7 +3,7 @@
 SM3 is taken from ``cryptography`` (a core dependency, whose OpenSSL ships
 SM3), else from ``tongsuopy`` when the ``sm`` extra is installed, else from
 the pure-Python implementation below. The pure-Python code is kept so that
-Z_A and e can always be computed, but it is slow (about 1 MB/s against
+Z_A and e can always be computed, but it is slow (under 1 MB/s against
 several hundred MB/s for OpenSSL), so :func:`backend_name` tells which one
 is in use.
 """
@@ -17,7 +17,9 @@ from typing import Any, Protocol
 
 from bayident._exceptions import InvalidArgument
 
-__all__ = ["SM3Hash", "backend_name", "sm3"]
+__all__ = ["BytesLike", "SM3Hash", "backend_name", "sm3"]
+
+BytesLike = bytes | bytearray | memoryview
 
 DIGEST_SIZE = 32
 BLOCK_SIZE = 64
@@ -177,12 +179,12 @@ class SM3Hash:
     block_size = BLOCK_SIZE
     name = "sm3"
 
-    def __init__(self, data: bytes = b"") -> None:
+    def __init__(self, data: BytesLike = b"") -> None:
         self._ctx: _Context = _select()[1]()
         if data:
             self.update(data)
 
-    def update(self, data: bytes) -> None:
+    def update(self, data: BytesLike) -> None:
         """Feed more bytes (``bytes``, ``bytearray`` or ``memoryview``)."""
         self._ctx.update(_as_bytes(data, "data"))
 
@@ -201,7 +203,7 @@ class SM3Hash:
         return other
 
 
-def sm3(data: bytes) -> bytes:
+def sm3(data: BytesLike) -> bytes:
     """The 32-byte SM3 digest of ``data``."""
     ctx = _select()[1]()
     ctx.update(_as_bytes(data, "data"))
