@@ -192,9 +192,8 @@ def hkid_check_digit(prefix_and_digits: str) -> str:
 
     ``hkid_check_digit("A123456") == "3"``. Lower case and spaces are accepted.
 
-    Raises:
-        InvalidArgument: ``prefix_and_digits`` is not a str of one or two letters and
-            six digits.
+    :raises InvalidArgument: ``prefix_and_digits`` is not a str of one or two letters and
+        six digits.
     """
     if not isinstance(prefix_and_digits, str):
         raise InvalidArgument(
@@ -218,8 +217,7 @@ def hkid_hash(hkid: str) -> str:
     ``hkid`` may be given with or without the check digit; when present it must be right,
     so that a mistyped number is never hashed silently.
 
-    Raises:
-        InvalidArgument: ``hkid`` is not a str, is malformed, or has a wrong check digit.
+    :raises InvalidArgument: ``hkid`` is not a str, is malformed, or has a wrong check digit.
     """
     if not isinstance(hkid, str):
         raise InvalidArgument(f"hkid must be a str, not {type(hkid).__name__}")
@@ -245,8 +243,10 @@ _RIC_CHECK = "10X98765432"  # indexed by the weighted sum mod 11 (ISO 7064 MOD 1
 # Province-level codes of GB/T 2260 used in resident identity numbers; 81, 82 and 83
 # are the residence permits of Hong Kong, Macau and Taiwan residents (2018).
 _RIC_PROVINCES = frozenset(
-    (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46)
-    + (50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 81, 82, 83)
+    {
+        *(11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46),
+        *(50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 81, 82, 83),
+    }
 )
 _PERMIT_REGIONS = {
     "81": ("HK", "Hong Kong"),
@@ -392,18 +392,15 @@ def validate(
 ) -> IdentifierCheck:
     """Check the format and check character of an identity number.
 
-    Args:
-        kind: an :class:`IdentifierKind` or its name, case-insensitive (``"hkid"``).
-        value: the number as typed: lower case, spaces, full-width characters and a check
-            digit without parentheses are accepted and normalised.
-        today: the date against which a date of birth may not be in the future
-            (default: the local date today).
+    :param kind: an :class:`IdentifierKind` or its name, case-insensitive (``"hkid"``).
+    :param value: the number as typed: lower case, spaces, full-width characters and a check
+        digit without parentheses are accepted and normalised.
+    :param today: the date against which a date of birth may not be in the future
+        (default: the local date today).
 
-    Returns:
-        An :class:`IdentifierCheck`; ``reason`` names the fault when ``valid`` is false.
+    :returns: An :class:`IdentifierCheck`; ``reason`` names the fault when ``valid`` is false.
 
-    Raises:
-        InvalidArgument: unknown ``kind``, or ``value`` is not a ``str``.
+    :raises InvalidArgument: unknown ``kind``, or ``value`` is not a ``str``.
     """
     resolved = _coerce_kind(kind)
     if not isinstance(value, str):

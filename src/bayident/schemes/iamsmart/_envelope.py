@@ -78,9 +78,9 @@ __all__ = [
 #: The only ``signatureMethod`` the public samples use.
 SIGNATURE_METHOD: Final = "HmacSHA256"
 #: Accepted distance between a request's ``timestamp`` and the verifier's clock, in
-#: either direction. Five minutes is the clock skew Kerberos tolerates by default
-#: (RFC 4120 §1.7 and common KDC configuration): wide enough for unsynchronised
-#: servers, narrow enough that the nonce store stays small.
+#: either direction. Five minutes is the clock skew Kerberos accepts by default (MIT
+#: krb5's ``clockskew`` is 300 s): wide enough for servers that are not tightly
+#: synchronised, narrow enough that the nonce store stays small.
 DEFAULT_WINDOW_MS: Final = 5 * 60 * 1000
 #: Largest request body :func:`sign_request` and :func:`verify_request_signature` take.
 MAX_BODY_BYTES: Final = 2 * 1024 * 1024
@@ -128,10 +128,9 @@ class EnvelopeErrorCode(StrEnum):
 class IAmSmartEnvelopeError(BayidentError, ValueError):
     """An iAM Smart message that failed a check.
 
-    Attributes:
-        code: the failed check.
-        message: what was wrong, naming the header or field.
-        field: the header or field at fault, when there is one.
+    :ivar code: the failed check.
+    :ivar message: what was wrong, naming the header or field.
+    :ivar field: the header or field at fault, when there is one.
     """
 
     def __init__(self, code: EnvelopeErrorCode, message: str, *, field: str | None = None) -> None:
@@ -190,13 +189,11 @@ def sign_request(
     nonce + body))``, with ``body`` the exact bytes sent (for encrypted APIs, the encrypted
     body). A ``str`` secret or body is encoded as UTF-8.
 
-    Args:
-        url_encode_signature: percent-encode the Base64 value (``+``, ``/``, ``=``), as the
-            public samples do.
+    :param url_encode_signature: percent-encode the Base64 value (``+``, ``/``, ``=``), as the
+        public samples do.
 
-    Raises:
-        InvalidArgument: a malformed argument (``client_id`` and ``nonce`` must be 1-128
-            visible ASCII characters, ``timestamp_ms`` a non-negative int).
+    :raises InvalidArgument: a malformed argument (``client_id`` and ``nonce`` must be 1-128
+        visible ASCII characters, ``timestamp_ms`` a non-negative int).
     """
     if not isinstance(client_id, str) or not _TOKEN.fullmatch(client_id):
         raise InvalidArgument("client_id must be 1-128 visible ASCII characters")
@@ -359,15 +356,13 @@ def verify_request_signature(
     time); the nonce has not been seen for this client. The nonce is recorded only after
     the HMAC matched, so forged requests cannot use up nonces.
 
-    Args:
-        headers: the request headers; names are matched case-insensitively.
-        body: the exact body bytes received.
-        url_encode_signature: the ``signature`` value is percent-encoded (the samples'
-            form). Either way the comparison is over the decoded 32-byte HMAC.
+    :param headers: the request headers; names are matched case-insensitively.
+    :param body: the exact body bytes received.
+    :param url_encode_signature: the ``signature`` value is percent-encoded (the samples'
+        form). Either way the comparison is over the decoded 32-byte HMAC.
 
-    Raises:
-        IAmSmartEnvelopeError: with the code of the first failed check.
-        InvalidArgument: a malformed argument.
+    :raises IAmSmartEnvelopeError: with the code of the first failed check.
+    :raises InvalidArgument: a malformed argument.
     """
     if isinstance(now_ms, bool) or not isinstance(now_ms, int):
         raise InvalidArgument("now_ms must be an int")
@@ -482,8 +477,7 @@ def encrypt_content(
     under AES-256-GCM with no associated data. ``iv`` defaults to 12 random bytes; pass it
     only for fixed test vectors, never reuse one with the same key.
 
-    Raises:
-        InvalidArgument: key not 32 bytes, IV not 12 bytes, or plaintext over ``max_size``.
+    :raises InvalidArgument: key not 32 bytes, IV not 12 bytes, or plaintext over ``max_size``.
     """
     raw_key = _content_key(key)
     data = _as_bytes(plaintext, "plaintext")
@@ -516,13 +510,12 @@ def _strict_b64decode(value: object, what: str, max_encoded: int) -> bytes:
         ) from None
 
 
-def decrypt_content(key: bytes, b64: str, *, max_size: int = MAX_CONTENT_BYTES) -> bytes:
+def decrypt_content(key: bytes, b64: str | bytes, *, max_size: int = MAX_CONTENT_BYTES) -> bytes:
     """Decrypt an iAM Smart content envelope made as :func:`encrypt_content` describes.
 
-    Raises:
-        IAmSmartEnvelopeError: ``TOO_LARGE``, ``BAD_BASE64``, ``TRUNCATED``,
-            ``BAD_IV_LENGTH`` (the length field is not 12) or ``TAG_MISMATCH``.
-        InvalidArgument: the key is not 32 bytes.
+    :raises IAmSmartEnvelopeError: ``TOO_LARGE``, ``BAD_BASE64``, ``TRUNCATED``,
+        ``BAD_IV_LENGTH`` (the length field is not 12) or ``TAG_MISMATCH``.
+    :raises InvalidArgument: the key is not 32 bytes.
     """
     raw_key = _content_key(key)
     limit = _check_limit(max_size)
@@ -656,9 +649,8 @@ def unwrap_secret_key(
     a wrong ciphertext yields a pseudo-random message instead of an error. Such a key is
     caught here when its length is not 32, and otherwise by the GCM tag on first use.
 
-    Raises:
-        IAmSmartEnvelopeError: ``BAD_BASE64``, ``TOO_LARGE`` or ``KEY_UNWRAP_FAILED``.
-        InvalidArgument: not an RSA private key, or an unknown padding name.
+    :raises IAmSmartEnvelopeError: ``BAD_BASE64``, ``TOO_LARGE`` or ``KEY_UNWRAP_FAILED``.
+    :raises InvalidArgument: not an RSA private key, or an unknown padding name.
     """
     if not isinstance(service_private_key, RSAPrivateKey):
         raise InvalidArgument("service_private_key must be an RSA private key")
@@ -826,13 +818,20 @@ class IAmSmartReply(BaseModel):
     code: str
     message: str | None = None
     content: str | None = None
-    #: What ``code`` means, from :data:`KNOWN_REPLY_CODES` or the caller's extra codes.
-    description: str
+    #: What ``code`` means, from :data:`KNOWN_REPLY_CODES` or the caller's extra codes;
+    #: set by :func:`parse_reply`, not part of the wire form.
+    description: str | None = None
 
     @property
     def is_success(self) -> bool:
         """Whether ``code`` is ``D00000``."""
         return self.code == _SUCCESS_CODE
+
+    def to_json(self) -> bytes:
+        """The wire form ``{txID, code, message, content}``, e.g. for a mock issuer."""
+        wire = {"txID": self.txID, "code": self.code, "message": self.message}
+        wire["content"] = self.content
+        return json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def parse_reply(
@@ -847,9 +846,8 @@ def parse_reply(
     of the wrong type and codes outside :data:`KNOWN_REPLY_CODES` and ``extra_codes`` are
     rejected. A known code that is not a success is returned, not raised: the caller decides.
 
-    Raises:
-        IAmSmartEnvelopeError: ``TOO_LARGE``, ``BAD_JSON``, ``DUPLICATE_KEY``,
-            ``MISSING_FIELD``, ``BAD_FIELD`` or ``UNKNOWN_CODE``.
+    :raises IAmSmartEnvelopeError: ``TOO_LARGE``, ``BAD_JSON``, ``DUPLICATE_KEY``,
+        ``MISSING_FIELD``, ``BAD_FIELD`` or ``UNKNOWN_CODE``.
     """
     codes = dict(KNOWN_REPLY_CODES)
     if extra_codes is not None:
@@ -958,8 +956,7 @@ class IAmSmartProfile(BaseModel):
     def hkic_hash(self) -> str:
         """``HKICHash``: Base64(SHA-256) of the HKID without its check digit.
 
-        Raises:
-            IAmSmartEnvelopeError: ``MISSING_FIELD`` when the profile has no ``idNo``.
+        :raises IAmSmartEnvelopeError: ``MISSING_FIELD`` when the profile has no ``idNo``.
         """
         if self.id_no is None:
             raise IAmSmartEnvelopeError(
@@ -1051,14 +1048,12 @@ def parse_profile(
     ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYYMM``, ``YYYY-MM`` or ``YYYY``; a JSON number of
     those digits is accepted too. Fields that are not profile fields are ignored.
 
-    Args:
-        required: top-level profile fields (as named in the JSON) that must be present.
-        today: the date a birth date may not exceed (default: the local date today).
+    :param required: top-level profile fields (as named in the JSON) that must be present.
+    :param today: the date a birth date may not exceed (default: the local date today).
 
-    Raises:
-        IAmSmartEnvelopeError: ``TOO_LARGE``, ``BAD_JSON``, ``DUPLICATE_KEY``,
-            ``MISSING_FIELD``, ``BAD_FIELD`` or ``INVALID_HKID``, naming the field.
-        InvalidArgument: ``required`` names an unknown field.
+    :raises IAmSmartEnvelopeError: ``TOO_LARGE``, ``BAD_JSON``, ``DUPLICATE_KEY``,
+        ``MISSING_FIELD``, ``BAD_FIELD`` or ``INVALID_HKID``, naming the field.
+    :raises InvalidArgument: ``required`` names an unknown field.
     """
     if isinstance(required, str) or not isinstance(required, Iterable):
         raise InvalidArgument("required must be a collection of field names")
