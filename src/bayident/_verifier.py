@@ -35,6 +35,7 @@ from ._attrs import (
 from ._certs import CertificateCache, CertRecord
 from ._cms import CMSFormatError, SignedData, SignerInfo, parse_signed_data
 from ._exceptions import InvalidArgument
+from ._handlers import EvidenceContext, EvidenceHandler, handler_for
 from ._input import (
     Content,
     Evidence,
@@ -120,6 +121,7 @@ class _Job:
     need_whole: bool = False
     crls: tuple[bytes, ...] = ()
     early: VerificationResult | None = None
+    delegate: tuple[EvidenceHandler, EvidenceContext] | None = None
 
 
 class Verifier:
@@ -183,6 +185,9 @@ class Verifier:
         read and :class:`bayident.InvalidArgument` for wrong argument types.
         """
         job = self._prepare(evidence, content, at, policy, extra_certs, crls)
+        if job.delegate is not None:
+            handler, ctx = job.delegate
+            return handler.verify(ctx)
         if job.early is not None:
             return job.early
         digests, whole = self._digest_sync(job)
@@ -200,6 +205,12 @@ class Verifier:
     ) -> VerificationResult:
         """Asynchronous :meth:`verify`; large content is hashed off the event loop."""
         job = self._prepare(evidence, content, at, policy, extra_certs, crls)
+        if job.delegate is not None:
+            handler, ctx = job.delegate
+            averify = getattr(handler, "averify", None)
+            if averify is not None:
+                return await averify(ctx)  # type: ignore[no-any-return]
+            return await asyncio.to_thread(handler.verify, ctx)
         if job.early is not None:
             return job.early
         c = job.content
@@ -257,6 +268,10 @@ class Verifier:
             raw, label = read_evidence(evidence, pol.max_evidence_bytes)
         except EvidenceFormatError as exc:
             return self._early(job, "evidence-size", SubIndication.FORMAT_FAILURE, str(exc), "evidence")
+        handler = handler_for(raw)
+        if handler is not None:
+            job.delegate = (handler, self._context(handler, job, raw, label, content, extra_certs))
+            return job
         try:
             decoded = decode_evidence(raw)
         except EvidenceFormatError as exc:
@@ -324,6 +339,42 @@ class Verifier:
             job.signers.append(st)
             self._identify(job, st)
         return job
+
+    def _context(
+        self,
+        handler: EvidenceHandler,
+        job: _Job,
+        raw: bytes,
+        label: str,
+        content: Content | None,
+        extra_certs: Iterable[CertificateSource] | None,
+    ) -> EvidenceContext:
+        extras: list[bytes] = []
+        if extra_certs is not None:
+            if isinstance(extra_certs, (bytes, str)):
+                extra_certs = [extra_certs]
+            for src in extra_certs:
+                extras.extend(der for _, der, _label in load_certificates(src))
+
+        def validate_chain(leaf_der: bytes, others: Sequence[bytes]) -> PathOutcome:
+            leaf = self._certs.get(leaf_der)
+            job.pool = [self._certs.get(x) for x in others] + [self._certs.get(x) for x in extras]
+            return self._path_outcome(job, leaf)
+
+        def make_result(indication: Indication, sub: SubIndication | None, message: str,
+                        signers: Sequence[SignerReport] = (), *, evidence_format: str | None = None,
+                        adapter: str | None = None) -> VerificationResult:
+            job.evidence_format = evidence_format or handler.name
+            res = self._result(job, indication, sub, message, signers)
+            if adapter is not None:
+                object.__getattribute__(res, "__dict__")["adapter"] = adapter
+            return res
+
+        return EvidenceContext(
+            raw=raw, label=label, content=content, at=job.at, policy=job.policy, trust=job.trust,
+            extra_certs=extras, validate_chain=validate_chain, http_client=self.http_client,
+            async_http_client=self.async_http_client, make_result=make_result, checks=job.checks,
+        )
 
     def _identify(self, job: _Job, st: _SignerState) -> None:
         si = st.info

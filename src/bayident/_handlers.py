@@ -1,0 +1,78 @@
+"""Evidence handlers: how formats other than CMS plug into ``verify()``.
+
+A handler recognises the evidence bytes it understands and turns them into
+a :class:`~bayident.VerificationResult`. CMS is built in; detached JWS and
+scheme adapters register here. Handlers are tried in registration order
+before CMS; the first that claims the bytes decides.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ._input import Content
+    from ._path import PathOutcome
+    from ._policy import Policy
+    from ._result import Check, VerificationResult
+    from ._trust import TrustStore
+
+__all__ = ["EvidenceContext", "EvidenceHandler", "register_evidence_handler"]
+
+
+@dataclass
+class EvidenceContext:
+    """What a handler gets from the verifier for one verification."""
+
+    raw: bytes
+    label: str  # where the evidence came from, e.g. "file form.jws"
+    content: Content | None
+    at: _dt.datetime
+    policy: Policy
+    trust: TrustStore
+    extra_certs: Sequence[bytes]
+    # Validate a certificate chain (leaf DER, other certificates DER) like a CMS signer's.
+    validate_chain: Callable[[bytes, Sequence[bytes]], PathOutcome]
+    http_client: Any = None
+    async_http_client: Any = None
+    options: dict[str, Any] = field(default_factory=dict)
+    # Build the final result with the verifier's conventions.
+    make_result: Callable[..., VerificationResult] | None = None
+    checks: list[Check] = field(default_factory=list)
+
+
+class EvidenceHandler(Protocol):
+    name: str
+
+    def claims(self, raw: bytes) -> bool:
+        """Whether the bytes are in this handler's format (cheap, no full parse)."""
+
+    def verify(self, ctx: EvidenceContext) -> VerificationResult:
+        """Verify; never raise for bad evidence.
+
+        A handler may also define ``async def averify(ctx)``, used by
+        :meth:`Verifier.averify` (for example to fetch a JWKS without blocking);
+        otherwise ``verify`` runs in a worker thread there.
+        """
+
+
+_HANDLERS: list[EvidenceHandler] = []
+_LOCK = threading.Lock()
+
+
+def register_evidence_handler(handler: EvidenceHandler) -> None:
+    """Add a handler (for example a scheme adapter); later registrations are tried later."""
+    with _LOCK:
+        if all(h.name != handler.name for h in _HANDLERS):
+            _HANDLERS.append(handler)
+
+
+def handler_for(raw: bytes) -> EvidenceHandler | None:
+    for h in list(_HANDLERS):
+        if h.claims(raw):
+            return h
+    return None
