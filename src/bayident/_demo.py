@@ -28,12 +28,12 @@ SANDBOX_PERSONAL_POLICY = "2.16.344.8.2.2008.810.2.2018.1.1"
 MUTUAL_RECOGNITION_ARC = "2.16.344.8.2.2008.810.2"
 
 FORM = (
-    "Cross-boundary service application (SANDBOX - not a real form)\n"
-    "Applicant: CHAN, Tai Man\n"
-    "Service: company registration, Nansha, Guangzhou\n"
-    "Fee: HKD 1,000.00\n"
-    "Date: 2025-03-01\n"
-).encode()
+    b"Cross-boundary service application (SANDBOX - not a real form)\n"
+    b"Applicant: CHAN, Tai Man\n"
+    b"Service: company registration, Nansha, Guangzhou\n"
+    b"Fee: HKD 1,000.00\n"
+    b"Date: 2025-03-01\n"
+)
 
 # One changed character, as an attacker would make it.
 TAMPERED_FORM = FORM.replace(b"HKD 1,000.00", b"HKD 9,000.00")
@@ -127,7 +127,9 @@ def run_cases(*, keep: Path | None = None) -> list[DemoCase]:
             "The fee on the form was changed after signing.",
             Indication.FAILED,
             SubIndication.HASH_FAILURE,
-            verify(box.personal_signature, content=TAMPERED_FORM, trust=both, at=now, policy=mutual),
+            verify(
+                box.personal_signature, content=TAMPERED_FORM, trust=both, at=now, policy=mutual
+            ),
         ),
         DemoCase(
             "A verifier that does not trust the Hong Kong root",
@@ -208,7 +210,9 @@ def run(out: Renderer, *, keep: Path | None = None) -> int:
         )
         out.line()
     if wrong:
-        out.line(f"{len(wrong)} of {len(cases)} verdicts were not the expected ones.", style="bold red")
+        out.line(
+            f"{len(wrong)} of {len(cases)} verdicts were not the expected ones.", style="bold red"
+        )
         return 1
     out.line(f"All {len(cases)} verdicts were the expected ones.", style="bold green")
     return 0

@@ -48,6 +48,9 @@ _DEFAULT_SIGNATURES: dict[str, _dt.date | None] = {
     "sm2": None,
 }
 
+# Non-standard SM2 input derivations seen in the field, which a policy may accept.
+_SM2_VARIANTS = ("raw-digest", "z-plus-sm3-of-message")
+
 _DEFAULT_CURVES = (
     "secp256r1",
     "secp384r1",
@@ -83,6 +86,22 @@ class Policy(BaseModel):
         description="Smallest RSA modulus accepted (NIST SP 800-131A: 2048 since 2014).",
     )
     ec_curves: tuple[str, ...] = Field(default=_DEFAULT_CURVES, description="Elliptic curves accepted.")
+    sm2_signer_id: str = Field(
+        default="1234567812345678",
+        description=(
+            "SM2 signer ID (ASCII) that enters Z_A for CMS signatures (GB/T 32918.2 §5.5); "
+            "the default is the one GM/T 0009 §10 fixes when none was agreed. Certificate "
+            "signatures always use the default."
+        ),
+    )
+    sm2_accepted_variants: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Non-standard SM2 signatures to accept, with a warning: 'raw-digest' (e = SM3(M), "
+            "no Z_A) and 'z-plus-sm3-of-message' (e = SM3(Z_A ‖ SM3(M))). Empty: only "
+            "GB/T 32918.2 signatures pass."
+        ),
+    )
     signer_key_usage: tuple[str, ...] = Field(
         default=("digital_signature", "content_commitment"),
         description=(
@@ -142,6 +161,24 @@ class Policy(BaseModel):
                 raise ValueError(f"not a dotted OID: {oid!r}")
         return value
 
+    @field_validator("sm2_signer_id")
+    @classmethod
+    def _check_sm2_id(cls, value: str) -> str:
+        # ENTL is a 16-bit count of bits, so at most 8191 bytes (GB/T 32918.2 §5.5).
+        if not value.isascii() or len(value) > 8191:
+            raise ValueError("must be ASCII text of at most 8191 characters")
+        return value
+
+    @field_validator("sm2_accepted_variants")
+    @classmethod
+    def _check_sm2_variants(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for variant in value:
+            if variant not in _SM2_VARIANTS:
+                raise ValueError(
+                    f"unknown SM2 variant {variant!r}; expected {' or '.join(_SM2_VARIANTS)}"
+                )
+        return tuple(dict.fromkeys(value))
+
     @field_validator("digest_algorithms", "signature_algorithms")
     @classmethod
     def _lower(cls, value: dict[str, _dt.date | None]) -> dict[str, _dt.date | None]:
@@ -174,6 +211,8 @@ class Policy(BaseModel):
         if not isinstance(data, dict):
             raise PolicyError(f"policy file {p} must hold a table/object at top level")
         data = data.get("policy", data)
+        if not isinstance(data, dict):
+            raise PolicyError(f"policy file {p}: 'policy' must be a table/object")
         if isinstance(data.get("clock_skew"), (int, float)):
             data["clock_skew"] = _dt.timedelta(seconds=data["clock_skew"])
         try:

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+from cryptography import x509
+
 from .._exceptions import BayidentError
 from .._result import Indication, VerificationResult
 from ._render import make_renderer
@@ -214,10 +216,8 @@ def _require_readable(path: Path, what: str) -> None:
 _MAX_CERT_FILE_BYTES = 1024 * 1024
 
 
-def _load_extra_certs(paths: Sequence[Path]) -> list[object]:
-    from cryptography import x509
-
-    certs: list[object] = []
+def _load_extra_certs(paths: Sequence[Path]) -> list[x509.Certificate]:
+    certs: list[x509.Certificate] = []
     for path in paths:
         try:
             with path.open("rb") as fh:
@@ -270,7 +270,7 @@ def _silence_stdout() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``bayident`` command with ``argv`` (default: ``sys.argv[1:]``); return its exit code."""
+    """Run ``bayident`` with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     out, err = sys.stdout, sys.stderr
     try:
         args = _build_parser().parse_args(argv)
