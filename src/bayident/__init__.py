@@ -41,6 +41,7 @@ __all__ = [
     "SubIndication",
     "TrustAnchor",
     "TrustStore",
+    "TrustStoreError",
     "VerificationResult",
     "Verifier",
     "__version__",

@@ -15,7 +15,7 @@ OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 OID_SIGNING_TIME = "1.2.840.113549.1.9.5"
 OID_SIGNING_CERT_V1 = "1.2.840.113549.1.9.16.2.12"
 OID_SIGNING_CERT_V2 = "1.2.840.113549.1.9.16.2.47"
-OID_TIMESTAMP_TOKEN = "1.2.840.113549.1.9.16.2.14"
+OID_TIMESTAMP_TOKEN = "1.2.840.113549.1.9.16.2.14"  # noqa: S105 (an OID, not a secret)
 
 ATTRIBUTE_NAMES = {
     OID_CONTENT_TYPE: "content-type",
@@ -32,8 +32,13 @@ ATTRIBUTE_NAMES = {
 }
 
 # Attributes that RFC 5652 §11 and RFC 5035 allow only once, with a single value.
-SINGLE_INSTANCE = {OID_CONTENT_TYPE, OID_MESSAGE_DIGEST, OID_SIGNING_TIME, OID_SIGNING_CERT_V1,
-                   OID_SIGNING_CERT_V2}
+SINGLE_INSTANCE = {
+    OID_CONTENT_TYPE,
+    OID_MESSAGE_DIGEST,
+    OID_SIGNING_TIME,
+    OID_SIGNING_CERT_V1,
+    OID_SIGNING_CERT_V2,
+}
 
 
 def attribute_label(oid: str) -> str:
@@ -56,16 +61,16 @@ def decode_time(value_der: bytes, where: str) -> _dt.datetime:
                 raise d.DERError("UTCTime is not YYMMDDHHMMSSZ", where)
             yy = int(m.group(1))
             year = 1900 + yy if yy >= 50 else 2000 + yy  # RFC 5280 §4.1.2.5.1
-            nums = [int(g) for g in m.groups()[1:]]
-            return _dt.datetime(year, *nums, tzinfo=_dt.UTC)  # type: ignore[misc]
+            mo, dd, hh, mi, ss = (int(g) for g in m.groups()[1:])
+            return _dt.datetime(year, mo, dd, hh, mi, ss, tzinfo=_dt.UTC)
         if tlv.tag == d.GENERALIZED_TIME:
             g = _GEN_RE.match(raw)
             if g is None:
                 raise d.DERError("GeneralizedTime is not YYYYMMDDHHMMSS[.f]Z", where)
             frac = g.group(7)
             micro = int(frac.decode().ljust(6, "0")) if frac else 0
-            parts = [int(x) for x in g.groups()[:6]]
-            return _dt.datetime(*parts, micro, tzinfo=_dt.UTC)  # type: ignore[misc]
+            y, mo, dd, hh, mi, ss = (int(x) for x in g.groups()[:6])
+            return _dt.datetime(y, mo, dd, hh, mi, ss, micro, tzinfo=_dt.UTC)
     except ValueError as exc:
         if isinstance(exc, d.DERError):
             raise

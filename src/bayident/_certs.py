@@ -10,7 +10,6 @@ from functools import cached_property
 from typing import Any
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 
 from . import _der as d
 from ._algorithms import AlgorithmError, load_public_key
@@ -75,8 +74,8 @@ class CertRecord:
     @cached_property
     def ski(self) -> bytes | None:
         try:
-            return self.cert.extensions.get_extension_for_oid(
-                ExtensionOID.SUBJECT_KEY_IDENTIFIER
+            return self.cert.extensions.get_extension_for_class(
+                x509.SubjectKeyIdentifier
             ).value.digest
         except (x509.ExtensionNotFound, ValueError):
             return None
@@ -84,11 +83,18 @@ class CertRecord:
     @cached_property
     def aki(self) -> bytes | None:
         try:
-            return self.cert.extensions.get_extension_for_oid(
-                ExtensionOID.AUTHORITY_KEY_IDENTIFIER
+            return self.cert.extensions.get_extension_for_class(
+                x509.AuthorityKeyIdentifier
             ).value.key_identifier
         except (x509.ExtensionNotFound, ValueError):
             return None
+
+    @cached_property
+    def name_keys(self) -> tuple[str, str]:
+        """(subject, issuer) comparison keys per RFC 5280 §7.1, for path building."""
+        from ._names import name_key
+
+        return name_key(self.subject_der), name_key(self.issuer_der)
 
     @cached_property
     def self_issued(self) -> bool:
@@ -98,7 +104,7 @@ class CertRecord:
     def key_usage(self) -> tuple[str, ...] | None:
         """Asserted key usages, or ``None`` when the extension is absent."""
         try:
-            ku = self.cert.extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE).value
+            ku = self.cert.extensions.get_extension_for_class(x509.KeyUsage).value
         except x509.ExtensionNotFound:
             return None
         out = [f for f in _KU_FIELDS if getattr(ku, f)]
@@ -109,7 +115,7 @@ class CertRecord:
     @cached_property
     def policies(self) -> tuple[str, ...]:
         try:
-            ext = self.cert.extensions.get_extension_for_oid(ExtensionOID.CERTIFICATE_POLICIES)
+            ext = self.cert.extensions.get_extension_for_class(x509.CertificatePolicies)
         except x509.ExtensionNotFound:
             return ()
         return tuple(p.policy_identifier.dotted_string for p in ext.value)

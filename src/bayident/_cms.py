@@ -115,9 +115,7 @@ def _attributes(
     return tuple(out)
 
 
-def _signer(
-    buf: bytes, tlv: d.TLV, index: int, depth: int, max_depth: int
-) -> SignerInfo:
+def _signer(buf: bytes, tlv: d.TLV, index: int, depth: int, max_depth: int) -> SignerInfo:
     where = f"SignerInfo[{index}]"
     if tlv.tag != d.SEQUENCE:
         raise DERError("expected a SEQUENCE", where)
@@ -130,7 +128,9 @@ def _signer(
     if sid.tag == d.SEQUENCE:
         ias = d.children(buf, sid, f"{where}.sid", depth + 1, max_depth)
         if len(ias) != 2 or ias[0].tag != d.SEQUENCE:
-            raise DERError("IssuerAndSerialNumber must be SEQUENCE { Name, INTEGER }", f"{where}.sid")
+            raise DERError(
+                "IssuerAndSerialNumber must be SEQUENCE { Name, INTEGER }", f"{where}.sid"
+            )
         issuer = bytes(buf[ias[0].header_start : ias[0].next])
         serial = d.decode_integer(buf, ias[1], f"{where}.sid.serialNumber")
     elif sid.tag == d.CTX0_PRIM:
@@ -160,8 +160,17 @@ def _signer(
     if i != len(parts):
         raise DERError("unexpected trailing fields", where)
     return SignerInfo(
-        index, version, issuer, serial, ski, digest_alg, signed_attrs, signed_der, sig_alg,
-        signature, unsigned,
+        index,
+        version,
+        issuer,
+        serial,
+        ski,
+        digest_alg,
+        signed_attrs,
+        signed_der,
+        sig_alg,
+        signature,
+        unsigned,
     )
 
 
@@ -218,8 +227,10 @@ def _parse(buf: bytes, max_depth: int, max_certificates: int, max_signers: int) 
         raise DERError("must be a SEQUENCE", "SignedData.encapContentInfo")
     eci = d.children(buf, sd[2], "SignedData.encapContentInfo", 3, max_depth)
     if not eci or len(eci) > 2:
-        raise DERError("must be SEQUENCE { eContentType, [0] eContent OPTIONAL }",
-                       "SignedData.encapContentInfo")
+        raise DERError(
+            "must be SEQUENCE { eContentType, [0] eContent OPTIONAL }",
+            "SignedData.encapContentInfo",
+        )
     etype = d.decode_oid(buf, eci[0], "SignedData.encapContentInfo.eContentType")
     econtent = None
     if len(eci) == 2:
@@ -237,8 +248,9 @@ def _parse(buf: bytes, max_depth: int, max_certificates: int, max_signers: int) 
         for c in d.children(buf, sd[i], "SignedData.certificates", 3, max_depth):
             if c.tag == d.SEQUENCE:
                 if len(certs) >= max_certificates:
-                    raise DERError(f"more than {max_certificates} certificates",
-                                   "SignedData.certificates")
+                    raise DERError(
+                        f"more than {max_certificates} certificates", "SignedData.certificates"
+                    )
                 certs.append(bytes(buf[c.header_start : c.next]))
             else:
                 other += 1  # attribute certificates and other formats are not used here
@@ -253,8 +265,10 @@ def _parse(buf: bytes, max_depth: int, max_certificates: int, max_signers: int) 
         raise DERError("signerInfos SET not found where expected", "SignedData.signerInfos")
     signer_tlvs = d.children(buf, sd[i], "SignedData.signerInfos", 3, max_depth)
     if len(signer_tlvs) > max_signers:
-        raise DERError(f"{len(signer_tlvs)} signers, more than the limit of {max_signers}",
-                       "SignedData.signerInfos")
+        raise DERError(
+            f"{len(signer_tlvs)} signers, more than the limit of {max_signers}",
+            "SignedData.signerInfos",
+        )
     signers = tuple(_signer(buf, t, n, 4, max_depth) for n, t in enumerate(signer_tlvs))
     return SignedData(
         ctype, version, digest_algs, etype, econtent, tuple(certs), other, tuple(crls), signers

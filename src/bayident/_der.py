@@ -16,7 +16,6 @@ __all__ = [
     "CTX0_PRIM",
     "CTX1",
     "CTX1_PRIM",
-    "DERError",
     "GENERALIZED_TIME",
     "INTEGER",
     "NULL",
@@ -26,6 +25,7 @@ __all__ = [
     "SET",
     "TLV",
     "UTC_TIME",
+    "DERError",
     "children",
     "decode_integer",
     "decode_oid",
@@ -76,7 +76,9 @@ class TLV(NamedTuple):
 _new_tlv = tuple.__new__
 
 
-def read_tlv(buf: bytes, pos: int, limit: int, where: str, depth: int = 0, max_depth: int = 32) -> TLV:
+def read_tlv(
+    buf: bytes, pos: int, limit: int, where: str, depth: int = 0, max_depth: int = 32
+) -> TLV:
     """Read the element at ``pos``; it must end at or before ``limit``."""
     if pos + 2 <= limit:
         first = buf[pos]
@@ -85,7 +87,7 @@ def read_tlv(buf: bytes, pos: int, limit: int, where: str, depth: int = 0, max_d
         if lb < 0x80 and first & 0x1F != 0x1F:
             end = pos + 2 + lb
             if end <= limit:
-                return _new_tlv(TLV, (first, pos + 2, end, end, pos))  # type: ignore[no-any-return]
+                return _new_tlv(TLV, (first, pos + 2, end, end, pos))
     return _read_tlv_slow(buf, pos, limit, where, depth, max_depth)
 
 
@@ -209,9 +211,7 @@ def decode_integer(buf: bytes, tlv: TLV, where: str) -> int:
     raw = buf[tlv.start : tlv.end]
     if not raw:
         raise DERError("empty INTEGER", where)
-    if len(raw) > 1 and (
-        (raw[0] == 0 and not raw[1] & 0x80) or (raw[0] == 0xFF and raw[1] & 0x80)
-    ):
+    if len(raw) > 1 and ((raw[0] == 0 and not raw[1] & 0x80) or (raw[0] == 0xFF and raw[1] & 0x80)):
         raise DERError("non-minimal INTEGER", where)
     return int.from_bytes(raw, "big", signed=True)
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any, TypeAlias
 
 from ._exceptions import InputError, InvalidArgument
 
@@ -28,8 +28,8 @@ __all__ = [
     "read_evidence",
 ]
 
-Evidence = Union[bytes, bytearray, memoryview, str, os.PathLike[str], IO[bytes]]
-Content = Union[bytes, bytearray, memoryview, str, os.PathLike[str], IO[bytes]]
+Evidence: TypeAlias = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
+Content: TypeAlias = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
 
 CHUNK = 1 << 20
 
@@ -94,9 +94,7 @@ class DecodedEvidence:
     smime_content: bytes | None = None
 
 
-_PEM_RE = re.compile(
-    rb"-----BEGIN ([A-Z0-9 ]{1,40})-----\r?\n(.*?)-----END \1-----", re.DOTALL
-)
+_PEM_RE = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,40})-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 _PEM_LABELS = {b"PKCS7", b"CMS", b"SIGNED DATA", b"PKCS #7 SIGNED DATA"}
 _B64_CHARS = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
 
@@ -187,10 +185,14 @@ def _decode_smime(data: bytes) -> DecodedEvidence:
     boundary = _param(ctype, "boundary")
     if not boundary:
         raise EvidenceFormatError("multipart/signed has no boundary parameter")
-    delim = re.compile(rb"(?:^|\r?\n)--" + re.escape(boundary.encode("latin-1")) + rb"(--)?[ \t]*(?:\r?\n|$)")
+    delim = re.compile(
+        rb"(?:^|\r?\n)--" + re.escape(boundary.encode("latin-1")) + rb"(--)?[ \t]*(?:\r?\n|$)"
+    )
     marks = list(delim.finditer(body))
     if len(marks) < 3 or marks[-1].group(1) is None:
-        raise EvidenceFormatError("multipart/signed must hold exactly two parts and a closing boundary")
+        raise EvidenceFormatError(
+            "multipart/signed must hold exactly two parts and a closing boundary"
+        )
     if len(marks) != 3:
         raise EvidenceFormatError(f"multipart/signed holds {len(marks) - 1} parts, expected 2")
     signed_part = body[marks[0].end() : marks[1].start()]
@@ -219,7 +221,9 @@ def _opener(content: Content) -> Callable[[], IO[bytes]] | None:
             try:
                 return path.open("rb")
             except OSError as exc:
-                raise InputError(f"cannot read content file {path}: {exc.strerror or exc}") from None
+                raise InputError(
+                    f"cannot read content file {path}: {exc.strerror or exc}"
+                ) from None
 
         return open_path
     return None

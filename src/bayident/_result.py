@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -103,7 +103,10 @@ class CheckOutcome(str, Enum):
 _FROZEN = ConfigDict(frozen=True, extra="ignore")
 
 
-def _fast(cls: Any, values: dict[str, Any]) -> Any:
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _fast(cls: type[_M], values: dict[str, Any]) -> _M:
     """Build a model from values the library itself produced, skipping validation.
 
     ``model_construct`` also skips validation but fills defaults field by field;
@@ -130,7 +133,9 @@ class Check(BaseModel):
         default=None,
         description="The certificate, attribute or field the check is about.",
     )
-    signer: int | None = Field(default=None, description="Index of the signer the check belongs to.")
+    signer: int | None = Field(
+        default=None, description="Index of the signer the check belongs to."
+    )
 
 
 class CertificateInfo(BaseModel):
@@ -204,7 +209,9 @@ class VerificationResult(BaseModel):
     trust_sources: tuple[str, ...] = Field(
         default=(), description="Where trust was sought: the trust stores and lists consulted."
     )
-    adapter: str | None = Field(default=None, description="The scheme adapter that handled the evidence.")
+    adapter: str | None = Field(
+        default=None, description="The scheme adapter that handled the evidence."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -8,16 +8,17 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import TypeAlias
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ._exceptions import InvalidArgument, TrustStoreError
+from ._names import name_key
 
 __all__ = ["CertificateSource", "TrustAnchor", "TrustStore", "load_certificates"]
 
-CertificateSource = Union[x509.Certificate, bytes, str, os.PathLike[str]]
+CertificateSource: TypeAlias = x509.Certificate | bytes | str | os.PathLike[str]
 
 _PEM_MARK = b"-----BEGIN CERTIFICATE-----"
 
@@ -44,6 +45,8 @@ class TrustAnchor:
     source: str
     fingerprint: str = field(init=False)
     subject_der: bytes = field(init=False)
+    # RFC 5280 §7.1 comparison key of the subject: how certificates find their issuer.
+    subject_key: str = field(init=False)
     key_id: bytes | None = field(init=False)
     service_type: str | None = None
     jurisdiction: str | None = None
@@ -53,6 +56,7 @@ class TrustAnchor:
     def __post_init__(self) -> None:
         object.__setattr__(self, "fingerprint", hashlib.sha256(self.der).hexdigest())
         object.__setattr__(self, "subject_der", self.certificate.subject.public_bytes())
+        object.__setattr__(self, "subject_key", name_key(self.subject_der))
         object.__setattr__(self, "key_id", _ski(self.certificate))
 
     @property
@@ -72,7 +76,9 @@ def load_certificates(source: CertificateSource) -> list[tuple[x509.Certificate,
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise TrustStoreError(f"cannot read certificate file {path}: {exc.strerror or exc}") from None
+            raise TrustStoreError(
+                f"cannot read certificate file {path}: {exc.strerror or exc}"
+            ) from None
         label = f"file {path.name}"
     elif isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -87,7 +93,9 @@ def load_certificates(source: CertificateSource) -> list[tuple[x509.Certificate,
         else:
             certs = [x509.load_der_x509_certificate(data)]
     except ValueError as exc:
-        raise TrustStoreError(f"{label} does not hold a readable X.509 certificate: {exc}") from None
+        raise TrustStoreError(
+            f"{label} does not hold a readable X.509 certificate: {exc}"
+        ) from None
     return [(c, c.public_bytes(Encoding.DER), label) for c in certs]
 
 
@@ -104,6 +112,7 @@ class TrustStore:
         self.name = name
         self._by_fp: dict[str, TrustAnchor] = {}
         self._by_subject: dict[bytes, list[TrustAnchor]] = {}
+        self._by_subject_key: dict[str, list[TrustAnchor]] = {}
         self._by_key_id: dict[bytes, list[TrustAnchor]] = {}
         self._lock = threading.Lock()
         self._version = 0
@@ -112,7 +121,9 @@ class TrustStore:
 
     # --- building ----------------------------------------------------------
     @classmethod
-    def from_certificates(cls, sources: Iterable[CertificateSource], *, name: str = "trust store") -> TrustStore:
+    def from_certificates(
+        cls, sources: Iterable[CertificateSource], *, name: str = "trust store"
+    ) -> TrustStore:
         """Anchors from paths, DER/PEM bytes or certificate objects."""
         store = cls(name=name)
         for s in sources:
@@ -122,7 +133,9 @@ class TrustStore:
     @classmethod
     def from_files(cls, *paths: str | os.PathLike[str]) -> TrustStore:
         """Anchors from files, each PEM (one or many certificates) or DER."""
-        return cls.from_certificates(paths, name=", ".join(Path(p).name for p in paths) or "trust store")
+        return cls.from_certificates(
+            paths, name=", ".join(Path(p).name for p in paths) or "trust store"
+        )
 
     @classmethod
     def from_pem_bundle(cls, bundle: bytes | str | os.PathLike[str]) -> TrustStore:
@@ -136,7 +149,9 @@ class TrustStore:
         if not d.is_dir():
             raise TrustStoreError(f"{d} is not a directory")
         files = sorted(
-            p for p in d.iterdir() if p.suffix.lower() in {".pem", ".crt", ".cer", ".der"} and p.is_file()
+            p
+            for p in d.iterdir()
+            if p.suffix.lower() in {".pem", ".crt", ".cer", ".der"} and p.is_file()
         )
         if not files:
             raise TrustStoreError(f"no certificate files (.pem, .crt, .cer, .der) in {d}")
@@ -167,6 +182,7 @@ class TrustStore:
                 return
             self._by_fp[anchor.fingerprint] = anchor
             self._by_subject.setdefault(anchor.subject_der, []).append(anchor)
+            self._by_subject_key.setdefault(anchor.subject_key, []).append(anchor)
             if anchor.key_id is not None:
                 self._by_key_id.setdefault(anchor.key_id, []).append(anchor)
             self._version += 1
@@ -182,6 +198,10 @@ class TrustStore:
 
     def by_subject(self, subject_der: bytes) -> tuple[TrustAnchor, ...]:
         return tuple(self._by_subject.get(subject_der, ()))
+
+    def by_subject_key(self, key: str) -> tuple[TrustAnchor, ...]:
+        """Anchors whose subject matches under RFC 5280 §7.1 (see ``_names.name_key``)."""
+        return tuple(self._by_subject_key.get(key, ()))
 
     def by_key_id(self, key_id: bytes) -> tuple[TrustAnchor, ...]:
         return tuple(self._by_key_id.get(key_id, ()))

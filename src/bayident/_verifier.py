@@ -20,7 +20,13 @@ import httpx
 from cryptography.exceptions import InvalidSignature
 
 from . import _der as d
-from ._algorithms import DIGEST_SIZES, AlgorithmError, SignatureMechanism, digest_name, mechanism_for
+from ._algorithms import (
+    DIGEST_SIZES,
+    AlgorithmError,
+    SignatureMechanism,
+    digest_name,
+    mechanism_for,
+)
 from ._attrs import (
     OID_CONTENT_TYPE,
     OID_MESSAGE_DIGEST,
@@ -49,13 +55,13 @@ from ._input import (
 from ._path import PathOutcome, PathValidator, key_problem
 from ._policy import Policy
 from ._result import (
-    _fast,
     Check,
     CheckOutcome,
     Indication,
     SignerReport,
     SubIndication,
     VerificationResult,
+    _fast,
 )
 from ._trust import CertificateSource, TrustStore, load_certificates
 
@@ -73,12 +79,25 @@ _FAILED = {
 _OUT = CheckOutcome
 
 
-def _check(name: str, outcome: CheckOutcome, message: str, concerns: str | None = None,
-           signer: int | None = None) -> Check:
+def _check(
+    name: str,
+    outcome: CheckOutcome,
+    message: str,
+    concerns: str | None = None,
+    signer: int | None = None,
+) -> Check:
     # model_construct: these values are built by us, already valid; validation would cost
     # more than the rest of a warm verification.
-    return _fast(Check, {"name": name, "outcome": outcome, "message": message, "concerns": concerns,
-                         "signer": signer})
+    return _fast(
+        Check,
+        {
+            "name": name,
+            "outcome": outcome,
+            "message": message,
+            "concerns": concerns,
+            "signer": signer,
+        },
+    )
 
 
 @dataclass
@@ -92,15 +111,25 @@ class _SignerState:
     signing_time: _dt.datetime | None = None
     path: Any = None
 
-    def add(self, name: str, outcome: CheckOutcome, message: str, concerns: str | None = None) -> None:
+    def add(
+        self, name: str, outcome: CheckOutcome, message: str, concerns: str | None = None
+    ) -> None:
         self.checks.append(_check(name, outcome, message, concerns, self.info.index))
 
-    def fail(self, name: str, sub: SubIndication, message: str, concerns: str | None = None) -> None:
+    def fail(
+        self, name: str, sub: SubIndication, message: str, concerns: str | None = None
+    ) -> None:
         ind = Indication.FAILED if sub in _FAILED else Indication.INDETERMINATE
-        self.add(name, CheckOutcome.FAILED if ind is Indication.FAILED else CheckOutcome.INDETERMINATE,
-                 message, concerns)
+        self.add(
+            name,
+            CheckOutcome.FAILED if ind is Indication.FAILED else CheckOutcome.INDETERMINATE,
+            message,
+            concerns,
+        )
         # Proven failures outrank undecided ones; within a rank the first reason stands.
-        if self.verdict is None or (ind is Indication.FAILED and self.verdict[0] is not Indication.FAILED):
+        if self.verdict is None or (
+            ind is Indication.FAILED and self.verdict[0] is not Indication.FAILED
+        ):
             self.verdict = (ind, sub, message)
 
 
@@ -158,9 +187,9 @@ class Verifier:
         self._paths = PathValidator()
         self._key_problems: dict[tuple[str, str], str | None] = {}
         # (leaf, certificates at hand, trust, policy, CRLs) → (outcome, valid from, valid until)
-        self._outcomes: OrderedDict[tuple[Any, ...], tuple[PathOutcome, _dt.datetime, _dt.datetime]] = (
-            OrderedDict()
-        )
+        self._outcomes: OrderedDict[
+            tuple[Any, ...], tuple[PathOutcome, _dt.datetime, _dt.datetime]
+        ] = OrderedDict()
         self._lock = threading.Lock()
 
     # --- public API -------------------------------------------------------------
@@ -221,23 +250,33 @@ class Verifier:
         return self._finish(job, digests, whole)
 
     # --- steps ------------------------------------------------------------------
-    def _result(self, job: _Job, ind: Indication, sub: SubIndication | None, message: str,
-                signers: Sequence[SignerReport] = ()) -> VerificationResult:
-        return _fast(VerificationResult, {
-            "indication": ind,
-            "sub_indication": sub,
-            "message": message,
-            "evidence_format": job.evidence_format,
-            "signers": tuple(signers),
-            "checks": tuple(job.checks),
-            "warnings": tuple(job.warnings),
-            "validation_time": job.at,
-            "trust_sources": (job.trust.describe(),),
-            "adapter": None,
-        })  # type: ignore[no-any-return]
+    def _result(
+        self,
+        job: _Job,
+        ind: Indication,
+        sub: SubIndication | None,
+        message: str,
+        signers: Sequence[SignerReport] = (),
+    ) -> VerificationResult:
+        return _fast(
+            VerificationResult,
+            {
+                "indication": ind,
+                "sub_indication": sub,
+                "message": message,
+                "evidence_format": job.evidence_format,
+                "signers": tuple(signers),
+                "checks": tuple(job.checks),
+                "warnings": tuple(job.warnings),
+                "validation_time": job.at,
+                "trust_sources": (job.trust.describe(),),
+                "adapter": None,
+            },
+        )
 
-    def _early(self, job: _Job, name: str, sub: SubIndication, message: str,
-               concerns: str | None = None) -> _Job:
+    def _early(
+        self, job: _Job, name: str, sub: SubIndication, message: str, concerns: str | None = None
+    ) -> _Job:
         ind = Indication.FAILED if sub in _FAILED else Indication.INDETERMINATE
         outcome = _OUT.FAILED if ind is Indication.FAILED else _OUT.INDETERMINATE
         job.checks.append(_check(name, outcome, message, concerns))
@@ -267,7 +306,9 @@ class Verifier:
         try:
             raw, label = read_evidence(evidence, pol.max_evidence_bytes)
         except EvidenceFormatError as exc:
-            return self._early(job, "evidence-size", SubIndication.FORMAT_FAILURE, str(exc), "evidence")
+            return self._early(
+                job, "evidence-size", SubIndication.FORMAT_FAILURE, str(exc), "evidence"
+            )
         handler = handler_for(raw)
         if handler is not None:
             job.delegate = (handler, self._context(handler, job, raw, label, content, extra_certs))
@@ -275,7 +316,9 @@ class Verifier:
         try:
             decoded = decode_evidence(raw)
         except EvidenceFormatError as exc:
-            return self._early(job, "evidence-format", SubIndication.FORMAT_FAILURE, str(exc), label)
+            return self._early(
+                job, "evidence-format", SubIndication.FORMAT_FAILURE, str(exc), label
+            )
         job.evidence_format = "smime" if decoded.format == "smime" else "cms"
         try:
             sd = parse_signed_data(
@@ -285,48 +328,78 @@ class Verifier:
                 max_signers=pol.max_signers,
             )
         except CMSFormatError as exc:
-            return self._early(job, "cms-structure", SubIndication.FORMAT_FAILURE,
-                               f"evidence is not a well-formed CMS SignedData: {exc.reason}",
-                               exc.where)
+            return self._early(
+                job,
+                "cms-structure",
+                SubIndication.FORMAT_FAILURE,
+                f"evidence is not a well-formed CMS SignedData: {exc.reason}",
+                exc.where,
+            )
         job.sd = sd
         job.crls = tuple(sd.crls) + tuple(bytes(c) for c in crls or ())
-        job.checks.append(_check(
-            "cms-structure", _OUT.PASSED,
-            f"CMS SignedData ({decoded.format}) with {len(sd.signers)} signer(s) and "
-            f"{len(sd.certificates)} certificate(s)", label))
+        job.checks.append(
+            _check(
+                "cms-structure",
+                _OUT.PASSED,
+                f"CMS SignedData ({decoded.format}) with {len(sd.signers)} signer(s) and "
+                f"{len(sd.certificates)} certificate(s)",
+                label,
+            )
+        )
         if not sd.signers:
-            return self._early(job, "signers", SubIndication.FORMAT_FAILURE,
-                               "SignedData has no signers (signerInfos is empty)", "SignedData.signerInfos")
+            return self._early(
+                job,
+                "signers",
+                SubIndication.FORMAT_FAILURE,
+                "SignedData has no signers (signerInfos is empty)",
+                "SignedData.signerInfos",
+            )
 
         # Which content is signed?
         if sd.econtent is not None:
             if content is not None or decoded.smime_content is not None:
                 return self._early(
-                    job, "content", SubIndication.FORMAT_FAILURE,
+                    job,
+                    "content",
+                    SubIndication.FORMAT_FAILURE,
                     "the evidence is an attached signature (it carries its own content) and content "
                     "was also given; pass the evidence alone, or a detached signature with the content",
-                    "SignedData.encapContentInfo.eContent")
+                    "SignedData.encapContentInfo.eContent",
+                )
             job.content, job.content_label = sd.econtent, "content carried in the signature"
         elif content is not None:
             job.content, job.content_label = content, "content given by the caller"
         elif decoded.smime_content is not None:
-            job.content, job.content_label = decoded.smime_content, "first part of the S/MIME message"
+            job.content, job.content_label = (
+                decoded.smime_content,
+                "first part of the S/MIME message",
+            )
         else:
             return self._early(
-                job, "content", SubIndication.SIGNED_DATA_NOT_FOUND,
+                job,
+                "content",
+                SubIndication.SIGNED_DATA_NOT_FOUND,
                 "the signature is detached and no content was given: pass content=... "
-                "(the signed document)", "content")
+                "(the signed document)",
+                "content",
+            )
 
         # Certificates: carried in the evidence, plus the caller's extras.
         for i, der in enumerate(sd.certificates):
             try:
                 job.pool.append(self._certs.get(der))
             except ValueError as exc:
-                job.checks.append(_check(
-                    "certificate-parse", _OUT.WARNING,
-                    f"certificate {i} in the signature cannot be read and is ignored: {exc}",
-                    f"SignedData.certificates[{i}]"))
-                job.warnings.append(f"certificate {i} in the signature is malformed and was ignored")
+                job.checks.append(
+                    _check(
+                        "certificate-parse",
+                        _OUT.WARNING,
+                        f"certificate {i} in the signature cannot be read and is ignored: {exc}",
+                        f"SignedData.certificates[{i}]",
+                    )
+                )
+                job.warnings.append(
+                    f"certificate {i} in the signature is malformed and was ignored"
+                )
         if extra_certs is not None:
             if isinstance(extra_certs, (bytes, str)):
                 extra_certs = [extra_certs]
@@ -361,9 +434,15 @@ class Verifier:
             job.pool = [self._certs.get(x) for x in others] + [self._certs.get(x) for x in extras]
             return self._path_outcome(job, leaf)
 
-        def make_result(indication: Indication, sub: SubIndication | None, message: str,
-                        signers: Sequence[SignerReport] = (), *, evidence_format: str | None = None,
-                        adapter: str | None = None) -> VerificationResult:
+        def make_result(
+            indication: Indication,
+            sub: SubIndication | None,
+            message: str,
+            signers: Sequence[SignerReport] = (),
+            *,
+            evidence_format: str | None = None,
+            adapter: str | None = None,
+        ) -> VerificationResult:
             job.evidence_format = evidence_format or handler.name
             res = self._result(job, indication, sub, message, signers)
             if adapter is not None:
@@ -371,9 +450,18 @@ class Verifier:
             return res
 
         return EvidenceContext(
-            raw=raw, label=label, content=content, at=job.at, policy=job.policy, trust=job.trust,
-            extra_certs=extras, validate_chain=validate_chain, http_client=self.http_client,
-            async_http_client=self.async_http_client, make_result=make_result, checks=job.checks,
+            raw=raw,
+            label=label,
+            content=content,
+            at=job.at,
+            policy=job.policy,
+            trust=job.trust,
+            extra_certs=extras,
+            validate_chain=validate_chain,
+            http_client=self.http_client,
+            async_http_client=self.async_http_client,
+            make_result=make_result,
+            checks=job.checks,
         )
 
     def _identify(self, job: _Job, st: _SignerState) -> None:
@@ -394,50 +482,80 @@ class Verifier:
                     break
             sid_desc = f"subject key identifier {(si.subject_key_id or b'').hex()}"
         if cert is None:
-            st.fail("signing-certificate", SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                    f"no certificate matching the signer's {sid_desc} is in the signature "
-                    "or among the extra certificates given", f"SignerInfo[{si.index}].sid")
+            st.fail(
+                "signing-certificate",
+                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+                f"no certificate matching the signer's {sid_desc} is in the signature "
+                "or among the extra certificates given",
+                f"SignerInfo[{si.index}].sid",
+            )
             return
         st.cert = cert
-        st.add("signing-certificate", _OUT.PASSED, f"signer identified as {cert.describe()}",
-               cert.describe())
+        st.add(
+            "signing-certificate",
+            _OUT.PASSED,
+            f"signer identified as {cert.describe()}",
+            cert.describe(),
+        )
         # Algorithms.
         where = f"SignerInfo[{si.index}]"
         try:
             st.digest = digest_name(si.digest_algorithm.oid)
         except AlgorithmError as exc:
-            st.fail("digest-algorithm", SubIndication.CRYPTO_CONSTRAINTS_FAILURE, exc.reason,
-                    f"{where}.digestAlgorithm")
+            st.fail(
+                "digest-algorithm",
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+                exc.reason,
+                f"{where}.digestAlgorithm",
+            )
             return
         try:
             st.mech = mechanism_for(si.signature_algorithm.oid)
         except AlgorithmError as exc:
-            st.fail("signature-algorithm", SubIndication.CRYPTO_CONSTRAINTS_FAILURE, exc.reason,
-                    f"{where}.signatureAlgorithm")
+            st.fail(
+                "signature-algorithm",
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+                exc.reason,
+                f"{where}.signatureAlgorithm",
+            )
             return
         if st.mech.fixed_digest is not None and st.mech.fixed_digest != st.digest:
-            st.fail("signature-algorithm", SubIndication.FORMAT_FAILURE,
-                    f"signature algorithm {si.signature_algorithm.oid} implies "
-                    f"{st.mech.fixed_digest} but the digest algorithm is {st.digest}",
-                    f"{where}.signatureAlgorithm")
+            st.fail(
+                "signature-algorithm",
+                SubIndication.FORMAT_FAILURE,
+                f"signature algorithm {si.signature_algorithm.oid} implies "
+                f"{st.mech.fixed_digest} but the digest algorithm is {st.digest}",
+                f"{where}.signatureAlgorithm",
+            )
             return
         at = job.at
         if not pol.accepts_digest(st.digest, at):
-            st.fail("digest-algorithm", SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
-                    f"digest {st.digest} is not accepted by the policy at {at:%Y-%m-%d}",
-                    f"{where}.digestAlgorithm")
+            st.fail(
+                "digest-algorithm",
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+                f"digest {st.digest} is not accepted by the policy at {at:%Y-%m-%d}",
+                f"{where}.digestAlgorithm",
+            )
         if not pol.accepts_signature(st.mech.name, at):
-            st.fail("signature-algorithm", SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
-                    f"{st.mech.name} signatures are not accepted by the policy at {at:%Y-%m-%d}",
-                    f"{where}.signatureAlgorithm")
+            st.fail(
+                "signature-algorithm",
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+                f"{st.mech.name} signatures are not accepted by the policy at {at:%Y-%m-%d}",
+                f"{where}.signatureAlgorithm",
+            )
         problem = self._key_problem(pol, cert)
         if problem:
-            st.fail("signer-key", SubIndication.CRYPTO_CONSTRAINTS_FAILURE, problem, cert.describe())
+            st.fail(
+                "signer-key", SubIndication.CRYPTO_CONSTRAINTS_FAILURE, problem, cert.describe()
+            )
         if st.verdict is None:
-            st.add("algorithms", _OUT.PASSED,
-                   f"{st.mech.name} with {st.digest}, {cert.key_description} key: accepted by the policy",
-                   f"{where}.signatureAlgorithm")
-        if st.digest in DIGEST_SIZES and st.digest != "sm3" or st.digest == "sm3":
+            st.add(
+                "algorithms",
+                _OUT.PASSED,
+                f"{st.mech.name} with {st.digest}, {cert.key_description} key: accepted by the policy",
+                f"{where}.signatureAlgorithm",
+            )
+        if (st.digest in DIGEST_SIZES and st.digest != "sm3") or st.digest == "sm3":
             job.need_digests.add(st.digest)
         if si.signed_attrs is None and not st.mech.supports_prehash:
             job.need_whole = True
@@ -469,12 +587,18 @@ class Verifier:
             hashers = {n: new_hasher(n) for n in job.need_digests if n != "sm3"}
         if not hashers:
             return {}, whole
-        if whole is None and job.need_whole and not isinstance(content, (bytes, bytearray, memoryview)):
+        if (
+            whole is None
+            and job.need_whole
+            and not isinstance(content, (bytes, bytearray, memoryview))
+        ):
             # The stream was consumed trying to read it whole; hashing it again is impossible.
             return {}, None
         return hash_content(content, hashers), whole
 
-    def _finish(self, job: _Job, digests: dict[str, bytes], whole: bytes | None) -> VerificationResult:
+    def _finish(
+        self, job: _Job, digests: dict[str, bytes], whole: bytes | None
+    ) -> VerificationResult:
         assert job.sd is not None
         reports = [self._finish_signer(job, st, digests, whole) for st in job.signers]
         job.checks.extend(c for st in job.signers for c in st.checks)
@@ -488,14 +612,16 @@ class Verifier:
         n = len(reports)
         if worst is None:
             names = "; ".join(r.certificate.subject for r in reports if r.certificate)
-            msg = (f"signature valid: {names}" if n == 1
-                   else f"all {n} signatures valid: {names}")
+            msg = f"signature valid: {names}" if n == 1 else f"all {n} signatures valid: {names}"
             return self._result(job, Indication.PASSED, None, msg, reports)
         prefix = f"signer {worst.index}: " if n > 1 else ""
-        return self._result(job, worst.indication, worst.sub_indication, prefix + worst.message, reports)
+        return self._result(
+            job, worst.indication, worst.sub_indication, prefix + worst.message, reports
+        )
 
-    def _finish_signer(self, job: _Job, st: _SignerState, digests: dict[str, bytes],
-                       whole: bytes | None) -> SignerReport:
+    def _finish_signer(
+        self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
+    ) -> SignerReport:
         si = st.info
         cert = st.cert
         if cert is not None and st.mech is not None and st.digest is not None:
@@ -503,30 +629,34 @@ class Verifier:
             self._check_signature(job, st, digests, whole)
             self._check_key_usage(job, st)
             self._check_path(job, st)
+        sub: SubIndication | None
         if st.verdict is None:
             ind, sub, msg = Indication.PASSED, None, "signature valid"
         else:
-            ind, sub, msg = st.verdict  # type: ignore[assignment]
+            ind, sub, msg = st.verdict
         path = st.path
         anchor_info = self._certs.get(path.anchor.der).info if path and path.anchor else None
         chain = tuple(c.info for c in path.chain) if path else ()
         if anchor_info is not None and (not chain or chain[-1] is not anchor_info):
             chain += (anchor_info,)
-        return _fast(SignerReport, {  # type: ignore[no-any-return]
-            "index": si.index,
-            "indication": ind,
-            "sub_indication": sub,
-            "message": msg,
-            "certificate": cert.info if cert else None,
-            "chain": chain,
-            "trust_anchor": anchor_info,
-            "anchors_considered": path.anchors_considered if path else (),
-            "digest_algorithm": st.digest,
-            "signature_algorithm": st.mech.name if st.mech else si.signature_algorithm.oid,
-            "claimed_signing_time": st.signing_time,
-            "signed_attributes": tuple(a.oid for a in si.signed_attrs or ()),
-            "details": {},
-        })
+        return _fast(
+            SignerReport,
+            {
+                "index": si.index,
+                "indication": ind,
+                "sub_indication": sub,
+                "message": msg,
+                "certificate": cert.info if cert else None,
+                "chain": chain,
+                "trust_anchor": anchor_info,
+                "anchors_considered": path.anchors_considered if path else (),
+                "digest_algorithm": st.digest,
+                "signature_algorithm": st.mech.name if st.mech else si.signature_algorithm.oid,
+                "claimed_signing_time": st.signing_time,
+                "signed_attributes": tuple(a.oid for a in si.signed_attrs or ()),
+                "details": {},
+            },
+        )
 
     def _check_attributes(self, job: _Job, st: _SignerState, digests: dict[str, bytes]) -> None:
         si = st.info
@@ -535,49 +665,81 @@ class Verifier:
         where = f"SignerInfo[{si.index}].signedAttrs"
         if si.signed_attrs is None:
             if pol.require_signed_attributes:
-                st.fail("signed-attributes", SubIndication.SIG_CONSTRAINTS_FAILURE,
-                        "the signer has no signed attributes, which the policy requires", where)
+                st.fail(
+                    "signed-attributes",
+                    SubIndication.SIG_CONSTRAINTS_FAILURE,
+                    "the signer has no signed attributes, which the policy requires",
+                    where,
+                )
             else:
-                st.add("signed-attributes", _OUT.SKIPPED,
-                       "no signed attributes: the signature covers the content directly", where)
+                st.add(
+                    "signed-attributes",
+                    _OUT.SKIPPED,
+                    "no signed attributes: the signature covers the content directly",
+                    where,
+                )
             if pol.require_signing_certificate:
-                st.fail("signing-certificate-attribute", SubIndication.SIG_CONSTRAINTS_FAILURE,
-                        "no ESS signing-certificate attribute binds the signer certificate, as the "
-                        "policy requires", where)
+                st.fail(
+                    "signing-certificate-attribute",
+                    SubIndication.SIG_CONSTRAINTS_FAILURE,
+                    "no ESS signing-certificate attribute binds the signer certificate, as the "
+                    "policy requires",
+                    where,
+                )
             return
         by_oid: dict[str, list[Any]] = {}
         for a in si.signed_attrs:
             by_oid.setdefault(a.oid, []).append(a)
         for oid, items in by_oid.items():
             if oid in SINGLE_INSTANCE and (len(items) > 1 or len(items[0].values) != 1):
-                st.fail("signed-attributes", SubIndication.FORMAT_FAILURE,
-                        f"{attribute_label(oid)} appears {len(items)} times with "
-                        f"{sum(len(i.values) for i in items)} value(s); exactly one is allowed "
-                        "(RFC 5652 §11)", attribute_label(oid))
+                st.fail(
+                    "signed-attributes",
+                    SubIndication.FORMAT_FAILURE,
+                    f"{attribute_label(oid)} appears {len(items)} times with "
+                    f"{sum(len(i.values) for i in items)} value(s); exactly one is allowed "
+                    "(RFC 5652 §11)",
+                    attribute_label(oid),
+                )
                 return
         # content-type
         ct = by_oid.get(OID_CONTENT_TYPE)
         if ct is None:
-            st.fail("content-type", SubIndication.FORMAT_FAILURE,
-                    "signed attributes lack content-type (required by RFC 5652 §5.3)", where)
+            st.fail(
+                "content-type",
+                SubIndication.FORMAT_FAILURE,
+                "signed attributes lack content-type (required by RFC 5652 §5.3)",
+                where,
+            )
         else:
             v = ct[0].values[0]
             try:
                 ctype = d.decode_oid(v, d.read_tlv(v, 0, len(v), "content-type"), "content-type")
             except d.DERError as exc:
-                st.fail("content-type", SubIndication.FORMAT_FAILURE, f"content-type is malformed: {exc}",
-                        attribute_label(OID_CONTENT_TYPE))
+                st.fail(
+                    "content-type",
+                    SubIndication.FORMAT_FAILURE,
+                    f"content-type is malformed: {exc}",
+                    attribute_label(OID_CONTENT_TYPE),
+                )
             else:
                 if ctype != job.sd.econtent_type:
-                    st.fail("content-type", SubIndication.FORMAT_FAILURE,
-                            f"content-type attribute is {ctype} but the encapsulated content type is "
-                            f"{job.sd.econtent_type}", attribute_label(OID_CONTENT_TYPE))
+                    st.fail(
+                        "content-type",
+                        SubIndication.FORMAT_FAILURE,
+                        f"content-type attribute is {ctype} but the encapsulated content type is "
+                        f"{job.sd.econtent_type}",
+                        attribute_label(OID_CONTENT_TYPE),
+                    )
         # message-digest
         md = by_oid.get(OID_MESSAGE_DIGEST)
         label = attribute_label(OID_MESSAGE_DIGEST)
         if md is None:
-            st.fail("message-digest", SubIndication.FORMAT_FAILURE,
-                    "signed attributes lack message-digest (required by RFC 5652 §5.3)", where)
+            st.fail(
+                "message-digest",
+                SubIndication.FORMAT_FAILURE,
+                "signed attributes lack message-digest (required by RFC 5652 §5.3)",
+                where,
+            )
         else:
             v = md[0].values[0]
             try:
@@ -586,58 +748,99 @@ class Verifier:
                     raise d.DERError("must be one OCTET STRING", "message-digest")
                 claimed = v[tlv.start : tlv.end]
             except d.DERError as exc:
-                st.fail("message-digest", SubIndication.FORMAT_FAILURE, f"message-digest is malformed: {exc}",
-                        label)
+                st.fail(
+                    "message-digest",
+                    SubIndication.FORMAT_FAILURE,
+                    f"message-digest is malformed: {exc}",
+                    label,
+                )
             else:
                 size = DIGEST_SIZES.get(st.digest)
                 actual = digests.get(st.digest)
                 if size is not None and len(claimed) != size:
-                    st.fail("message-digest", SubIndication.FORMAT_FAILURE,
-                            f"message-digest holds {len(claimed)} bytes but a {st.digest} digest has "
-                            f"{size}", label)
+                    st.fail(
+                        "message-digest",
+                        SubIndication.FORMAT_FAILURE,
+                        f"message-digest holds {len(claimed)} bytes but a {st.digest} digest has "
+                        f"{size}",
+                        label,
+                    )
                 elif actual is None:
-                    st.fail("message-digest", SubIndication.SIGNED_DATA_NOT_FOUND,
-                            f"the {job.content_label} could not be hashed with {st.digest}", label)
+                    st.fail(
+                        "message-digest",
+                        SubIndication.SIGNED_DATA_NOT_FOUND,
+                        f"the {job.content_label} could not be hashed with {st.digest}",
+                        label,
+                    )
                 elif actual != claimed:
-                    st.fail("message-digest", SubIndication.HASH_FAILURE,
-                            f"the {st.digest} digest of the {job.content_label} does not match the "
-                            "message-digest attribute: the content was changed after signing, or is "
-                            "not the signed document", label)
+                    st.fail(
+                        "message-digest",
+                        SubIndication.HASH_FAILURE,
+                        f"the {st.digest} digest of the {job.content_label} does not match the "
+                        "message-digest attribute: the content was changed after signing, or is "
+                        "not the signed document",
+                        label,
+                    )
                 else:
-                    st.add("message-digest", _OUT.PASSED,
-                           f"{st.digest} digest of the {job.content_label} matches", label)
+                    st.add(
+                        "message-digest",
+                        _OUT.PASSED,
+                        f"{st.digest} digest of the {job.content_label} matches",
+                        label,
+                    )
         # signing-time (a claim, reported)
         stime = by_oid.get(OID_SIGNING_TIME)
         if stime is not None:
             try:
                 st.signing_time = decode_time(stime[0].values[0], "signing-time")
             except d.DERError as exc:
-                st.fail("signing-time", SubIndication.FORMAT_FAILURE, f"signing-time is malformed: {exc}",
-                        attribute_label(OID_SIGNING_TIME))
+                st.fail(
+                    "signing-time",
+                    SubIndication.FORMAT_FAILURE,
+                    f"signing-time is malformed: {exc}",
+                    attribute_label(OID_SIGNING_TIME),
+                )
             else:
                 skew = pol.clock_skew
                 if st.signing_time > job.at + skew:
-                    st.add("signing-time", _OUT.WARNING,
-                           f"claimed signing time {st.signing_time:%Y-%m-%d %H:%M:%S}Z is after the "
-                           f"validation time {job.at:%Y-%m-%d %H:%M:%S}Z",
-                           attribute_label(OID_SIGNING_TIME))
+                    st.add(
+                        "signing-time",
+                        _OUT.WARNING,
+                        f"claimed signing time {st.signing_time:%Y-%m-%d %H:%M:%S}Z is after the "
+                        f"validation time {job.at:%Y-%m-%d %H:%M:%S}Z",
+                        attribute_label(OID_SIGNING_TIME),
+                    )
                     job.warnings.append("the claimed signing time is in the future")
                 elif not (st.cert.not_before - skew <= st.signing_time <= st.cert.not_after + skew):
-                    st.add("signing-time", _OUT.WARNING,
-                           f"claimed signing time {st.signing_time:%Y-%m-%d %H:%M:%S}Z is outside the "
-                           f"validity of {st.cert.describe()}", attribute_label(OID_SIGNING_TIME))
-                    job.warnings.append("the claimed signing time is outside the signer certificate's validity")
+                    st.add(
+                        "signing-time",
+                        _OUT.WARNING,
+                        f"claimed signing time {st.signing_time:%Y-%m-%d %H:%M:%S}Z is outside the "
+                        f"validity of {st.cert.describe()}",
+                        attribute_label(OID_SIGNING_TIME),
+                    )
+                    job.warnings.append(
+                        "the claimed signing time is outside the signer certificate's validity"
+                    )
                 else:
-                    st.add("signing-time", _OUT.PASSED,
-                           f"claimed signing time {st.signing_time:%Y-%m-%d %H:%M:%S}Z (not proven: "
-                           "a claim by the signer)", attribute_label(OID_SIGNING_TIME))
+                    st.add(
+                        "signing-time",
+                        _OUT.PASSED,
+                        f"claimed signing time {st.signing_time:%Y-%m-%d %H:%M:%S}Z (not proven: "
+                        "a claim by the signer)",
+                        attribute_label(OID_SIGNING_TIME),
+                    )
         # ESS signing-certificate(-v2): binds the signer certificate (CAdES-BES).
         ess = by_oid.get(OID_SIGNING_CERT_V2) or by_oid.get(OID_SIGNING_CERT_V1)
         if ess is None:
             if pol.require_signing_certificate:
-                st.fail("signing-certificate-attribute", SubIndication.SIG_CONSTRAINTS_FAILURE,
-                        "no ESS signing-certificate attribute binds the signer certificate, as the "
-                        "policy requires", where)
+                st.fail(
+                    "signing-certificate-attribute",
+                    SubIndication.SIG_CONSTRAINTS_FAILURE,
+                    "no ESS signing-certificate attribute binds the signer certificate, as the "
+                    "policy requires",
+                    where,
+                )
             return
         v2 = ess[0].oid == OID_SIGNING_CERT_V2
         label = attribute_label(ess[0].oid)
@@ -650,26 +853,48 @@ class Verifier:
         try:
             hname = digest_name(first.hash_oid)
         except AlgorithmError as exc:
-            st.fail("signing-certificate-attribute", SubIndication.CRYPTO_CONSTRAINTS_FAILURE, exc.reason, label)
+            st.fail(
+                "signing-certificate-attribute",
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+                exc.reason,
+                label,
+            )
             return
         actual_hash = hashlib.new(hname.replace("-", "_"), st.cert.der).digest()
         if actual_hash != first.cert_hash:
-            st.fail("signing-certificate-attribute", SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                    f"the {hname} hash in the signing-certificate attribute does not match "
-                    f"{st.cert.describe()}: the signature names another certificate", label)
+            st.fail(
+                "signing-certificate-attribute",
+                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+                f"the {hname} hash in the signing-certificate attribute does not match "
+                f"{st.cert.describe()}: the signature names another certificate",
+                label,
+            )
         elif first.serial is not None and first.serial != st.cert.cert.serial_number:
-            st.fail("signing-certificate-attribute", SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                    f"issuerSerial in the signing-certificate attribute names serial 0x{first.serial:x}, "
-                    f"not 0x{st.cert.cert.serial_number:x}", label)
+            st.fail(
+                "signing-certificate-attribute",
+                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+                f"issuerSerial in the signing-certificate attribute names serial 0x{first.serial:x}, "
+                f"not 0x{st.cert.cert.serial_number:x}",
+                label,
+            )
         elif first.issuer_name_der is not None and first.issuer_name_der != st.cert.issuer_der:
-            st.fail("signing-certificate-attribute", SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                    "issuerSerial in the signing-certificate attribute names another issuer", label)
+            st.fail(
+                "signing-certificate-attribute",
+                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+                "issuerSerial in the signing-certificate attribute names another issuer",
+                label,
+            )
         else:
-            st.add("signing-certificate-attribute", _OUT.PASSED,
-                   f"{'v2' if v2 else 'v1'} attribute binds {st.cert.describe()} ({hname})", label)
+            st.add(
+                "signing-certificate-attribute",
+                _OUT.PASSED,
+                f"{'v2' if v2 else 'v1'} attribute binds {st.cert.describe()} ({hname})",
+                label,
+            )
 
-    def _check_signature(self, job: _Job, st: _SignerState, digests: dict[str, bytes],
-                         whole: bytes | None) -> None:
+    def _check_signature(
+        self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
+    ) -> None:
         si = st.info
         assert st.mech is not None and st.digest is not None and st.cert is not None
         where = f"SignerInfo[{si.index}].signature"
@@ -680,30 +905,50 @@ class Verifier:
         elif whole is not None:
             data, prehashed = whole, False
         else:
-            st.fail("signature", SubIndication.SIGNED_DATA_NOT_FOUND,
-                    f"{st.mech.name} without signed attributes signs the whole content, which is over "
-                    f"the in-memory limit of {job.policy.max_in_memory_content_bytes} bytes "
-                    "(Policy.max_in_memory_content_bytes)", where)
+            st.fail(
+                "signature",
+                SubIndication.SIGNED_DATA_NOT_FOUND,
+                f"{st.mech.name} without signed attributes signs the whole content, which is over "
+                f"the in-memory limit of {job.policy.max_in_memory_content_bytes} bytes "
+                "(Policy.max_in_memory_content_bytes)",
+                where,
+            )
             return
         try:
             key = st.cert.public_key
-            st.mech.verify(key, si.signature, data, st.digest, si.signature_algorithm.parameters, prehashed)
+            st.mech.verify(
+                key, si.signature, data, st.digest, si.signature_algorithm.parameters, prehashed
+            )
         except InvalidSignature:
-            st.fail("signature", SubIndication.SIG_CRYPTO_FAILURE,
-                    f"the signature value does not verify with the public key of {st.cert.describe()}",
-                    where)
+            st.fail(
+                "signature",
+                SubIndication.SIG_CRYPTO_FAILURE,
+                f"the signature value does not verify with the public key of {st.cert.describe()}",
+                where,
+            )
         except AlgorithmError as exc:
-            sub = (SubIndication.CRYPTO_CONSTRAINTS_FAILURE if exc.unsupported
-                   else SubIndication.FORMAT_FAILURE)
+            sub = (
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE
+                if exc.unsupported
+                else SubIndication.FORMAT_FAILURE
+            )
             st.fail("signature", sub, exc.reason, where)
         except (ValueError, TypeError) as exc:
-            st.fail("signature", SubIndication.SIG_CRYPTO_FAILURE,
-                    f"the signature cannot be checked with {st.cert.describe()}: {exc}", where)
+            st.fail(
+                "signature",
+                SubIndication.SIG_CRYPTO_FAILURE,
+                f"the signature cannot be checked with {st.cert.describe()}: {exc}",
+                where,
+            )
         else:
             covered = "signed attributes" if si.signed_attrs_der is not None else job.content_label
-            st.add("signature", _OUT.PASSED,
-                   f"{st.mech.name} signature over the {covered} verifies with the key of "
-                   f"{st.cert.describe()}", where)
+            st.add(
+                "signature",
+                _OUT.PASSED,
+                f"{st.mech.name} signature over the {covered} verifies with the key of "
+                f"{st.cert.describe()}",
+                where,
+            )
 
     def _check_key_usage(self, job: _Job, st: _SignerState) -> None:
         assert st.cert is not None
@@ -712,16 +957,27 @@ class Verifier:
             return
         ku = st.cert.key_usage
         if ku is None:
-            st.add("key-usage", _OUT.PASSED,
-                   "the signer certificate has no KeyUsage extension, so its key may sign (RFC 5280 §4.2.1.3)",
-                   st.cert.describe())
+            st.add(
+                "key-usage",
+                _OUT.PASSED,
+                "the signer certificate has no KeyUsage extension, so its key may sign (RFC 5280 §4.2.1.3)",
+                st.cert.describe(),
+            )
         elif any(u in ku for u in wanted):
-            st.add("key-usage", _OUT.PASSED, f"key usage {', '.join(ku)} allows signing", st.cert.describe())
+            st.add(
+                "key-usage",
+                _OUT.PASSED,
+                f"key usage {', '.join(ku)} allows signing",
+                st.cert.describe(),
+            )
         else:
-            st.fail("key-usage", SubIndication.CHAIN_CONSTRAINTS_FAILURE,
-                    f"the key usage of {st.cert.describe()} is {', '.join(ku) or 'empty'}, which does "
-                    f"not include {' or '.join(wanted)}: the key may not be used to sign (RFC 5280 §4.2.1.3)",
-                    f"keyUsage of {st.cert.describe()}")
+            st.fail(
+                "key-usage",
+                SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+                f"the key usage of {st.cert.describe()} is {', '.join(ku) or 'empty'}, which does "
+                f"not include {' or '.join(wanted)}: the key may not be used to sign (RFC 5280 §4.2.1.3)",
+                f"keyUsage of {st.cert.describe()}",
+            )
 
     def _path_outcome(self, job: _Job, leaf: CertRecord) -> PathOutcome:
         """A path decision, reused while the same certificates, trust and policy apply.
@@ -731,8 +987,14 @@ class Verifier:
         holds for any time inside their intersection.
         """
         trust = job.trust
-        key = (leaf.fingerprint, tuple(c.fingerprint for c in job.pool), id(trust), trust.version,
-               job.policy.cache_key, job.crls)
+        key = (
+            leaf.fingerprint,
+            tuple(c.fingerprint for c in job.pool),
+            id(trust),
+            trust.version,
+            job.policy.cache_key,
+            job.crls,
+        )
         hit = self._outcomes.get(key)
         skew = job.policy.clock_skew
         if hit is not None and hit[1] - skew <= job.at <= hit[2] + skew:
@@ -754,14 +1016,23 @@ class Verifier:
         if outcome.ok:
             st.add("certificate-path", _OUT.PASSED, outcome.message, st.cert.describe())
             if job.policy.required_policy_oids:
-                st.add("certificate-policy", _OUT.PASSED,
-                       f"valid policies {', '.join(outcome.valid_policies)} satisfy the required "
-                       f"{', '.join(job.policy.required_policy_oids)}", f"certificatePolicies of {st.cert.describe()}")
+                st.add(
+                    "certificate-policy",
+                    _OUT.PASSED,
+                    f"valid policies {', '.join(outcome.valid_policies)} satisfy the required "
+                    f"{', '.join(job.policy.required_policy_oids)}",
+                    f"certificatePolicies of {st.cert.describe()}",
+                )
         else:
             assert outcome.sub_indication is not None
-            name = "certificate-policy" if "certificate polic" in outcome.message and \
-                job.policy.required_policy_oids and outcome.valid_policies is not None and \
-                outcome.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE else "certificate-path"
+            name = (
+                "certificate-policy"
+                if "certificate polic" in outcome.message
+                and job.policy.required_policy_oids
+                and outcome.valid_policies is not None
+                and outcome.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE
+                else "certificate-path"
+            )
             st.fail(name, outcome.sub_indication, outcome.message, outcome.concerns)
 
 
