@@ -177,11 +177,18 @@ class CertificateCache:
         rec = self._items.get(der)
         if rec is not None:
             return rec
-        cert = x509.load_der_x509_certificate(der)
-        # Touch the fields every path needs so a malformed certificate fails here, once.
-        cert.subject.public_bytes()
-        cert.issuer.public_bytes()
-        rec = CertRecord(der, cert)
+        try:
+            cert = x509.load_der_x509_certificate(der)
+            # Touch what every path needs so a malformed certificate fails here, once,
+            # rather than later in the middle of a check.
+            cert.subject.public_bytes()
+            cert.issuer.public_bytes()
+            cert.extensions  # noqa: B018
+            rec = CertRecord(der, cert)
+        except ValueError:
+            raise
+        except Exception as exc:  # cryptography's InvalidVersion, DuplicateExtension, ...
+            raise ValueError(f"{type(exc).__name__}: {exc}") from None
         with self._lock:
             self._items[der] = rec
             if len(self._items) > self._size:

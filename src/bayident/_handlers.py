@@ -35,7 +35,8 @@ class EvidenceContext:
     policy: Policy
     trust: TrustStore
     extra_certs: Sequence[bytes]
-    # Validate a certificate chain (leaf DER, other certificates DER) like a CMS signer's.
+    # Validate a certificate chain (leaf DER, other certificates DER) like a CMS signer's;
+    # raises ValueError when a certificate cannot be parsed.
     validate_chain: Callable[[bytes, Sequence[bytes]], PathOutcome]
     http_client: Any = None
     async_http_client: Any = None

@@ -404,8 +404,19 @@ class Verifier:
             if isinstance(extra_certs, (bytes, str)):
                 extra_certs = [extra_certs]
             for src in extra_certs:
-                for _, der, _label in load_certificates(src):
-                    job.pool.append(self._certs.get(der))
+                for _, der, label_x in load_certificates(src):
+                    try:
+                        job.pool.append(self._certs.get(der))
+                    except ValueError as exc:
+                        job.checks.append(
+                            _check(
+                                "certificate-parse",
+                                _OUT.WARNING,
+                                f"an extra certificate cannot be used and is ignored: {exc}",
+                                label_x,
+                            )
+                        )
+                        job.warnings.append("an extra certificate is malformed and was ignored")
 
         for si in sd.signers:
             st = _SignerState(si)
@@ -898,6 +909,25 @@ class Verifier:
         si = st.info
         assert st.mech is not None and st.digest is not None and st.cert is not None
         where = f"SignerInfo[{si.index}].signature"
+        sd = job.sd
+        # GM/T 0010 / GB/T 35275 content types (1.2.156.10197.6.1.4.2.*) form a family of
+        # their own: a GM/T signedData holds GM/T data, a PKCS#7 signedData PKCS#7 data.
+        # A mix is neither format, so it is refused rather than guessed at.
+        if sd is not None and (
+            (sd.content_type == "1.2.156.10197.6.1.4.2.2")
+            != (sd.econtent_type == "1.2.156.10197.6.1.4.2.1")
+        ) and sd.econtent_type in ("1.2.156.10197.6.1.4.2.1", "1.2.840.113549.1.7.1"):
+            outer = "GM/T" if sd.content_type == "1.2.156.10197.6.1.4.2.2" else "PKCS#7"
+            inner = "GM/T" if outer == "PKCS#7" else "PKCS#7"
+            st.fail(
+                "content-types",
+                SubIndication.FORMAT_FAILURE,
+                f"the ContentInfo type is {outer} signedData ({sd.content_type}) but the "
+                f"encapsulated content type is {inner} data ({sd.econtent_type}); GB/T 35275 "
+                "and RFC 5652 each use their own pair, never a mix",
+                "SignedData.encapContentInfo.eContentType",
+            )
+            return
         if si.signed_attrs_der is not None:
             data, prehashed = si.signed_attrs_der, False
         elif st.mech.supports_prehash and st.digest in digests:
@@ -916,16 +946,44 @@ class Verifier:
             return
         try:
             key = st.cert.public_key
-            st.mech.verify(
-                key, si.signature, data, st.digest, si.signature_algorithm.parameters, prehashed
-            )
-        except InvalidSignature:
-            st.fail(
-                "signature",
-                SubIndication.SIG_CRYPTO_FAILURE,
-                f"the signature value does not verify with the public key of {st.cert.describe()}",
-                where,
-            )
+            params = si.signature_algorithm.parameters
+            if st.mech.verify_with_policy is not None:
+                st.mech.verify_with_policy(
+                    key, si.signature, data, st.digest, params, prehashed, job.policy
+                )
+            else:
+                st.mech.verify(key, si.signature, data, st.digest, params, prehashed)
+        except InvalidSignature as exc:
+            from ._algorithms import NonStandardSignature
+
+            if isinstance(exc, NonStandardSignature) and exc.accepted:
+                st.add(
+                    "signature",
+                    _OUT.WARNING,
+                    f"{st.mech.name} signature with the key of {st.cert.describe()} {exc.reason}",
+                    where,
+                )
+                job.warnings.append(
+                    f"signer {si.index}: the {st.mech.name} signature is the non-standard "
+                    f"variant {exc.variant}, accepted by the policy"
+                )
+            elif isinstance(exc, NonStandardSignature):
+                st.fail(
+                    "signature",
+                    SubIndication.SIG_CONSTRAINTS_FAILURE,
+                    f"the {st.mech.name} signature with the key of {st.cert.describe()} "
+                    f"{exc.reason}",
+                    where,
+                )
+            else:
+                detail = f": {exc.args[0]}" if exc.args and isinstance(exc.args[0], str) else ""
+                st.fail(
+                    "signature",
+                    SubIndication.SIG_CRYPTO_FAILURE,
+                    "the signature value does not verify with the public key of "
+                    f"{st.cert.describe()}{detail}",
+                    where,
+                )
         except AlgorithmError as exc:
             sub = (
                 SubIndication.CRYPTO_CONSTRAINTS_FAILURE
