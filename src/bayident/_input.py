@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeAlias
+from typing import IO, Any, Protocol, TypeAlias
 
 from ._exceptions import InputError, InvalidArgument
 
@@ -28,8 +28,15 @@ __all__ = [
     "read_evidence",
 ]
 
-Evidence: TypeAlias = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
-Content: TypeAlias = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
+
+class BinaryReadable(Protocol):
+    """Anything with a binary ``read(size)``: open files, BytesIO, sockets' makefile, ..."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+Evidence: TypeAlias = bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryReadable
+Content: TypeAlias = bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryReadable
 
 CHUNK = 1 << 20
 
@@ -69,6 +76,8 @@ def read_evidence(evidence: Evidence, limit: int) -> tuple[bytes, str]:
                 "(Policy.max_evidence_bytes)"
             )
         return data, f"file {path.name}"
+    if isinstance(evidence, io.TextIOBase):
+        raise InvalidArgument("evidence stream must be opened in binary mode ('rb')")
     if hasattr(evidence, "read"):
         try:
             chunk = evidence.read(limit + 1)
@@ -239,6 +248,8 @@ def _chunks(content: Content) -> Iterable[bytes]:
             while chunk := fh.read(CHUNK):
                 yield chunk
         return
+    if isinstance(content, io.TextIOBase):
+        raise InvalidArgument("content stream must be opened in binary mode ('rb')")
     if hasattr(content, "read"):
         try:
             while chunk := content.read(CHUNK):

@@ -166,6 +166,11 @@ class TrustStore:
             return trust
         if isinstance(trust, (bytes, str, os.PathLike, x509.Certificate)):
             return cls.from_certificates([trust])
+        if not isinstance(trust, Iterable):
+            raise InvalidArgument(
+                "trust must be a TrustStore or a list of certificate paths, bytes or "
+                f"x509.Certificate objects, not {type(trust).__name__}"
+            )
         return cls.from_certificates(trust)
 
     def add(self, source: CertificateSource | TrustAnchor) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -40,7 +41,7 @@ from ._attrs import (
 )
 from ._certs import CertificateCache, CertRecord
 from ._cms import CMSFormatError, SignedData, SignerInfo, parse_signed_data
-from ._exceptions import InvalidArgument
+from ._exceptions import InputError, InvalidArgument
 from ._handlers import EvidenceContext, EvidenceHandler, handler_for
 from ._input import (
     Content,
@@ -206,7 +207,7 @@ class Verifier:
         """Verify ``evidence`` (a detached signature) over ``content``.
 
         ``extra_certs`` adds certificates for path building (never trusted by
-        themselves); ``crls`` adds DER CRLs to check the path against (when
+        themselves); ``crls`` adds CRLs (DER bytes or paths) to check the path against (when
         given, every certificate in the path must be covered by one).
 
         Never raises for bad evidence: the result says why it did not pass.
@@ -336,7 +337,7 @@ class Verifier:
                 exc.where,
             )
         job.sd = sd
-        job.crls = tuple(sd.crls) + tuple(bytes(c) for c in crls or ())
+        job.crls = tuple(sd.crls) + _coerce_crls(crls)
         job.checks.append(
             _check(
                 "cms-structure",
@@ -401,9 +402,7 @@ class Verifier:
                     f"certificate {i} in the signature is malformed and was ignored"
                 )
         if extra_certs is not None:
-            if isinstance(extra_certs, (bytes, str)):
-                extra_certs = [extra_certs]
-            for src in extra_certs:
+            for src in _iter_sources(extra_certs, "extra_certs"):
                 for _, der, label_x in load_certificates(src):
                     try:
                         job.pool.append(self._certs.get(der))
@@ -435,9 +434,7 @@ class Verifier:
     ) -> EvidenceContext:
         extras: list[bytes] = []
         if extra_certs is not None:
-            if isinstance(extra_certs, (bytes, str)):
-                extra_certs = [extra_certs]
-            for src in extra_certs:
+            for src in _iter_sources(extra_certs, "extra_certs"):
                 extras.extend(der for _, der, _label in load_certificates(src))
 
         def validate_chain(leaf_der: bytes, others: Sequence[bytes]) -> PathOutcome:
@@ -913,12 +910,11 @@ class Verifier:
         # GM/T 0010 / GB/T 35275 content types (1.2.156.10197.6.1.4.2.*) form a family of
         # their own: a GM/T signedData holds GM/T data, a PKCS#7 signedData PKCS#7 data.
         # A mix is neither format, so it is refused rather than guessed at.
-        if sd is not None and (
-            (sd.content_type == "1.2.156.10197.6.1.4.2.2")
-            != (sd.econtent_type == "1.2.156.10197.6.1.4.2.1")
-        ) and sd.econtent_type in ("1.2.156.10197.6.1.4.2.1", "1.2.840.113549.1.7.1"):
-            outer = "GM/T" if sd.content_type == "1.2.156.10197.6.1.4.2.2" else "PKCS#7"
-            inner = "GM/T" if outer == "PKCS#7" else "PKCS#7"
+        gm_outer = sd is not None and sd.content_type == "1.2.156.10197.6.1.4.2.2"
+        gm_inner = sd is not None and sd.econtent_type == "1.2.156.10197.6.1.4.2.1"
+        pkcs7_inner = sd is not None and sd.econtent_type == "1.2.840.113549.1.7.1"
+        if sd is not None and gm_outer != gm_inner and (gm_inner or pkcs7_inner):
+            outer, inner = ("GM/T", "PKCS#7") if gm_outer else ("PKCS#7", "GM/T")
             st.fail(
                 "content-types",
                 SubIndication.FORMAT_FAILURE,
@@ -1094,8 +1090,33 @@ class Verifier:
             st.fail(name, outcome.sub_indication, outcome.message, outcome.concerns)
 
 
-_DEFAULT_LOCK = threading.Lock()
-_DEFAULT_VERIFIERS: dict[tuple[int, int], Verifier] = {}
+def _iter_sources(value: object, name: str) -> list[Any]:
+    if isinstance(value, (bytes, bytearray, str, os.PathLike)):
+        return [value]
+    if not isinstance(value, Iterable):
+        raise InvalidArgument(
+            f"{name} must be a list of paths or bytes, not {type(value).__name__}"
+        )
+    return list(value)
+
+
+def _coerce_crls(crls: object) -> tuple[bytes, ...]:
+    """CRLs as DER bytes, from bytes or paths."""
+    if crls is None:
+        return ()
+    out = []
+    for item in _iter_sources(crls, "crls"):
+        if isinstance(item, (bytes, bytearray, memoryview)):
+            out.append(bytes(item))
+        elif isinstance(item, (str, os.PathLike)):
+            try:
+                with open(item, "rb") as fh:
+                    out.append(fh.read())
+            except OSError as exc:
+                raise InputError(f"cannot read CRL file {item}: {exc.strerror or exc}") from None
+        else:
+            raise InvalidArgument(f"a CRL must be DER bytes or a path, not {type(item).__name__}")
+    return tuple(out)
 
 
 def _verifier_for(trust: TrustArg, policy: Policy | None) -> Verifier:
