@@ -216,7 +216,7 @@ def test_crl_paths_are_read_and_missing_ones_reported(
     pki: SandboxPKI, files: dict[str, Path], tmp_path: Path
 ) -> None:
     args: dict[str, Any] = {"content": CONTENT, "trust": [pki.root.cert_pem], "at": AT}
-    with pytest.raises(InputError, match="missing.crl"):
+    with pytest.raises(InputError, match=r"missing\.crl"):
         bayident.verify(files["der"], crls=[tmp_path / "missing.crl"], **args)
 
 

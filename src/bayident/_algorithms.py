@@ -21,11 +21,12 @@ from . import _der as d
 __all__ = [
     "DIGESTS",
     "AlgorithmError",
+    "NonStandardSignature",
     "SignatureMechanism",
     "describe_key",
     "digest_name",
-    "mechanism_for",
     "load_public_key",
+    "mechanism_for",
     "register_key_loader",
     "register_signature_mechanism",
 ]
@@ -70,6 +71,22 @@ class AlgorithmError(Exception):
         super().__init__(reason)
 
 
+class NonStandardSignature(InvalidSignature):
+    """A signature that verifies only when its input is derived in a non-standard way.
+
+    Raised by a mechanism's ``verify_with_policy`` (e.g. SM2 over SM3(M) instead of
+    SM3(Z_A ‖ M)). ``variant`` names the derivation, ``reason`` says what verified and
+    ``accepted`` whether the policy accepts it. Being an :class:`InvalidSignature`,
+    it fails wherever nobody asks about variants (certificate signatures).
+    """
+
+    def __init__(self, variant: str, reason: str, *, accepted: bool = False) -> None:
+        self.variant = variant
+        self.reason = reason
+        self.accepted = accepted
+        super().__init__(reason)
+
+
 def digest_name(oid: str) -> str:
     name = DIGESTS.get(oid)
     if name is None:
@@ -93,6 +110,11 @@ class SignatureMechanism:
     verify: Callable[[Any, bytes, bytes, str, bytes | None, bool], None]
     # The key type the mechanism needs, for precise "algorithm/key confusion" messages.
     key_type: str
+    # ``verify`` with one more argument, the bayident.Policy, for mechanisms with settings
+    # (SM2's signer ID and accepted variants); the verifier prefers it when present.
+    verify_with_policy: Callable[[Any, bytes, bytes, str, bytes | None, bool, Any], None] | None = (
+        None
+    )
 
 
 def _hash(name: str, prehashed: bool) -> hashes.HashAlgorithm | utils.Prehashed:
@@ -314,5 +336,16 @@ def describe_key(key: Any) -> str:
         return "Ed448"
     return type(key).__name__.replace("PublicKey", "") or "unknown key"
 
+
+def _register_builtin_plugins() -> None:
+    # SM2 registers itself; the import is cheap (tongsuopy is only loaded on first use).
+    try:
+        from .sm._mechanism import register
+    except ImportError:  # pragma: no cover - bayident.sm is part of the package
+        return
+    register()
+
+
+_register_builtin_plugins()
 
 __all__ += ["InvalidSignature", "UnsupportedAlgorithm"]

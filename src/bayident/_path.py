@@ -10,6 +10,7 @@ so plug-in algorithms such as SM2 work in chains too.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,6 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import ExtensionOID
-
 from pyhanko_certvalidator.policy_decl import AlgorithmUsageConstraint, AlgorithmUsagePolicy
 from pyhanko_certvalidator.sig_validate import SignatureValidator
 
@@ -78,19 +78,43 @@ class _Cached:
     not_before: _dt.datetime
     not_after: _dt.datetime
     valid_policies: tuple[str, ...]
+    # With CRLs, the verdict also holds only while they do: from the latest thisUpdate,
+    # until the first nextUpdate or the first revocation date after the validation time.
+    revinfo_from: _dt.datetime | None = None
+    revinfo_until: _dt.datetime | None = None
 
+    def covers(self, at: _dt.datetime, skew: _dt.timedelta) -> bool:
+        if not self.not_before - skew <= at <= self.not_after + skew:
+            return False
+        if self.revinfo_from is not None and at < self.revinfo_from:
+            return False
+        return self.revinfo_until is None or at < self.revinfo_until
+
+
+# Certificate validity window, then the CRL window (None: no CRLs), of a success.
+_Window = tuple[_dt.datetime, _dt.datetime, _dt.datetime | None, _dt.datetime | None]
 
 _HASH_NAMES_ASN1 = {
-    "sha1": "sha1", "sha224": "sha224", "sha256": "sha256", "sha384": "sha384",
-    "sha512": "sha512", "sha3_256": "sha3-256", "sha3_384": "sha3-384", "sha3_512": "sha3-512",
+    "sha1": "sha1",
+    "sha224": "sha224",
+    "sha256": "sha256",
+    "sha384": "sha384",
+    "sha512": "sha512",
+    "sha3_256": "sha3-256",
+    "sha3_384": "sha3-384",
+    "sha3_512": "sha3-512",
 }
 
 
-class _SignatureValidator(SignatureValidator):  # type: ignore[misc]
+class _SignatureValidator(SignatureValidator):
     """Checks certificate signatures for pyhanko-certvalidator through our registry."""
 
     def validate_signature(
-        self, signature: bytes, signed_data: bytes, public_key_info: Any, signature_algorithm: Any,
+        self,
+        signature: bytes,
+        signed_data: bytes,
+        public_key_info: Any,
+        signature_algorithm: Any,
         context: Any = None,
     ) -> None:
         oid = signature_algorithm["algorithm"].dotted
@@ -107,7 +131,7 @@ class _SignatureValidator(SignatureValidator):  # type: ignore[misc]
             raise InvalidSignature(exc.reason) from None
 
 
-class _AlgorithmPolicy(AlgorithmUsagePolicy):  # type: ignore[misc]
+class _AlgorithmPolicy(AlgorithmUsagePolicy):
     """Our Policy seen through pyhanko-certvalidator's AlgorithmUsagePolicy interface."""
 
     def __init__(self, policy: Policy) -> None:
@@ -119,7 +143,9 @@ class _AlgorithmPolicy(AlgorithmUsagePolicy):  # type: ignore[misc]
         at = moment or _dt.datetime.now(_dt.UTC)
         if self.policy.accepts_digest(name, at):
             return AlgorithmUsageConstraint(True)
-        return AlgorithmUsageConstraint(False, failure_reason=f"digest {name} is not allowed by the policy")
+        return AlgorithmUsageConstraint(
+            False, failure_reason=f"digest {name} is not allowed by the policy"
+        )
 
     def signature_algorithm_allowed(
         self, algo: Any, moment: _dt.datetime | None, public_key: Any
@@ -133,10 +159,13 @@ class _AlgorithmPolicy(AlgorithmUsagePolicy):  # type: ignore[misc]
             return AlgorithmUsageConstraint(False, failure_reason=exc.reason)
         if not pol.accepts_signature(mech.name, at):
             return AlgorithmUsageConstraint(
-                False, failure_reason=f"{mech.name} signatures are not allowed by the policy")
+                False, failure_reason=f"{mech.name} signatures are not allowed by the policy"
+            )
         dg = mech.fixed_digest
         if dg is not None and not pol.accepts_digest(dg, at):
-            return AlgorithmUsageConstraint(False, failure_reason=f"digest {dg} is not allowed by the policy")
+            return AlgorithmUsageConstraint(
+                False, failure_reason=f"digest {dg} is not allowed by the policy"
+            )
         if public_key is not None:
             reason = key_problem(pol, public_key.dump())
             if reason:
@@ -146,14 +175,23 @@ class _AlgorithmPolicy(AlgorithmUsagePolicy):  # type: ignore[misc]
 
 def key_problem(policy: Policy, spki_der: bytes) -> str | None:
     """Why the policy refuses this public key, or ``None``."""
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
     try:
         key = load_public_key(spki_der)
     except AlgorithmError as exc:
         return exc.reason
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < policy.min_rsa_bits:
-        return f"RSA key of {key.key_size} bits is below the policy minimum of {policy.min_rsa_bits}"
+        return (
+            f"RSA key of {key.key_size} bits is below the policy minimum of {policy.min_rsa_bits}"
+        )
+    # DSA's security rests on the same finite-field problem size as RSA's modulus
+    # (NIST SP 800-57 Part 1 Table 2), so the same minimum applies.
+    if isinstance(key, dsa.DSAPublicKey) and key.key_size < policy.min_rsa_bits:
+        return (
+            f"DSA key of {key.key_size} bits is below the policy minimum of "
+            f"{policy.min_rsa_bits} (min_rsa_bits applies to DSA too)"
+        )
     if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in policy.ec_curves:
         return f"elliptic curve {key.curve.name} is not allowed by the policy"
     curve = getattr(key, "curve_name", None)
@@ -175,17 +213,25 @@ class PathValidator:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._alg_policies: dict[str, _AlgorithmPolicy] = {}
+        # Display strings, built once: RFC 4514 formatting costs more than a warm path check.
+        self._anchor_subjects: dict[str, str] = {}
+        self._considered_cache: dict[tuple[TrustStore, int, str], tuple[str, ...]] = {}
 
     # --- building -------------------------------------------------------------
     def build(
         self,
         leaf: CertRecord,
-        pool: dict[bytes, list[CertRecord]],
+        pool: dict[str, list[CertRecord]],
         trust: TrustStore,
         max_len: int,
         limit: int = 8,
     ) -> tuple[list[tuple[list[CertRecord], TrustAnchor]], CertRecord]:
-        """Candidate paths (certs from the leaf, anchor), and the certificate where search stopped."""
+        """Candidate paths (certs from the leaf, anchor), and the certificate where search stopped.
+
+        ``pool`` maps RFC 5280 §7.1 subject keys (:attr:`CertRecord.name_keys`) to
+        certificates, so issuers are found whatever string type or letter case
+        their CA used when it wrote the name into each certificate.
+        """
         found: list[tuple[list[CertRecord], TrustAnchor]] = []
         deepest = leaf
         anchor = trust.by_fingerprint(leaf.fingerprint)
@@ -193,10 +239,17 @@ class PathValidator:
             return [([], anchor)], leaf
 
         def issuers_of(rec: CertRecord) -> tuple[list[TrustAnchor], list[CertRecord]]:
-            anchors = [a for a in trust.by_subject(rec.issuer_der)
-                       if rec.aki is None or a.key_id is None or a.key_id == rec.aki]
-            inter = [c for c in pool.get(rec.issuer_der, ())
-                     if rec.aki is None or c.ski is None or c.ski == rec.aki]
+            issuer_key = rec.name_keys[1]
+            anchors = [
+                a
+                for a in trust.by_subject_key(issuer_key)
+                if rec.aki is None or a.key_id is None or a.key_id == rec.aki
+            ]
+            inter = [
+                c
+                for c in pool.get(issuer_key, ())
+                if rec.aki is None or c.ski is None or c.ski == rec.aki
+            ]
             return anchors, inter
 
         steps = 0
@@ -217,8 +270,9 @@ class PathValidator:
             for c in inter:
                 if c.fingerprint in seen or trust.by_fingerprint(c.fingerprint) is not None:
                     continue  # a loop, or an anchor already offered above
-                if c.self_issued and c.subject_der == tip.subject_der:
-                    continue
+                c_subject, c_issuer = c.name_keys
+                if c_subject == c_issuer and c_subject == tip.name_keys[0]:
+                    continue  # two self-issued certificates of one CA in a row only loop
                 walk([*path, c], seen | {c.fingerprint})
 
         walk([leaf], {leaf.fingerprint})
@@ -234,12 +288,22 @@ class PathValidator:
         at: _dt.datetime,
         *,
         crls: Sequence[bytes] = (),
+        require_revocation: bool | None = None,
     ) -> PathOutcome:
-        """Find a valid path for ``leaf`` at time ``at`` under ``policy``."""
-        pool: dict[bytes, list[CertRecord]] = {}
+        """Find a valid path for ``leaf`` at time ``at`` under ``policy``.
+
+        When CRLs are given, every certificate on the path must be covered by one
+        of them (``require_revocation`` defaults to ``bool(crls)``): a missing,
+        stale, unverifiable or out-of-scope CRL then fails the path instead of
+        being passed over. The certificates at hand (``pool_certs``) also serve to
+        check the CRLs' own issuers (indirect CRLs, separate CRL-signing keys,
+        self-issued key roll-over certificates).
+        """
+        require = bool(crls) if require_revocation is None else require_revocation
+        pool: dict[str, list[CertRecord]] = {}
         for c in pool_certs:
             if c.fingerprint != leaf.fingerprint:
-                bucket = pool.setdefault(c.subject_der, [])
+                bucket = pool.setdefault(c.name_keys[0], [])
                 if all(b.fingerprint != c.fingerprint for b in bucket):
                     bucket.append(c)
         candidates, deepest = self.build(leaf, pool, trust, policy.max_chain_length)
@@ -254,13 +318,18 @@ class PathValidator:
                     f"({trust.name}) has that subject"
                 )
             return PathOutcome(
-                False, SubIndication.NO_CERTIFICATE_CHAIN_FOUND, msg,
+                False,
+                SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+                msg,
                 f"issuer '{deepest.issuer}' of {deepest.describe()}",
-                chain=self._chain_to(leaf, pool, deepest), anchors_considered=considered,
+                chain=self._chain_to(leaf, pool, deepest),
+                anchors_considered=considered,
             )
         first_failure: PathOutcome | None = None
         for certs, anchor in candidates:
-            outcome = self._validate_one(certs or [leaf], anchor, trust, policy, at, crls, considered)
+            outcome = self._validate_one(
+                certs or [leaf], anchor, trust, policy, at, crls, considered, pool, require
+            )
             if outcome.ok:
                 return outcome
             if first_failure is None:
@@ -269,34 +338,79 @@ class PathValidator:
         return first_failure
 
     def _chain_to(
-        self, leaf: CertRecord, pool: dict[bytes, list[CertRecord]], stop: CertRecord
+        self, leaf: CertRecord, pool: dict[str, list[CertRecord]], stop: CertRecord
     ) -> tuple[CertRecord, ...]:
         chain = [leaf]
         seen = {leaf.fingerprint}
         while chain[-1] is not stop and len(chain) < 16:
-            nxt = next((c for c in pool.get(chain[-1].issuer_der, ()) if c.fingerprint not in seen), None)
+            nxt = next(
+                (c for c in pool.get(chain[-1].name_keys[1], ()) if c.fingerprint not in seen), None
+            )
             if nxt is None:
                 break
             chain.append(nxt)
             seen.add(nxt.fingerprint)
         return tuple(chain)
 
-    @staticmethod
-    def _considered(trust: TrustStore, deepest: CertRecord) -> tuple[str, ...]:
-        names = [a.subject for a in trust.by_subject(deepest.issuer_der)]
+    def _subject(self, anchor: TrustAnchor) -> str:
+        name = self._anchor_subjects.get(anchor.fingerprint)
+        if name is None:
+            name = anchor.subject
+            with self._lock:
+                if len(self._anchor_subjects) >= 4096:
+                    self._anchor_subjects.clear()
+                self._anchor_subjects[anchor.fingerprint] = name
+        return name
+
+    def _considered(self, trust: TrustStore, deepest: CertRecord) -> tuple[str, ...]:
+        """The anchors a reader should know were tried: same-name ones first, at most ten."""
+        key = (trust, trust.version, deepest.name_keys[1])
+        hit = self._considered_cache.get(key)
+        if hit is not None:
+            return hit
+        names = [self._subject(a) for a in trust.by_subject_key(deepest.name_keys[1])]
         for a in trust:
             if len(names) >= 10:
                 break
-            if a.subject not in names:
-                names.append(a.subject)
+            subject = self._subject(a)
+            if subject not in names:
+                names.append(subject)
         if len(trust) > len(names):
             names.append(f"… and {len(trust) - len(names)} more")
-        return tuple(names)
+        result = tuple(names)
+        with self._lock:
+            if len(self._considered_cache) >= 4096:
+                self._considered_cache.clear()
+            self._considered_cache[key] = result
+        return result
 
-    def _key(self, certs: Sequence[CertRecord], anchor: TrustAnchor, trust: TrustStore,
-             policy: Policy, crls: Sequence[bytes]) -> tuple[Any, ...]:
-        return (tuple(c.fingerprint for c in certs), anchor.fingerprint, id(trust), trust.version,
-                policy.cache_key, tuple(crls))
+    def _key(
+        self,
+        certs: Sequence[CertRecord],
+        anchor: TrustAnchor,
+        trust: TrustStore,
+        policy: Policy,
+        crls: Sequence[bytes],
+        pool: dict[str, list[CertRecord]],
+        require: bool,
+    ) -> tuple[Any, ...]:
+        # With revocation data, the certificates at hand decide which CRL issuers can be
+        # validated, so they are part of what was proven; without, they play no part.
+        others: frozenset[str] = (
+            frozenset(c.fingerprint for bucket in pool.values() for c in bucket)
+            if crls
+            else frozenset()
+        )
+        return (
+            tuple(c.fingerprint for c in certs),
+            anchor.fingerprint,
+            id(trust),
+            trust.version,
+            policy.cache_key,
+            tuple(crls),
+            others,
+            require,
+        )
 
     def _validate_one(
         self,
@@ -307,43 +421,71 @@ class PathValidator:
         at: _dt.datetime,
         crls: Sequence[bytes],
         considered: tuple[str, ...],
+        pool: dict[str, list[CertRecord]],
+        require: bool,
     ) -> PathOutcome:
         leaf = certs[0]
-        key = self._key(certs, anchor, trust, policy, crls)
+        key = self._key(certs, anchor, trust, policy, crls, pool, require)
         skew = policy.clock_skew
         cached = self._cache.get(key)
-        if cached is not None and cached.not_before - skew <= at <= cached.not_after + skew:
-            return self._success(certs, anchor, considered, cached.valid_policies, policy, cached=True)
+        if cached is not None and cached.covers(at, skew):
+            return self._success(
+                certs, anchor, considered, cached.valid_policies, policy, cached=True
+            )
         if anchor.fingerprint == leaf.fingerprint:
             # The signer certificate is itself a trust anchor: nothing to chain.
             return self._validate_anchor_leaf(leaf, anchor, policy, at, considered)
-        outcome, window = self._run_pkix(certs, anchor, policy, at, crls, considered)
+        outcome, window = self._run_pkix(certs, anchor, policy, at, crls, considered, pool, require)
         if outcome.ok and window is not None:
             with self._lock:
-                self._cache[key] = _Cached(window[0], window[1], outcome.valid_policies)
+                self._cache[key] = _Cached(
+                    window[0], window[1], outcome.valid_policies, window[2], window[3]
+                )
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return outcome
 
     def _validate_anchor_leaf(
-        self, leaf: CertRecord, anchor: TrustAnchor, policy: Policy, at: _dt.datetime,
+        self,
+        leaf: CertRecord,
+        anchor: TrustAnchor,
+        policy: Policy,
+        at: _dt.datetime,
         considered: tuple[str, ...],
     ) -> PathOutcome:
         skew = policy.clock_skew
         if at + skew < leaf.not_before:
-            return PathOutcome(False, SubIndication.NOT_YET_VALID,
-                               f"{leaf.describe()} is not valid before {leaf.not_before:%Y-%m-%d %H:%M:%S}Z",
-                               leaf.describe(), chain=(leaf,), anchor=anchor, anchors_considered=considered)
+            return PathOutcome(
+                False,
+                SubIndication.NOT_YET_VALID,
+                f"{leaf.describe()} is not valid before {leaf.not_before:%Y-%m-%d %H:%M:%S}Z",
+                leaf.describe(),
+                chain=(leaf,),
+                anchor=anchor,
+                anchors_considered=considered,
+            )
         if at - skew > leaf.not_after:
-            return PathOutcome(False, SubIndication.OUT_OF_BOUNDS_NO_POE,
-                               f"{leaf.describe()} expired on {leaf.not_after:%Y-%m-%d %H:%M:%S}Z and no proof "
-                               "of existence shows the signature was made before",
-                               leaf.describe(), chain=(leaf,), anchor=anchor, anchors_considered=considered)
+            return PathOutcome(
+                False,
+                SubIndication.OUT_OF_BOUNDS_NO_POE,
+                f"{leaf.describe()} expired on {leaf.not_after:%Y-%m-%d %H:%M:%S}Z and no proof "
+                "of existence shows the signature was made before",
+                leaf.describe(),
+                chain=(leaf,),
+                anchor=anchor,
+                anchors_considered=considered,
+            )
         return self._success([leaf], anchor, considered, leaf.policies, policy, cached=False)
 
     def _success(
-        self, certs: list[CertRecord], anchor: TrustAnchor, considered: tuple[str, ...],
-        valid_policies: tuple[str, ...], policy: Policy, *, cached: bool,
+        self,
+        certs: list[CertRecord],
+        anchor: TrustAnchor,
+        considered: tuple[str, ...],
+        valid_policies: tuple[str, ...],
+        policy: Policy,
+        *,
+        cached: bool,
     ) -> PathOutcome:
         leaf = certs[0]
         if policy.required_policy_oids:
@@ -351,19 +493,31 @@ class PathValidator:
             if not matching:
                 shown = ", ".join(valid_policies) or "none"
                 return PathOutcome(
-                    False, SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+                    False,
+                    SubIndication.CHAIN_CONSTRAINTS_FAILURE,
                     f"{leaf.describe()} has no valid certificate policy under "
                     f"{', '.join(policy.required_policy_oids)} (valid policies: {shown})",
                     f"certificatePolicies of {leaf.describe()}",
-                    chain=tuple(certs), anchor=anchor, anchors_considered=considered,
+                    chain=tuple(certs),
+                    anchor=anchor,
+                    anchors_considered=considered,
                     valid_policies=valid_policies,
                 )
-        path_desc = " → ".join([c.subject for c in certs] + [anchor.subject])
-        msg = f"path validated to trust anchor '{anchor.subject}': {path_desc}"
+        anchor_name = self._subject(anchor)
+        path_desc = " → ".join([c.subject for c in certs] + [anchor_name])
+        msg = f"path validated to trust anchor '{anchor_name}': {path_desc}"
         if cached:
             msg += " (validated earlier, reused within its validity window)"
-        return PathOutcome(True, None, msg, None, chain=tuple(certs), anchor=anchor,
-                           anchors_considered=considered, valid_policies=valid_policies)
+        return PathOutcome(
+            True,
+            None,
+            msg,
+            None,
+            chain=tuple(certs),
+            anchor=anchor,
+            anchors_considered=considered,
+            valid_policies=valid_policies,
+        )
 
     def _policy_impl(self, policy: Policy) -> Any:
         impl = self._alg_policies.get(policy.cache_key)
@@ -380,7 +534,9 @@ class PathValidator:
         at: _dt.datetime,
         crls: Sequence[bytes],
         considered: tuple[str, ...],
-    ) -> tuple[PathOutcome, tuple[_dt.datetime, _dt.datetime] | None]:
+        pool: dict[str, list[CertRecord]],
+        require: bool,
+    ) -> tuple[PathOutcome, _Window | None]:
         from asn1crypto import x509 as ax509
         from pyhanko_certvalidator import errors as perr
         from pyhanko_certvalidator.authority import CertTrustAnchor
@@ -392,12 +548,36 @@ class PathValidator:
 
         leaf = certs[0]
         anchor_asn1 = ax509.Certificate.load(anchor.der)
+        if require:
+            mode = "require"
+        elif crls:
+            mode = "hard-fail"
+        else:
+            mode = "soft-fail"
+        # CRL issuers are looked up among these: the path's CAs, and certificates at hand
+        # off the path (indirect CRL issuers, CRL-signing certificates, key roll-over).
+        others = [c.asn1 for bucket in pool.values() for c in bucket] if crls else []
+        parsed_crls, crl_problem = _load_crls(crls)
+        if crl_problem is not None:
+            index, reason = crl_problem
+            bad = PathOutcome(
+                False,
+                SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
+                f"CRL {index + 1} of the {len(crls)} given for revocation checking is malformed "
+                f"({reason}), so the revocation status of the path cannot be established",
+                f"CRL {index + 1}",
+                tuple(certs),
+                anchor,
+                anchors_considered=considered,
+            )
+            return bad, None
         ctx = ValidationContext(
             trust_roots=[anchor_asn1],
+            other_certs=others,
             moment=at,
             allow_fetching=False,
-            crls=list(crls),
-            revocation_mode="hard-fail" if crls else "soft-fail",
+            crls=parsed_crls,
+            revocation_mode=mode,
             time_tolerance=policy.clock_skew,
             algorithm_usage_policy=self._policy_impl(policy),
             signature_validator=self._sig,
@@ -412,57 +592,55 @@ class PathValidator:
             initial_explicit_policy=policy.initial_explicit_policy,
             initial_any_policy_inhibit=policy.initial_any_policy_inhibit,
         )
-        base = {"chain": tuple(certs), "anchor": anchor, "anchors_considered": considered}
         from pyhanko_certvalidator.validate import async_validate_path
 
         try:
             run_coroutine(lambda: async_validate_path(ctx, path, parameters=params))
-        except perr.RevokedError as exc:
-            sub = SubIndication.REVOKED_NO_POE if exc.is_ee_cert else SubIndication.REVOKED_CA_NO_POE
-            return PathOutcome(False, sub, f"{_clean(exc)}", _culprit(certs, anchor, exc), **base), None  # type: ignore[arg-type]
-        except perr.ExpiredError as exc:
-            return PathOutcome(
-                False, SubIndication.OUT_OF_BOUNDS_NO_POE,
-                f"{_clean(exc)}; no proof of existence shows the signature was made before",
-                _culprit(certs, anchor, exc), **base), None  # type: ignore[arg-type]
-        except perr.NotYetValidError as exc:
-            return PathOutcome(False, SubIndication.NOT_YET_VALID, _clean(exc),
-                               _culprit(certs, anchor, exc), **base), None  # type: ignore[arg-type]
-        except perr.DisallowedAlgorithmError as exc:
-            return PathOutcome(False, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, _clean(exc),
-                               _culprit(certs, anchor, exc), **base), None  # type: ignore[arg-type]
-        except perr.InsufficientRevinfoError as exc:
-            return PathOutcome(False, SubIndication.TRY_LATER, _clean(exc),
-                               _culprit(certs, anchor, exc), **base), None  # type: ignore[arg-type]
-        except perr.PathValidationError as exc:
-            text = _clean(exc)
-            sub = (SubIndication.CHAIN_CONSTRAINTS_FAILURE
-                   if any(w in text.lower() for w in ("polic", "name constraint", "path length", "basic constraint", "key usage", "ca certificate"))
-                   else SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE)
-            return PathOutcome(False, sub, text, _culprit(certs, anchor, exc), **base), None  # type: ignore[arg-type]
         except (perr.ValidationError, perr.PathError, ValueError, TypeError, KeyError) as exc:
-            return PathOutcome(
-                False, SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
-                f"path could not be processed: {_clean(exc)}", leaf.describe(), **base), None  # type: ignore[arg-type]
+            sub, text, concerns = _explain(exc, certs, anchor)
+            failed = PathOutcome(
+                False, sub, text, concerns, tuple(certs), anchor, anchors_considered=considered
+            )
+            return failed, None
         qualified = path.qualified_policies() or frozenset()
-        valid_policies = tuple(sorted(
-            q.user_domain_policy_id for q in qualified if q.user_domain_policy_id != "any_policy"
-        ))
-        if not valid_policies and (
-            any(q.user_domain_policy_id == "any_policy" for q in qualified)
-            # CAs that assert no policies at all leave the RFC 5280 tree empty; then the
-            # signer's own assertion is all there is to check, and nothing above contradicts it.
-            or not any(c.policies for c in certs[1:])
+        valid_policies = tuple(
+            sorted(
+                q.user_domain_policy_id
+                for q in qualified
+                if q.user_domain_policy_id != "any_policy"
+            )
+        )
+        if (
+            not valid_policies
+            and (
+                any(q.user_domain_policy_id == "any_policy" for q in qualified)
+                # CAs that assert no policies at all leave the RFC 5280 tree empty; then the
+                # signer's own assertion is all there is to check, and nothing above contradicts it.
+                or not any(c.policies for c in certs[1:])
+            )
         ):
             valid_policies = leaf.policies
         ee_problem = self._ee_critical(leaf)
         if ee_problem:
-            return PathOutcome(False, SubIndication.CHAIN_CONSTRAINTS_FAILURE, ee_problem,
-                               leaf.describe(), **base), None  # type: ignore[arg-type]
+            refused = PathOutcome(
+                False,
+                SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+                ee_problem,
+                leaf.describe(),
+                tuple(certs),
+                anchor,
+                anchors_considered=considered,
+            )
+            return refused, None
         window_start = max(c.not_before for c in certs)
         window_end = min(c.not_after for c in certs)
+        revinfo_from, revinfo_until = _revinfo_window(parsed_crls, at)
         return self._success(certs, anchor, considered, valid_policies, policy, cached=False), (
-            window_start, window_end)
+            window_start,
+            window_end,
+            revinfo_from,
+            revinfo_until,
+        )
 
     @staticmethod
     def _ee_critical(leaf: CertRecord) -> str | None:
@@ -472,14 +650,166 @@ class PathValidator:
             return f"{leaf.describe()} has malformed extensions: {exc}"
         for ext in exts:
             if ext.critical and ext.oid.dotted_string not in _UNDERSTOOD_EE:
-                return (f"{leaf.describe()} carries critical extension {ext.oid.dotted_string}, "
-                        "which bayident does not process (RFC 5280 §4.2)")
+                return (
+                    f"{leaf.describe()} carries critical extension {ext.oid.dotted_string}, "
+                    "which bayident does not process (RFC 5280 §4.2)"
+                )
         return None
+
+
+def _revinfo_window(
+    crls: Sequence[Any], at: _dt.datetime
+) -> tuple[_dt.datetime | None, _dt.datetime | None]:
+    """When a success obtained at ``at`` with these CRLs still holds with the same CRLs.
+
+    Before the latest thisUpdate a CRL could not have been used; after the first
+    nextUpdate one is stale; after any revocation date later than ``at`` an entry may
+    concern the path (entries dated earlier did not, or validation would have failed).
+    """
+    if not crls:
+        return None, None
+    start: _dt.datetime | None = None
+    end: _dt.datetime | None = None
+    for crl in crls:
+        tbs = crl["tbs_cert_list"]
+        this_update = tbs["this_update"].native
+        next_update = tbs["next_update"].native
+        if this_update is not None and (start is None or this_update > start):
+            start = this_update
+        if next_update is not None and (end is None or next_update < end):
+            end = next_update
+        for entry in tbs["revoked_certificates"]:
+            when = entry["revocation_date"].native
+            if when is not None and when > at and (end is None or when < end):
+                end = when
+    return start, end
+
+
+def _load_crls(crls: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None]:
+    """Parsed CRLs, or the index of the first malformed one and why.
+
+    The fields every revocation check reads are parsed here, once, so that a broken
+    CRL is reported as such instead of surfacing as an error deep in validation.
+    Entries are left to be parsed when looked up (a CRL may list very many).
+    """
+    from asn1crypto import crl as acrl
+
+    out: list[Any] = []
+    for i, der in enumerate(crls):
+        try:
+            crl = acrl.CertificateList.load(bytes(der), strict=True)
+            tbs = crl["tbs_cert_list"]
+            # Reading a field parses it: what revocation checking will read, read now.
+            _ = (
+                tbs["issuer"].hashable,
+                tbs["this_update"].native,
+                tbs["next_update"].native,
+                tbs["crl_extensions"].native,
+                crl["signature_algorithm"]["algorithm"].dotted,
+                crl["signature"].native,
+            )
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return out, (i, " ".join(str(exc).split()) or type(exc).__name__)
+        out.append(crl)
+    return out, None
 
 
 def _clean(exc: BaseException) -> str:
     msg = getattr(exc, "failure_msg", None) or str(exc) or type(exc).__name__
     return " ".join(str(msg).split())
+
+
+# Words of pyhanko-certvalidator's messages for RFC 5280 §6.1 constraint checks
+# (basic constraints, key usage, name constraints, policies, critical extensions).
+_CONSTRAINT_WORDS = (
+    "polic",
+    "name constraint",
+    "namespace",
+    "path length",
+    "basic constraint",
+    "key usage",
+    "ca certificate",
+    "not a ca",
+    "allowed to sign certificates",
+    "critical extension",
+)
+
+# How pyhanko-certvalidator names a certificate by its position on the path, sometimes
+# followed by the subject (which the rewritten message then names already).
+_EE_POS = re.compile(r"\b(?:the )?end-entity certificate(?: Common Name: .*$)?")
+_CA_POS = re.compile(r"\b(?:the )?intermediate certificate (\d+)(?: Common Name: .*$)?")
+
+
+def _explain(
+    exc: BaseException, certs: list[CertRecord], anchor: TrustAnchor
+) -> tuple[SubIndication, str, str]:
+    """Sub-indication, message naming the certificate at fault, and what it concerns."""
+    from pyhanko_certvalidator import errors as perr
+
+    raw = _clean(exc)
+    text, culprit = _name_positions(raw, certs, exc)
+    concerns = culprit.describe() if culprit is not None else _culprit(certs, anchor, exc)
+    if culprit is None:
+        # The validator did not say where (e.g. "exceeds the maximum path length"): name
+        # the whole path, so the reader still knows which certificates are meant.
+        text += "; path: " + " → ".join(f"certificate '{c.subject}'" for c in certs)
+        text += f" → trust anchor '{anchor.subject}'"
+    if isinstance(exc, perr.RevokedError):
+        sub = SubIndication.REVOKED_NO_POE if exc.is_ee_cert else SubIndication.REVOKED_CA_NO_POE
+    elif isinstance(exc, perr.ExpiredError):
+        sub = SubIndication.OUT_OF_BOUNDS_NO_POE
+        text += "; no proof of existence shows the signature was made before"
+    elif isinstance(exc, perr.NotYetValidError):
+        sub = SubIndication.NOT_YET_VALID
+    elif isinstance(exc, perr.DisallowedAlgorithmError):
+        sub = SubIndication.CRYPTO_CONSTRAINTS_FAILURE
+    elif isinstance(exc, perr.InsufficientRevinfoError):
+        # Revocation status unknown: a CRL that is missing, stale, out of scope or
+        # not verifiable. Fresher or complete data may decide it later.
+        sub = SubIndication.TRY_LATER
+    elif isinstance(exc, perr.PathValidationError):
+        lowered = raw.lower()
+        sub = (
+            SubIndication.CHAIN_CONSTRAINTS_FAILURE
+            if any(w in lowered for w in _CONSTRAINT_WORDS)
+            else SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
+        )
+    else:
+        sub = SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
+        text = f"path could not be processed: {text}"
+        concerns = certs[0].describe()
+    return sub, text, concerns
+
+
+def _name_positions(
+    text: str, certs: list[CertRecord], exc: BaseException
+) -> tuple[str, CertRecord | None]:
+    """Replace "intermediate certificate 2" and the like with the certificate's own name.
+
+    Positions count from the anchor (RFC 5280 §6.1: 1 … n, the signer being n);
+    ``certs`` runs from the signer up. Only the first mention is the certificate the
+    check failed on; later ones (a CRL issuer's own path) are left as written.
+    """
+    if getattr(exc, "is_side_validation", False):
+        return text, None
+    n = len(certs)
+    found: list[CertRecord] = []
+
+    def interm(m: re.Match[str]) -> str:
+        i = int(m.group(1))
+        if 1 <= i < n:
+            found.append(certs[n - i])
+            return certs[n - i].describe()
+        return m.group(0)
+
+    ee = _EE_POS.search(text)
+    ca = _CA_POS.search(text)
+    if ee is not None and (ca is None or ee.start() < ca.start()):
+        return text[: ee.start()] + certs[0].describe() + text[ee.end() :], certs[0]
+    if ca is not None:
+        text = _CA_POS.sub(interm, text, count=1)
+        return text, found[0] if found else None
+    return text, None
 
 
 def _culprit(certs: list[CertRecord], anchor: TrustAnchor, exc: BaseException) -> str:
@@ -494,4 +824,4 @@ def _culprit(certs: list[CertRecord], anchor: TrustAnchor, exc: BaseException) -
     return f"path {' → '.join(c.subject for c in certs)} → anchor '{anchor.subject}'"
 
 
-__all__ += ["key_problem", "describe_key"]
+__all__ += ["describe_key", "key_problem"]

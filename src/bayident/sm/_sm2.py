@@ -14,7 +14,7 @@ import binascii
 import re
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from bayident._exceptions import BayidentError, InvalidArgument
 from bayident.sm import _backend
@@ -249,6 +249,9 @@ class SM2PublicKey:
     """
 
     __slots__ = ("_handle", "_x", "_y")
+
+    #: The curve's name as policies call it (``bayident.Policy.ec_curves``).
+    curve_name: ClassVar[str] = "sm2"
 
     def __init__(self, x: int, y: int) -> None:
         if type(x) is not int or type(y) is not int:

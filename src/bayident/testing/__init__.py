@@ -30,6 +30,7 @@ from bayident.testing._cms import (
     signing_certificate_v2_attribute,
     signing_time_attribute,
 )
+from bayident.testing._sm2 import MockSM2CA, MockSM2Signer, issue_sm2_ca, issue_sm2_signer
 
 __all__ = [
     "Attribute",
@@ -37,11 +38,15 @@ __all__ = [
     "KeyType",
     "MockCA",
     "MockClock",
+    "MockSM2CA",
+    "MockSM2Signer",
     "MockSigner",
     "SignerSpec",
     "SigningKey",
     "build_signed_data",
     "content_type_attribute",
+    "issue_sm2_ca",
+    "issue_sm2_signer",
     "message_digest_attribute",
     "signing_certificate_v1_attribute",
     "signing_certificate_v2_attribute",
