@@ -99,18 +99,21 @@ def _attributes(
     buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int
 ) -> tuple[Attribute, ...]:
     out = []
-    for i, a in enumerate(d.children(buf, tlv, where, depth, max_depth)):
-        w = f"{where}[{i}]"
-        if a.tag != d.SEQUENCE:
-            raise DERError("attribute is not a SEQUENCE", w)
-        parts = d.children(buf, a, w, depth + 1, max_depth)
-        if len(parts) != 2 or parts[1].tag != d.SET:
-            raise DERError("attribute must be SEQUENCE { type OID, values SET }", w)
-        oid = d.decode_oid(buf, parts[0], w)
-        values = tuple(
-            bytes(buf[v.header_start : v.next])
-            for v in d.children(buf, parts[1], w, depth + 2, max_depth)
-        )
+    children = d.children
+    for i, a in enumerate(children(buf, tlv, where, depth, max_depth)):
+        # The element path is built only when something is wrong: this loop is hot.
+        try:
+            if a[0] != d.SEQUENCE:
+                raise DERError("attribute is not a SEQUENCE", "")
+            parts = children(buf, a, "", depth + 1, max_depth)
+            if len(parts) != 2 or parts[1][0] != d.SET:
+                raise DERError("attribute must be SEQUENCE { type OID, values SET }", "")
+            oid = d.decode_oid(buf, parts[0], "")
+            values = tuple(
+                [buf[v[4] : v[3]] for v in children(buf, parts[1], "", depth + 2, max_depth)]
+            )
+        except DERError as exc:
+            raise DERError(exc.args[0].split(": ", 1)[-1], f"{where}[{i}]") from None
         out.append(Attribute(oid, values))
     return tuple(out)
 

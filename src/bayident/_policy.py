@@ -83,7 +83,9 @@ class Policy(BaseModel):
     min_rsa_bits: int = Field(
         default=2048,
         ge=512,
-        description="Smallest RSA modulus accepted (NIST SP 800-131A: 2048 since 2014).",
+        description=(
+            "Smallest RSA modulus (and DSA prime) accepted (NIST SP 800-131A: 2048 since 2014)."
+        ),
     )
     ec_curves: tuple[str, ...] = Field(default=_DEFAULT_CURVES, description="Elliptic curves accepted.")
     sm2_signer_id: str = Field(

@@ -1,0 +1,1 @@
+"""Conformance runs over public test suites (NIST PKITS)."""
