@@ -304,8 +304,26 @@ def register_key_loader(loader: Callable[[bytes], Any | None]) -> None:
         _KEY_LOADERS.append(loader)
 
 
+_KEY_CACHE: dict[bytes, Any] = {}
+
+
 def load_public_key(spki_der: bytes) -> Any:
-    """A public key object from SubjectPublicKeyInfo DER, trying plug-in loaders second."""
+    """A public key object from SubjectPublicKeyInfo DER, trying plug-in loaders second.
+
+    Keys are immutable, so loaded ones are kept (boundedly) and shared: the same
+    CA keys are loaded again and again while validating paths.
+    """
+    key = _KEY_CACHE.get(spki_der)
+    if key is not None:
+        return key
+    key = _load_public_key(spki_der)
+    if len(_KEY_CACHE) >= 4096:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[spki_der] = key
+    return key
+
+
+def _load_public_key(spki_der: bytes) -> Any:
     try:
         return serialization.load_der_public_key(spki_der)
     except (ValueError, UnsupportedAlgorithm) as exc:

@@ -90,11 +90,23 @@ class CertRecord:
             return None
 
     @cached_property
-    def name_keys(self) -> tuple[str, str]:
-        """(subject, issuer) comparison keys per RFC 5280 §7.1, for path building."""
+    def subject_key(self) -> str:
+        """Subject comparison key per RFC 5280 §7.1, for path building."""
         from ._names import name_key
 
-        return name_key(self.subject_der), name_key(self.issuer_der)
+        return name_key(self.subject_der)
+
+    @cached_property
+    def issuer_key(self) -> str:
+        """Issuer comparison key per RFC 5280 §7.1, for path building."""
+        from ._names import name_key
+
+        return name_key(self.issuer_der)
+
+    @property
+    def name_keys(self) -> tuple[str, str]:
+        """(subject, issuer) comparison keys; each is prepared only when first needed."""
+        return self.subject_key, self.issuer_key
 
     @cached_property
     def self_issued(self) -> bool:

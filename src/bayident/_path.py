@@ -109,6 +109,9 @@ _HASH_NAMES_ASN1 = {
 class _SignatureValidator(SignatureValidator):
     """Checks certificate signatures for pyhanko-certvalidator through our registry."""
 
+    def __init__(self) -> None:
+        self._verified: dict[tuple[str, bytes, bytes, bytes], None] = {}
+
     def validate_signature(
         self,
         signature: bytes,
@@ -118,17 +121,26 @@ class _SignatureValidator(SignatureValidator):
         context: Any = None,
     ) -> None:
         oid = signature_algorithm["algorithm"].dotted
+        spki = public_key_info.dump()
+        # The same CA signatures are checked for every new leaf under them; a check that
+        # succeeded once for these exact bytes succeeds again.
+        memo_key = (oid, spki, signature, signed_data)
+        if memo_key in self._verified:
+            return
         params = signature_algorithm["parameters"]
         raw = params.dump() if params.native is not None else None
         try:
             mech = mechanism_for(oid)
-            key = load_public_key(public_key_info.dump())
+            key = load_public_key(spki)
             digest = mech.fixed_digest
             if digest is None and mech.name == "rsa-pss":
                 digest = parse_pss_params(raw)[0]
             mech.verify(key, signature, signed_data, digest or "sha256", raw, False)
         except AlgorithmError as exc:
             raise InvalidSignature(exc.reason) from None
+        if len(self._verified) >= 4096:
+            self._verified.clear()
+        self._verified[memo_key] = None
 
 
 class _AlgorithmPolicy(AlgorithmUsagePolicy):
@@ -173,6 +185,22 @@ class _AlgorithmPolicy(AlgorithmUsagePolicy):
         return AlgorithmUsageConstraint(True)
 
 
+def _no_check_policy() -> Any:
+    from pyhanko_certvalidator.policy_decl import (
+        CertRevTrustPolicy,
+        RevocationCheckingPolicy,
+        RevocationCheckingRule,
+    )
+
+    rule = RevocationCheckingRule.NO_CHECK
+    return CertRevTrustPolicy(RevocationCheckingPolicy(rule, rule))
+
+
+# Without revocation data, path validation here checks no revocation status: it is the
+# revocation layer's job, which reports what it checked (never a silent "not revoked").
+_NO_REVOCATION_CHECK = _no_check_policy()
+
+
 def key_problem(policy: Policy, spki_der: bytes) -> str | None:
     """Why the policy refuses this public key, or ``None``."""
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
@@ -213,6 +241,7 @@ class PathValidator:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._alg_policies: dict[str, _AlgorithmPolicy] = {}
+        self._anchors: dict[str, tuple[Any, Any, Any]] = {}
         # Display strings, built once: RFC 4514 formatting costs more than a warm path check.
         self._anchor_subjects: dict[str, str] = {}
         self._considered_cache: dict[tuple[TrustStore, int, str], tuple[str, ...]] = {}
@@ -239,7 +268,7 @@ class PathValidator:
             return [([], anchor)], leaf
 
         def issuers_of(rec: CertRecord) -> tuple[list[TrustAnchor], list[CertRecord]]:
-            issuer_key = rec.name_keys[1]
+            issuer_key = rec.issuer_key
             anchors = [
                 a
                 for a in trust.by_subject_key(issuer_key)
@@ -270,8 +299,8 @@ class PathValidator:
             for c in inter:
                 if c.fingerprint in seen or trust.by_fingerprint(c.fingerprint) is not None:
                     continue  # a loop, or an anchor already offered above
-                c_subject, c_issuer = c.name_keys
-                if c_subject == c_issuer and c_subject == tip.name_keys[0]:
+                c_subject = c.subject_key
+                if c_subject == c.issuer_key and c_subject == tip.subject_key:
                     continue  # two self-issued certificates of one CA in a row only loop
                 walk([*path, c], seen | {c.fingerprint})
 
@@ -303,7 +332,7 @@ class PathValidator:
         pool: dict[str, list[CertRecord]] = {}
         for c in pool_certs:
             if c.fingerprint != leaf.fingerprint:
-                bucket = pool.setdefault(c.name_keys[0], [])
+                bucket = pool.setdefault(c.subject_key, [])
                 if all(b.fingerprint != c.fingerprint for b in bucket):
                     bucket.append(c)
         candidates, deepest = self.build(leaf, pool, trust, policy.max_chain_length)
@@ -344,7 +373,7 @@ class PathValidator:
         seen = {leaf.fingerprint}
         while chain[-1] is not stop and len(chain) < 16:
             nxt = next(
-                (c for c in pool.get(chain[-1].name_keys[1], ()) if c.fingerprint not in seen), None
+                (c for c in pool.get(chain[-1].issuer_key, ()) if c.fingerprint not in seen), None
             )
             if nxt is None:
                 break
@@ -364,11 +393,11 @@ class PathValidator:
 
     def _considered(self, trust: TrustStore, deepest: CertRecord) -> tuple[str, ...]:
         """The anchors a reader should know were tried: same-name ones first, at most ten."""
-        key = (trust, trust.version, deepest.name_keys[1])
+        key = (trust, trust.version, deepest.issuer_key)
         hit = self._considered_cache.get(key)
         if hit is not None:
             return hit
-        names = [self._subject(a) for a in trust.by_subject_key(deepest.name_keys[1])]
+        names = [self._subject(a) for a in trust.by_subject_key(deepest.issuer_key)]
         for a in trust:
             if len(names) >= 10:
                 break
@@ -526,6 +555,29 @@ class PathValidator:
             self._alg_policies[policy.cache_key] = impl
         return impl
 
+    def _anchor_parts(self, anchor: TrustAnchor) -> tuple[Any, Any, Any]:
+        """The anchor as pyhanko-certvalidator objects, built once per anchor.
+
+        Building them normalises every name of the anchor; doing it once per
+        anchor rather than once per validation is most of what makes a cold
+        validation cheaper than pyhanko-certvalidator's own entry points.
+        """
+        parts = self._anchors.get(anchor.fingerprint)
+        if parts is None:
+            from asn1crypto import x509 as ax509
+            from pyhanko_certvalidator.authority import CertTrustAnchor
+            from pyhanko_certvalidator.registry import CertificateRegistry, SimpleTrustManager
+
+            cert = ax509.Certificate.load(anchor.der)
+            manager = SimpleTrustManager.build(trust_roots=[CertTrustAnchor(cert)])
+            registry = CertificateRegistry.build([cert])
+            parts = (cert, manager, registry)
+            with self._lock:
+                if len(self._anchors) > 1024:
+                    self._anchors.clear()
+                self._anchors[anchor.fingerprint] = parts
+        return parts
+
     def _run_pkix(
         self,
         certs: list[CertRecord],
@@ -547,7 +599,7 @@ class PathValidator:
         from ._sync import run_coroutine
 
         leaf = certs[0]
-        anchor_asn1 = ax509.Certificate.load(anchor.der)
+        anchor_asn1, trust_manager, registry = self._anchor_parts(anchor)
         if require:
             mode = "require"
         elif crls:
@@ -571,13 +623,20 @@ class PathValidator:
                 anchors_considered=considered,
             )
             return bad, None
+        if others:
+            # CRL issuers may be among the certificates at hand: a registry of its own.
+            from pyhanko_certvalidator.registry import CertificateRegistry
+
+            registry = CertificateRegistry.build(others)
+            registry.register(anchor_asn1)
         ctx = ValidationContext(
-            trust_roots=[anchor_asn1],
-            other_certs=others,
+            trust_manager=trust_manager,
+            certificate_registry=registry,
             moment=at,
             allow_fetching=False,
             crls=parsed_crls,
             revocation_mode=mode,
+            revinfo_policy=None if crls else _NO_REVOCATION_CHECK,
             time_tolerance=policy.clock_skew,
             algorithm_usage_policy=self._policy_impl(policy),
             signature_validator=self._sig,
