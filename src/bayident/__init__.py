@@ -48,3 +48,5 @@ __all__ = [
     "averify",
     "verify",
 ]
+
+from . import jose as _jose  # noqa: E402, F401  # registers the JWS evidence handler

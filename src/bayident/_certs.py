@@ -162,6 +162,15 @@ class CertRecord:
             key_usage=self.key_usage or (),
         )
 
+    def digest(self, name: str) -> bytes:
+        """Digest of the DER with a policy digest name ('sha256', 'sha1', ...), remembered."""
+        cache = self.__dict__.setdefault("_digests", {})
+        value: bytes | None = cache.get(name)
+        if value is None:
+            value = hashlib.new(name.replace("-", "_"), self.der).digest()
+            cache[name] = value
+        return value
+
     @cached_property
     def label(self) -> str:
         return f"certificate '{self.subject}' (serial 0x{self.cert.serial_number:x})"

@@ -159,11 +159,27 @@ def children(buf: bytes, tlv: TLV, where: str, depth: int = 0, max_depth: int = 
         if pos + 2 <= end:
             first = buf[pos]
             lb = buf[pos + 1]
-            if lb < 0x80 and first & 0x1F != 0x1F and pos + 2 + lb <= end:
-                nxt = pos + 2 + lb
-                append(_new_tlv(TLV, (first, pos + 2, nxt, nxt, pos)))
-                pos = nxt
-                continue
+            if first & 0x1F != 0x1F:
+                if lb < 0x80:
+                    nxt = pos + 2 + lb
+                    if nxt <= end:
+                        append(_new_tlv(TLV, (first, pos + 2, nxt, nxt, pos)))
+                        pos = nxt
+                        continue
+                elif lb == 0x82 and pos + 4 <= end:
+                    length = (buf[pos + 2] << 8) | buf[pos + 3]
+                    nxt = pos + 4 + length
+                    if length >= 0x100 and nxt <= end:
+                        append(_new_tlv(TLV, (first, pos + 4, nxt, nxt, pos)))
+                        pos = nxt
+                        continue
+                elif lb == 0x81 and pos + 3 <= end:
+                    length = buf[pos + 2]
+                    nxt = pos + 3 + length
+                    if length >= 0x80 and nxt <= end:
+                        append(_new_tlv(TLV, (first, pos + 3, nxt, nxt, pos)))
+                        pos = nxt
+                        continue
         child = _read_tlv_slow(buf, pos, end, where, depth + 1, max_depth)
         append(child)
         pos = child[3]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import os
 import threading
@@ -52,6 +53,11 @@ class TrustAnchor:
     jurisdiction: str | None = None
     scheme: str | None = None
     provider: str | None = None
+    # Filled by trusted lists: the service's current status URI, its history as
+    # (starting time, status URI) pairs oldest first, and the list's territory.
+    status: str | None = None
+    status_history: tuple[tuple[_dt.datetime, str], ...] = ()
+    list_territory: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fingerprint", hashlib.sha256(self.der).hexdigest())
@@ -62,6 +68,25 @@ class TrustAnchor:
     @property
     def subject(self) -> str:
         return self.certificate.subject.rfc4514_string()
+
+    def status_at(self, when: _dt.datetime) -> str | None:
+        """The trusted-list status in force at ``when``.
+
+        ``None`` for an anchor that did not come from a trusted list, and for
+        a time before the service's first status. Without a history, the
+        current status (if any) is the answer.
+        """
+        history = self.status_history
+        if not history:
+            return self.status
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.UTC)
+        found: str | None = None
+        for start, status in history:
+            if start > when:
+                break
+            found = status
+        return found
 
     def __repr__(self) -> str:
         return f"<TrustAnchor {self.subject} sha256={self.fingerprint[:16]}… from {self.source}>"

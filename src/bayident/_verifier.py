@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
-import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -187,6 +186,7 @@ class Verifier:
         self._certs = CertificateCache()
         self._paths = PathValidator()
         self._key_problems: dict[tuple[str, str], str | None] = {}
+        self._ess_cache: dict[tuple[bytes, bool], list[Any]] = {}
         # (leaf, certificates at hand, trust, policy, CRLs) → (outcome, valid from, valid until)
         self._outcomes: OrderedDict[
             tuple[Any, ...], tuple[PathOutcome, _dt.datetime, _dt.datetime]
@@ -369,7 +369,7 @@ class Verifier:
                 )
             job.content, job.content_label = sd.econtent, "content carried in the signature"
         elif content is not None:
-            job.content, job.content_label = content, "content given by the caller"
+            job.content, job.content_label = content, _CALLER_CONTENT
         elif decoded.smime_content is not None:
             job.content, job.content_label = (
                 decoded.smime_content,
@@ -567,6 +567,18 @@ class Verifier:
             job.need_digests.add(st.digest)
         if si.signed_attrs is None and not st.mech.supports_prehash:
             job.need_whole = True
+
+    def _ess_ids(self, value: bytes, v2: bool, label: str) -> list[Any]:
+        # A signer puts the same attribute value in every signature: parse it once.
+        key = (value, v2)
+        ids = self._ess_cache.get(key)
+        if ids is None:
+            ids = decode_ess_signing_certificate(value, v2, label)
+            with self._lock:
+                if len(self._ess_cache) > 4096:
+                    self._ess_cache.clear()
+                self._ess_cache[key] = ids
+        return ids
 
     def _key_problem(self, pol: Policy, cert: CertRecord) -> str | None:
         key = (pol.cache_key, cert.fingerprint)
@@ -814,8 +826,8 @@ class Verifier:
                     st.add(
                         "signing-time",
                         _OUT.WARNING,
-                        f"claimed signing time {st.signing_time:%Y-%m-%d %H:%M:%S}Z is after the "
-                        f"validation time {job.at:%Y-%m-%d %H:%M:%S}Z",
+                        f"claimed signing time {_iso(st.signing_time)} is after the "
+                        f"validation time {_iso(job.at)}",
                         attribute_label(OID_SIGNING_TIME),
                     )
                     job.warnings.append("the claimed signing time is in the future")
@@ -823,7 +835,7 @@ class Verifier:
                     st.add(
                         "signing-time",
                         _OUT.WARNING,
-                        f"claimed signing time {st.signing_time:%Y-%m-%d %H:%M:%S}Z is outside the "
+                        f"claimed signing time {_iso(st.signing_time)} is outside the "
                         f"validity of {st.cert.describe()}",
                         attribute_label(OID_SIGNING_TIME),
                     )
@@ -834,7 +846,7 @@ class Verifier:
                     st.add(
                         "signing-time",
                         _OUT.PASSED,
-                        f"claimed signing time {st.signing_time:%Y-%m-%d %H:%M:%S}Z (not proven: "
+                        f"claimed signing time {_iso(st.signing_time)} (not proven: "
                         "a claim by the signer)",
                         attribute_label(OID_SIGNING_TIME),
                     )
@@ -853,7 +865,7 @@ class Verifier:
         v2 = ess[0].oid == OID_SIGNING_CERT_V2
         label = attribute_label(ess[0].oid)
         try:
-            ids = decode_ess_signing_certificate(ess[0].values[0], v2, label)
+            ids = self._ess_ids(ess[0].values[0], v2, label)
         except d.DERError as exc:
             st.fail("signing-certificate-attribute", SubIndication.FORMAT_FAILURE, f"{exc}", label)
             return
@@ -868,7 +880,7 @@ class Verifier:
                 label,
             )
             return
-        actual_hash = hashlib.new(hname.replace("-", "_"), st.cert.der).digest()
+        actual_hash = st.cert.digest(hname)
         if actual_hash != first.cert_hash:
             st.fail(
                 "signing-certificate-attribute",
@@ -1088,6 +1100,13 @@ class Verifier:
                 else "certificate-path"
             )
             st.fail(name, outcome.sub_indication, outcome.message, outcome.concerns)
+
+
+_CALLER_CONTENT = "content given by the caller"
+
+
+def _iso(when: _dt.datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
 
 
 def _iter_sources(value: object, name: str) -> list[Any]:

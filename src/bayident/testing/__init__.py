@@ -11,6 +11,9 @@ a signer makes detached CMS signatures, and :func:`build_signed_data` with
     signer = root.create_child_ca("Sandbox e-Cert CA").issue_signer("CHAN Tai Man")
     cms = signer.sign_detached_cms(b"content")
 
+SM2 (Guangdong) PKIs and GB/T 35275 signatures come from :class:`MockSM2CA`, which needs
+the ``sm`` extra.
+
 The pytest fixtures ``bayident_clock``, ``bayident_ca``, ``bayident_intermediate_ca`` and
 ``bayident_signer`` come from :mod:`bayident.testing._plugin`.
 """
@@ -30,14 +33,18 @@ from bayident.testing._cms import (
     signing_certificate_v2_attribute,
     signing_time_attribute,
 )
+from bayident.testing._jwt import IssuerKeyType, JWKSServer, MockJWTIssuer, merge_signatures
 from bayident.testing._sm2 import MockSM2CA, MockSM2Signer, issue_sm2_ca, issue_sm2_signer
 
 __all__ = [
     "Attribute",
     "Clock",
+    "IssuerKeyType",
+    "JWKSServer",
     "KeyType",
     "MockCA",
     "MockClock",
+    "MockJWTIssuer",
     "MockSM2CA",
     "MockSM2Signer",
     "MockSigner",
@@ -47,6 +54,7 @@ __all__ = [
     "content_type_attribute",
     "issue_sm2_ca",
     "issue_sm2_signer",
+    "merge_signatures",
     "message_digest_attribute",
     "signing_certificate_v1_attribute",
     "signing_certificate_v2_attribute",

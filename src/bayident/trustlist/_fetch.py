@@ -1,0 +1,354 @@
+"""Fetching lists over HTTP: conditional GET, size limits, an atomic on-disk cache."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from .._exceptions import InvalidArgument
+from ._document import DEFAULT_MAX_LIST_BYTES
+
+__all__ = [
+    "ACCEPTED_CONTENT_TYPES",
+    "FetchProgress",
+    "FetchResult",
+    "ListCache",
+    "TrustListFetcher",
+]
+
+#: Media types a list may be served as. ``application/octet-stream`` and ``text/plain``
+#: are common for static files; HTML (a portal's error page) never is a list.
+ACCEPTED_CONTENT_TYPES = frozenset(
+    {
+        "application/vnd.etsi.tsl+xml",
+        "application/xml",
+        "text/xml",
+        "application/json",
+        "application/jose",
+        "application/jws",
+        "application/octet-stream",
+        "text/plain",
+    }
+)
+
+FetchStatus = Literal["fetched", "not-modified", "failed"]
+
+
+@dataclass(frozen=True)
+class FetchProgress:
+    """Progress of one download, reported as bytes arrive."""
+
+    url: str
+    received: int
+    total: int | None
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The outcome of fetching one URL.
+
+    ``status`` is ``fetched`` (new content in ``data``), ``not-modified`` (the
+    server answered 304; ``data`` is the cached copy) or ``failed`` (``error``
+    says why; ``data`` is ``None``).
+    """
+
+    url: str
+    status: FetchStatus
+    data: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    error: str | None = None
+    http_status: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed" and self.data is not None
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    url: str
+    data: bytes
+    etag: str | None
+    last_modified: str | None
+    stored_at: _dt.datetime
+
+
+class ListCache:
+    """Lists on disk, one file per URL plus its HTTP validators.
+
+    Writes are atomic: a temporary file in the same directory, flushed and
+    fsynced, then ``os.replace`` — a crash leaves the old copy or the new one,
+    never half of either.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidArgument(
+                f"cannot use cache directory {self.directory}: {exc.strerror or exc}"
+            ) from None
+
+    def _stem(self, url: str) -> Path:
+        return self.directory / hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+
+    def get(self, url: str) -> CacheEntry | None:
+        """The cached copy of ``url``, or ``None`` (missing or unreadable)."""
+        stem = self._stem(url)
+        try:
+            meta = json.loads(stem.with_suffix(".json").read_text("utf-8"))
+            data = stem.with_suffix(".list").read_bytes()
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or meta.get("sha256") != hashlib.sha256(data).hexdigest():
+            return None  # torn or tampered: as good as absent
+        try:
+            stored = _dt.datetime.fromisoformat(str(meta.get("stored_at")))
+        except ValueError:
+            return None
+        return CacheEntry(
+            url=url,
+            data=data,
+            etag=meta.get("etag") if isinstance(meta.get("etag"), str) else None,
+            last_modified=meta.get("last_modified")
+            if isinstance(meta.get("last_modified"), str)
+            else None,
+            stored_at=stored,
+        )
+
+    def put(
+        self,
+        url: str,
+        data: bytes,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        now: _dt.datetime | None = None,
+    ) -> None:
+        """Store ``data`` for ``url`` (the list first, then the validators that name it)."""
+        stem = self._stem(url)
+        meta = {
+            "url": url,
+            "etag": etag,
+            "last_modified": last_modified,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "stored_at": (now or _dt.datetime.now(_dt.UTC)).isoformat(),
+        }
+        atomic_write(stem.with_suffix(".list"), data)
+        atomic_write(stem.with_suffix(".json"), json.dumps(meta, indent=2).encode("utf-8"))
+
+    def read_state(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.directory / "state.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def write_state(self, state: dict[str, Any]) -> None:
+        atomic_write(self.directory / "state.json", json.dumps(state, indent=2).encode("utf-8"))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        # The rename is durable only once the directory entry is.
+        dfd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+
+
+ProgressCallback = Callable[[FetchProgress], None]
+
+
+class TrustListFetcher:
+    """Fetches lists with ``httpx``, sync or async, with conditional GET against a cache.
+
+    Pass your own ``client`` / ``async_client`` (proxies, timeouts, an
+    ``httpx.MockTransport`` in tests); otherwise one is made per call with
+    ``timeout`` seconds. ``progress`` is called as bytes arrive. The cache is
+    *read* for ETag / Last-Modified and for 304 answers; storing a list is
+    left to the caller, who stores it only once it is accepted.
+    """
+
+    def __init__(
+        self,
+        *,
+        client: httpx.Client | None = None,
+        async_client: httpx.AsyncClient | None = None,
+        cache: ListCache | str | os.PathLike[str] | None = None,
+        max_bytes: int = DEFAULT_MAX_LIST_BYTES,
+        timeout: float = 30.0,
+        progress: ProgressCallback | None = None,
+        content_types: frozenset[str] = ACCEPTED_CONTENT_TYPES,
+    ) -> None:
+        self.client = client
+        self.async_client = async_client
+        self.cache = cache if isinstance(cache, ListCache) or cache is None else ListCache(cache)
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+        self.progress = progress
+        self.content_types = content_types
+
+    def _headers(self, url: str) -> tuple[dict[str, str], Any]:
+        headers = {"Accept": ", ".join(sorted(self.content_types)), "Accept-Encoding": "identity"}
+        entry = self.cache.get(url) if self.cache is not None else None
+        if entry is not None:
+            if entry.etag:
+                headers["If-None-Match"] = entry.etag
+            if entry.last_modified:
+                headers["If-Modified-Since"] = entry.last_modified
+        return headers, entry
+
+    def _check_head(self, url: str, resp: httpx.Response, entry: Any) -> FetchResult | None:
+        if resp.status_code == 304:
+            if entry is None:
+                return _fail(url, "the server answered 304 Not Modified but nothing is cached", 304)
+            return FetchResult(
+                url, "not-modified", entry.data, entry.etag, entry.last_modified, http_status=304
+            )
+        if resp.status_code != 200:
+            return _fail(url, f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), resp.status_code)
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype and ctype not in self.content_types and not ctype.endswith("+xml"):
+            return _fail(url, f"unexpected content type {ctype!r} (not a trusted list)", 200)
+        length = resp.headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                return _fail(url, f"invalid Content-Length {length[:20]!r}", 200)
+            if int(length) > self.max_bytes:
+                return _fail(
+                    url, f"the list is {length} bytes, over the limit of {self.max_bytes}", 200
+                )
+        return None
+
+    def _finish(self, url: str, resp: httpx.Response, body: bytes) -> FetchResult:
+        length = resp.headers.get("content-length")
+        encoded = resp.headers.get("content-encoding", "identity").lower() not in ("", "identity")
+        if not encoded and length is not None and length.isdigit() and int(length) != len(body):
+            return _fail(url, f"truncated: {len(body)} of {length} bytes received", 200)
+        return FetchResult(
+            url,
+            "fetched",
+            body,
+            resp.headers.get("etag"),
+            resp.headers.get("last-modified"),
+            resp.headers.get("content-type"),
+            http_status=200,
+        )
+
+    def _report(self, url: str, received: int, total: int | None, done: bool = False) -> None:
+        if self.progress is not None:
+            self.progress(FetchProgress(url, received, total, done))
+
+    def fetch(self, url: str) -> FetchResult:
+        """GET ``url`` (conditionally when cached). Never raises for network or HTTP errors."""
+        _check_url(url)
+        headers, entry = self._headers(url)
+        client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=True)
+        try:
+            with client.stream("GET", url, headers=headers) as resp:
+                early = self._check_head(url, resp, entry)
+                if early is not None:
+                    return early
+                total = _int(resp.headers.get("content-length"))
+                chunks: list[bytes] = []
+                received = 0
+                for chunk in resp.iter_bytes():
+                    received += len(chunk)
+                    if received > self.max_bytes:
+                        return _fail(url, f"the list is over the limit of {self.max_bytes} bytes", 200)
+                    chunks.append(chunk)
+                    self._report(url, received, total)
+                self._report(url, received, total, done=True)
+                return self._finish(url, resp, b"".join(chunks))
+        except httpx.HTTPError as exc:
+            return _fail(url, _describe(exc, self.timeout))
+        finally:
+            if self.client is None:
+                client.close()
+
+    async def afetch(self, url: str) -> FetchResult:
+        """Asynchronous :meth:`fetch`."""
+        _check_url(url)
+        headers, entry = self._headers(url)
+        client = self.async_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=True)
+        try:
+            async with client.stream("GET", url, headers=headers) as resp:
+                early = self._check_head(url, resp, entry)
+                if early is not None:
+                    return early
+                total = _int(resp.headers.get("content-length"))
+                chunks: list[bytes] = []
+                received = 0
+                async for chunk in resp.aiter_bytes():
+                    received += len(chunk)
+                    if received > self.max_bytes:
+                        return _fail(url, f"the list is over the limit of {self.max_bytes} bytes", 200)
+                    chunks.append(chunk)
+                    self._report(url, received, total)
+                self._report(url, received, total, done=True)
+                return self._finish(url, resp, b"".join(chunks))
+        except httpx.HTTPError as exc:
+            return _fail(url, _describe(exc, self.timeout))
+        except asyncio.TimeoutError:
+            return _fail(url, f"timed out after {self.timeout} s")
+        finally:
+            if self.async_client is None:
+                await client.aclose()
+
+
+def _check_url(url: str) -> None:
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+        raise InvalidArgument(f"a list URL must be http:// or https://, not {url!r}")
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _fail(url: str, error: str, http_status: int | None = None) -> FetchResult:
+    return FetchResult(url, "failed", None, error=error, http_status=http_status)
+
+
+def _describe(exc: httpx.HTTPError, timeout: float) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({type(exc).__name__}, limit {timeout} s)"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"truncated or broken response: {exc}"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
