@@ -90,6 +90,10 @@ class CertRecord:
             return None
 
     @cached_property
+    def serial(self) -> int:
+        return self.cert.serial_number
+
+    @cached_property
     def subject_key(self) -> str:
         """Subject comparison key per RFC 5280 §7.1, for path building."""
         from ._names import name_key

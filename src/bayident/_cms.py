@@ -85,6 +85,22 @@ class SignedData:
 
 
 def _alg(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> AlgorithmId:
+    if tlv[0] == d.SEQUENCE:
+        # Fast path: a known OID with no, NULL or short parameters.
+        end = tlv[2]
+        tag, o_start, o_end = _short_tlv(buf, tlv[1], end)
+        if tag == d.OID:
+            oid = d.OID_CACHE.get(buf[o_start:o_end])
+            if oid is not None:
+                if o_end == end:
+                    return AlgorithmId(oid, None)
+                tag, _, p_end = _short_tlv(buf, o_end, end)
+                if tag >= 0 and p_end == end:
+                    return AlgorithmId(oid, buf[o_end:end])
+    return _alg_general(buf, tlv, where, depth, max_depth)
+
+
+def _alg_general(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> AlgorithmId:
     if tlv.tag != d.SEQUENCE:
         raise DERError("expected an AlgorithmIdentifier SEQUENCE", where)
     parts = d.children(buf, tlv, where, depth, max_depth)
@@ -95,9 +111,71 @@ def _alg(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> Algo
     return AlgorithmId(oid, params)
 
 
+def _short_tlv(buf: bytes, pos: int, end: int) -> tuple[int, int, int]:
+    """(tag, content start, content end) of a low-tag element at ``pos``, or (-1, 0, 0).
+
+    Handles definite lengths up to 65535 bytes, which covers attributes; anything
+    else sends the caller to the general reader, which also explains errors.
+    """
+    if pos + 2 > end:
+        return -1, 0, 0
+    tag = buf[pos]
+    lb = buf[pos + 1]
+    if tag & 0x1F == 0x1F:
+        return -1, 0, 0
+    if lb < 0x80:
+        start = pos + 2
+        stop = start + lb
+    elif lb == 0x81 and pos + 3 <= end and buf[pos + 2] >= 0x80:
+        start = pos + 3
+        stop = start + buf[pos + 2]
+    elif lb == 0x82 and pos + 4 <= end and buf[pos + 2]:
+        start = pos + 4
+        stop = start + ((buf[pos + 2] << 8) | buf[pos + 3])
+    else:
+        return -1, 0, 0
+    if stop > end:
+        return -1, 0, 0
+    return tag, start, stop
+
+
+def _attributes_fast(buf: bytes, tlv: d.TLV) -> tuple[Attribute, ...] | None:
+    """The common, well-formed case of :func:`_attributes` in one tight loop, or ``None``."""
+    out = []
+    pos, end = tlv[1], tlv[2]
+    oid_cache = d.OID_CACHE
+    while pos < end:
+        tag, a_start, a_end = _short_tlv(buf, pos, end)
+        if tag != 0x30:
+            return None
+        tag, o_start, o_end = _short_tlv(buf, a_start, a_end)
+        if tag != 0x06:
+            return None
+        oid = oid_cache.get(buf[o_start:o_end])
+        if oid is None:
+            return None
+        tag, v_start, v_end = _short_tlv(buf, o_end, a_end)
+        if tag != 0x31 or v_end != a_end:
+            return None
+        values = []
+        q = v_start
+        while q < v_end:
+            tag, _, stop = _short_tlv(buf, q, v_end)
+            if tag < 0:
+                return None
+            values.append(buf[q:stop])
+            q = stop
+        out.append(Attribute(oid, tuple(values)))
+        pos = a_end
+    return tuple(out)
+
+
 def _attributes(
     buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int
 ) -> tuple[Attribute, ...]:
+    fast = _attributes_fast(buf, tlv)
+    if fast is not None:
+        return fast
     out = []
     children = d.children
     for i, a in enumerate(children(buf, tlv, where, depth, max_depth)):

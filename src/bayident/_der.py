@@ -188,7 +188,7 @@ def children(buf: bytes, tlv: TLV, where: str, depth: int = 0, max_depth: int = 
     return out
 
 
-_OID_CACHE: dict[bytes, str] = {}
+OID_CACHE: dict[bytes, str] = {}
 
 
 def decode_oid(buf: bytes, tlv: TLV, where: str) -> str:
@@ -196,7 +196,7 @@ def decode_oid(buf: bytes, tlv: TLV, where: str) -> str:
     if tlv.tag != OID:
         raise DERError(f"expected an OBJECT IDENTIFIER, found tag 0x{tlv.tag:02x}", where)
     raw = bytes(buf[tlv.start : tlv.end])
-    cached = _OID_CACHE.get(raw)
+    cached = OID_CACHE.get(raw)
     if cached is not None:
         return cached
     if not raw or raw[-1] & 0x80 or len(raw) > 64:
@@ -215,8 +215,8 @@ def decode_oid(buf: bytes, tlv: TLV, where: str) -> str:
     first = arcs[0]
     head = [0, first] if first < 40 else [1, first - 40] if first < 80 else [2, first - 80]
     dotted = ".".join(str(a) for a in head + arcs[1:])
-    if len(_OID_CACHE) < 4096:
-        _OID_CACHE[raw] = dotted
+    if len(OID_CACHE) < 4096:
+        OID_CACHE[raw] = dotted
     return dotted
 
 

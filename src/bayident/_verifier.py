@@ -79,6 +79,9 @@ _FAILED = {
 _OUT = CheckOutcome
 
 
+_CHECKS: dict[tuple[str, CheckOutcome, str, str | None, int | None], Check] = {}
+
+
 def _check(
     name: str,
     outcome: CheckOutcome,
@@ -86,18 +89,25 @@ def _check(
     concerns: str | None = None,
     signer: int | None = None,
 ) -> Check:
-    # model_construct: these values are built by us, already valid; validation would cost
-    # more than the rest of a warm verification.
-    return _fast(
-        Check,
-        {
-            "name": name,
-            "outcome": outcome,
-            "message": message,
-            "concerns": concerns,
-            "signer": signer,
-        },
-    )
+    # Checks are immutable and the same ones recur for every signature of a signer, so
+    # they are shared. Built without validation: the values come from this module.
+    key = (name, outcome, message, concerns, signer)
+    check = _CHECKS.get(key)
+    if check is None:
+        check = _fast(
+            Check,
+            {
+                "name": name,
+                "outcome": outcome,
+                "message": message,
+                "concerns": concerns,
+                "signer": signer,
+            },
+        )
+        if len(_CHECKS) >= 8192:
+            _CHECKS.clear()
+        _CHECKS[key] = check
+    return check
 
 
 @dataclass
@@ -479,17 +489,20 @@ class Verifier:
         cert = None
         if si.issuer is not None:
             for c in job.pool:
-                if c.cert.serial_number == si.serial and c.issuer_der == si.issuer:
+                if c.issuer_der == si.issuer and c.serial == si.serial:
                     cert = c
                     break
-            sid_desc = f"issuer and serial 0x{(si.serial or 0) & ((1 << 4096) - 1):x}"
         else:
             for c in job.pool:
                 if c.ski == si.subject_key_id:
                     cert = c
                     break
-            sid_desc = f"subject key identifier {(si.subject_key_id or b'').hex()}"
         if cert is None:
+            if si.issuer is not None:
+                serial = si.serial or 0
+                sid_desc = f"issuer and serial {'-' if serial < 0 else ''}0x{abs(serial):x}"
+            else:
+                sid_desc = f"subject key identifier {(si.subject_key_id or b'').hex()}"
             st.fail(
                 "signing-certificate",
                 SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
