@@ -12,6 +12,7 @@ Start with :func:`verify`::
 from __future__ import annotations
 
 from ._exceptions import BayidentError, InputError, InvalidArgument, PolicyError, TrustStoreError
+from ._identity import Assurance, AssuranceLevel, Identity, IdentityIdentifier, Recognition
 from ._policy import Policy
 from ._result import (
     CertificateInfo,
@@ -28,15 +29,20 @@ from ._verifier import Verifier, averify, verify
 __version__ = "0.1.0"
 
 __all__ = [
+    "Assurance",
+    "AssuranceLevel",
     "BayidentError",
     "CertificateInfo",
     "Check",
     "CheckOutcome",
+    "Identity",
+    "IdentityIdentifier",
     "Indication",
     "InputError",
     "InvalidArgument",
     "Policy",
     "PolicyError",
+    "Recognition",
     "SignerReport",
     "SubIndication",
     "TrustAnchor",
@@ -49,4 +55,4 @@ __all__ = [
     "verify",
 ]
 
-from . import jose as _jose  # noqa: E402, F401  # registers the JWS evidence handler
+from . import jose as _jose  # noqa: F401  # registers the JWS evidence handler

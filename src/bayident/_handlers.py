@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from ._result import Check, VerificationResult
     from ._trust import TrustStore
 
-__all__ = ["EvidenceContext", "EvidenceHandler", "register_evidence_handler"]
+__all__ = [
+    "EnrichmentContext",
+    "EvidenceContext",
+    "EvidenceHandler",
+    "ResultEnricher",
+    "register_evidence_handler",
+    "register_result_enricher",
+]
 
 
 @dataclass
@@ -77,3 +84,35 @@ def handler_for(raw: bytes) -> EvidenceHandler | None:
         if h.claims(raw):
             return h
     return None
+
+
+@dataclass
+class EnrichmentContext:
+    """What a result enricher (a scheme adapter) gets after a verification."""
+
+    at: _dt.datetime
+    policy: Policy
+    trust: TrustStore
+    options: dict[str, Any]  # "purpose", "require_assurance" when the caller gave them
+    # Per signer: (index, signer certificate DER or None, path certificates DER leaf first,
+    # the trust anchor or None).
+    signers: list[tuple[int, bytes | None, list[bytes], Any]]
+
+
+ResultEnricher = Callable[["VerificationResult", EnrichmentContext], "VerificationResult"]
+_ENRICHERS: list[ResultEnricher] = []
+
+
+def register_result_enricher(enricher: ResultEnricher) -> None:
+    """Run ``enricher`` on every result ``verify()`` produces (e.g. to attach an Identity).
+
+    It returns the result to pass on: the same one, or a copy with more filled in. It
+    must never turn a non-PASSED result into PASSED.
+    """
+    with _LOCK:
+        if enricher not in _ENRICHERS:
+            _ENRICHERS.append(enricher)
+
+
+def result_enrichers() -> tuple[ResultEnricher, ...]:
+    return tuple(_ENRICHERS)

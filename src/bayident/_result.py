@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from ._identity import Identity, Recognition
+
 __all__ = [
     "CertificateInfo",
     "Check",
@@ -211,6 +213,12 @@ class VerificationResult(BaseModel):
     )
     adapter: str | None = Field(
         default=None, description="The scheme adapter that handled the evidence."
+    )
+    identity: Identity | None = Field(
+        default=None, description="The identity a scheme adapter derived from the evidence."
+    )
+    recognition: Recognition | None = Field(
+        default=None, description="Whether the recognition policy admits the identity, and why."
     )
 
     @computed_field  # type: ignore[prop-decorator]

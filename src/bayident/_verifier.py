@@ -41,7 +41,13 @@ from ._attrs import (
 from ._certs import CertificateCache, CertRecord
 from ._cms import CMSFormatError, SignedData, SignerInfo, parse_signed_data
 from ._exceptions import InputError, InvalidArgument
-from ._handlers import EvidenceContext, EvidenceHandler, handler_for
+from ._handlers import (
+    EnrichmentContext,
+    EvidenceContext,
+    EvidenceHandler,
+    handler_for,
+    result_enrichers,
+)
 from ._input import (
     Content,
     Evidence,
@@ -159,6 +165,7 @@ class _Job:
     need_digests: set[str] = field(default_factory=set)
     need_whole: bool = False
     crls: tuple[bytes, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
     early: VerificationResult | None = None
     delegate: tuple[EvidenceHandler, EvidenceContext] | None = None
 
@@ -213,25 +220,32 @@ class Verifier:
         policy: Policy | None = None,
         extra_certs: Iterable[CertificateSource] | None = None,
         crls: Iterable[bytes] | None = None,
+        purpose: str | None = None,
+        require_assurance: str | None = None,
     ) -> VerificationResult:
         """Verify ``evidence`` (a detached signature) over ``content``.
 
         ``extra_certs`` adds certificates for path building (never trusted by
         themselves); ``crls`` adds CRLs (DER bytes or paths) to check the path against (when
         given, every certificate in the path must be covered by one).
+        ``purpose`` ("sign" or "authenticate") and ``require_assurance`` ("low",
+        "substantial", "high") are passed to the scheme adapters and the
+        recognition policy, which decide whether a foreign identity is accepted.
 
         Never raises for bad evidence: the result says why it did not pass.
         Raises :class:`bayident.InputError` when a file or stream cannot be
         read and :class:`bayident.InvalidArgument` for wrong argument types.
         """
         job = self._prepare(evidence, content, at, policy, extra_certs, crls)
+        job.options = _options(purpose, require_assurance)
         if job.delegate is not None:
             handler, ctx = job.delegate
-            return handler.verify(ctx)
+            ctx.options.update(job.options)
+            return self._enrich(job, handler.verify(ctx))
         if job.early is not None:
             return job.early
         digests, whole = self._digest_sync(job)
-        return self._finish(job, digests, whole)
+        return self._enrich(job, self._finish(job, digests, whole))
 
     async def averify(
         self,
@@ -242,15 +256,19 @@ class Verifier:
         policy: Policy | None = None,
         extra_certs: Iterable[CertificateSource] | None = None,
         crls: Iterable[bytes] | None = None,
+        purpose: str | None = None,
+        require_assurance: str | None = None,
     ) -> VerificationResult:
         """Asynchronous :meth:`verify`; large content is hashed off the event loop."""
         job = self._prepare(evidence, content, at, policy, extra_certs, crls)
+        job.options = _options(purpose, require_assurance)
         if job.delegate is not None:
             handler, ctx = job.delegate
+            ctx.options.update(job.options)
             averify = getattr(handler, "averify", None)
             if averify is not None:
-                return await averify(ctx)  # type: ignore[no-any-return]
-            return await asyncio.to_thread(handler.verify, ctx)
+                return self._enrich(job, await averify(ctx))
+            return self._enrich(job, await asyncio.to_thread(handler.verify, ctx))
         if job.early is not None:
             return job.early
         c = job.content
@@ -258,9 +276,34 @@ class Verifier:
             digests, whole = self._digest_sync(job)
         else:
             digests, whole = await asyncio.to_thread(self._digest_sync, job)
-        return self._finish(job, digests, whole)
+        return self._enrich(job, self._finish(job, digests, whole))
 
     # --- steps ------------------------------------------------------------------
+    def _enrich(self, job: _Job, result: VerificationResult) -> VerificationResult:
+        """Let scheme adapters add the identity and the recognition decision."""
+        enrichers = result_enrichers()
+        if not enrichers:
+            return result
+        signers = [
+            (
+                st.info.index,
+                st.cert.der if st.cert is not None else None,
+                [c.der for c in st.path.chain] if st.path is not None else [],
+                st.path.anchor if st.path is not None else None,
+            )
+            for st in job.signers
+        ]
+        ctx = EnrichmentContext(
+            at=job.at,
+            policy=job.policy,
+            trust=job.trust,
+            options=dict(job.options),
+            signers=signers,
+        )
+        for enrich in enrichers:
+            result = enrich(result, ctx)
+        return result
+
     def _result(
         self,
         job: _Job,
@@ -282,6 +325,8 @@ class Verifier:
                 "validation_time": job.at,
                 "trust_sources": (job.trust.describe(),),
                 "adapter": None,
+                "identity": None,
+                "recognition": None,
             },
         )
 
@@ -1118,6 +1163,25 @@ class Verifier:
 _CALLER_CONTENT = "content given by the caller"
 
 
+_PURPOSES = {"sign", "authenticate"}
+_ASSURANCE = {"low", "substantial", "high"}
+
+
+def _options(purpose: str | None, require_assurance: str | None) -> dict[str, Any]:
+    if purpose is not None and purpose not in _PURPOSES:
+        raise InvalidArgument(f"purpose must be 'sign' or 'authenticate', not {purpose!r}")
+    if require_assurance is not None and require_assurance not in _ASSURANCE:
+        raise InvalidArgument(
+            f"require_assurance must be 'low', 'substantial' or 'high', not {require_assurance!r}"
+        )
+    out: dict[str, Any] = {}
+    if purpose is not None:
+        out["purpose"] = purpose
+    if require_assurance is not None:
+        out["require_assurance"] = require_assurance
+    return out
+
+
 def _iso(when: _dt.datetime) -> str:
     return when.isoformat().replace("+00:00", "Z")
 
@@ -1164,6 +1228,8 @@ def verify(
     policy: Policy | None = None,
     extra_certs: Iterable[CertificateSource] | None = None,
     crls: Iterable[bytes] | None = None,
+    purpose: str | None = None,
+    require_assurance: str | None = None,
 ) -> VerificationResult:
     """Verify a detached signature in one call.
 
@@ -1176,7 +1242,13 @@ def verify(
     its caches between calls.
     """
     return _verifier_for(trust, policy).verify(
-        evidence, content=content, at=at, extra_certs=extra_certs, crls=crls
+        evidence,
+        content=content,
+        at=at,
+        extra_certs=extra_certs,
+        crls=crls,
+        purpose=purpose,
+        require_assurance=require_assurance,
     )
 
 
@@ -1189,8 +1261,16 @@ async def averify(
     policy: Policy | None = None,
     extra_certs: Iterable[CertificateSource] | None = None,
     crls: Iterable[bytes] | None = None,
+    purpose: str | None = None,
+    require_assurance: str | None = None,
 ) -> VerificationResult:
     """Asynchronous :func:`verify`, safe to await inside any running event loop."""
     return await _verifier_for(trust, policy).averify(
-        evidence, content=content, at=at, extra_certs=extra_certs, crls=crls
+        evidence,
+        content=content,
+        at=at,
+        extra_certs=extra_certs,
+        crls=crls,
+        purpose=purpose,
+        require_assurance=require_assurance,
     )
