@@ -34,7 +34,7 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 _CURVE_BYTES = {"secp256r1": 32, "secp384r1": 48, "secp521r1": 66}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class JoseAlgorithm:
     """One accepted ``alg`` value and the only key it may be used with."""
 

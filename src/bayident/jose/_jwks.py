@@ -40,7 +40,7 @@ class JWKSFetchError(Exception):
     """The JWKS could not be fetched or read."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class JsonWebKey:
     """One public signature key from a JWKS."""
 

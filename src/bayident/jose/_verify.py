@@ -9,10 +9,11 @@ the result; nothing raises for bad evidence.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .._algorithms import AlgorithmError
@@ -128,26 +129,49 @@ class JWTOptions:
     algorithms: tuple[str, ...] | None = None
 
 
-@dataclass
 class _Sig:
-    part: SignaturePart
-    header: dict[str, Any]
-    checks: list[Check] = field(default_factory=list)
-    verdict: tuple[Indication, SubIndication, str] | None = None
-    alg: JoseAlgorithm | None = None
-    b64: bool = True
-    kid: str | None = None
-    key: Any = None
-    key_label: str = ""
-    key_source: str | None = None
-    cert: CertRecord | None = None
-    path: PathOutcome | None = None
-    jwk: JsonWebKey | None = None
-    signing_time: _dt.datetime | None = None
-    signing_input: bytes | None = None
-    digest: bytes | None = None
-    needs_jwks: bool = False
-    details: dict[str, Any] = field(default_factory=dict)
+    """What is known and decided about one signature (a plain class: built per call)."""
+
+    __slots__ = (
+        "alg",
+        "b64",
+        "cert",
+        "checks",
+        "details",
+        "digest",
+        "header",
+        "jwk",
+        "key",
+        "key_label",
+        "key_source",
+        "kid",
+        "needs_jwks",
+        "part",
+        "path",
+        "signing_input",
+        "signing_time",
+        "verdict",
+    )
+
+    def __init__(self, part: SignaturePart, header: dict[str, Any]) -> None:
+        self.part = part
+        self.header = header
+        self.checks: list[Check] = []
+        self.verdict: tuple[Indication, SubIndication, str] | None = None
+        self.alg: JoseAlgorithm | None = None
+        self.b64 = True
+        self.kid: str | None = None
+        self.key: Any = None
+        self.key_label = ""
+        self.key_source: str | None = None
+        self.cert: CertRecord | None = None
+        self.path: PathOutcome | None = None
+        self.jwk: JsonWebKey | None = None
+        self.signing_time: _dt.datetime | None = None
+        self.signing_input: bytes | None = None
+        self.digest: bytes | None = None
+        self.needs_jwks = False
+        self.details: dict[str, Any] = {}
 
     @property
     def index(self) -> int:
@@ -272,7 +296,11 @@ class Run:
             for s in self.sigs:
                 if s.needs_jwks:
                     self._use_lookup(s, await self._lookup_async(s))
-            return self._finish()
+            c = self.ctx.content
+            if c is None or (isinstance(c, (bytes, bytearray, memoryview)) and len(c) < 1 << 20):
+                return self._finish()
+            # Files, streams and large buffers are hashed off the event loop.
+            return await asyncio.to_thread(self._finish)
         assert self.early is not None
         return self.early
 
@@ -603,7 +631,9 @@ class Run:
     def _payload_mode(self) -> None:
         parsed = self.parsed
         assert parsed is not None
-        modes = {s.b64 for s in self.sigs if s.alg is not None}
+        if all(s.verdict is not None for s in self.sigs):
+            return  # every signature is already decided; the payload changes nothing
+        modes = {s.b64 for s in self.sigs if s.verdict is None}
         if len(modes) > 1:
             raise _Stop(
                 "b64",
