@@ -26,8 +26,12 @@ def pki() -> tuple[MockCA, MockCA]:
 
 
 @pytest.mark.parametrize("attributes", [True, False], ids=["attrs", "noattrs"])
-@pytest.mark.parametrize(("key_type", "pss"), CASES, ids=[f"{k}{'-pss' if p else ''}" for k, p in CASES])
-def test_algorithm_matrix(pki: tuple[MockCA, MockCA], key_type: str, pss: bool, attributes: bool) -> None:
+@pytest.mark.parametrize(
+    ("key_type", "pss"), CASES, ids=[f"{k}{'-pss' if p else ''}" for k, p in CASES]
+)
+def test_algorithm_matrix(
+    pki: tuple[MockCA, MockCA], key_type: str, pss: bool, attributes: bool
+) -> None:
     root, issuing = pki
     signer = issuing.issue_signer(f"Signer {key_type}", key_type=key_type)  # type: ignore[arg-type]
     data = b"cross-border form \xe8\xa1\xa8\xe6\xa0\xbc" * 50

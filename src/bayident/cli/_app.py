@@ -100,7 +100,7 @@ def _build_parser() -> _Parser:
         "verify",
         help="verify a signature and print the verdict",
         description=(
-            "Verify EVIDENCE (a CMS/CAdES signature, PEM or DER) and print the verdict, "
+            "Verify EVIDENCE (a CMS/CAdES signature, PEM or DER, or a JWS) and print the verdict, "
             "then every check made."
         ),
         epilog="Exit codes: 0 PASSED, 1 FAILED, 2 INDETERMINATE, 64 usage or input error.",
@@ -142,6 +142,9 @@ def _build_parser() -> _Parser:
         action="store_true",
         help="print the whole result as JSON (schema: docs/result-schema.json)",
     )
+    from ._trustlist import add_trustlist_parser, add_verify_options
+
+    add_verify_options(verify)
 
     demo = commands.add_parser(
         "demo",
@@ -158,6 +161,7 @@ def _build_parser() -> _Parser:
         help="also write the sandbox certificates, form and signatures to DIR",
     )
 
+    add_trustlist_parser(commands, _parse_at)
     commands.add_parser("version", help="print the version", description="Print the version.")
     return parser
 
@@ -182,6 +186,10 @@ def _run_verify(args: argparse.Namespace, out: TextIO) -> int:
 
     policy = bayident.Policy.from_file(args.policy) if args.policy is not None else None
     trust = bayident.TrustStore.from_files(*args.trust_anchor) if args.trust_anchor else None
+    if getattr(args, "trust_list", None):
+        from ._trustlist import trust_with_lists
+
+        trust = trust_with_lists(args, trust)
     extra = _load_extra_certs(args.cert)
     _require_readable(args.evidence, "evidence")
     if args.content is not None:
@@ -281,7 +289,13 @@ def main(argv: list[str] | None = None) -> int:
             return _run_verify(args, out)
         if args.command == "demo":
             return _run_demo(args, out)
-        raise _UsageError(f"a command is required: verify, demo or version (see '{_PROG} --help')")
+        if args.command == "trustlist":
+            from ._trustlist import run_trustlist
+
+            return run_trustlist(args, out, err)
+        raise _UsageError(
+            f"a command is required: verify, trustlist, demo or version (see '{_PROG} --help')"
+        )
     except _Exit as done:
         return done.status
     except _UsageError as exc:

@@ -206,9 +206,7 @@ def _parse(raw: bytes, max_bytes: int) -> Any:
         root = etree.fromstring(raw, parser=hardened_parser())
     except etree.XMLSyntaxError as exc:
         line = f" (line {exc.lineno})" if exc.lineno else ""
-        raise _Stop(
-            _S.MALFORMED, f"not well-formed XML: {exc.msg}{line}", "document"
-        ) from None
+        raise _Stop(_S.MALFORMED, f"not well-formed XML: {exc.msg}{line}", "document") from None
     except ValueError as exc:  # e.g. a str with an encoding declaration
         raise _Stop(_S.MALFORMED, f"not readable as XML: {exc}", "document") from None
     info = root.getroottree().docinfo
@@ -324,9 +322,8 @@ def _check_signature(raw: bytes, root: Any) -> tuple[x509.Certificate, Any]:
     cert = _cert_from_keyinfo(sig)
     n_refs = _check_references(root, sig)
 
-    import signxml
-    from signxml import SignatureConfiguration
-    from signxml.exceptions import InvalidDigest, InvalidInput
+    from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
+    from signxml.verifier import SignatureConfiguration
 
     config = SignatureConfiguration(
         expect_references=n_refs,
@@ -346,7 +343,7 @@ def _check_signature(raw: bytes, root: Any) -> tuple[x509.Certificate, Any]:
             f"digest mismatch: the list was changed after signing ({exc})",
             "ds:Signature/ds:SignedInfo/ds:Reference",
         ) from None
-    except signxml.InvalidSignature as exc:
+    except InvalidSignature as exc:
         raise _Stop(
             _S.INVALID,
             f"the signature value does not verify with the KeyInfo certificate ({exc})",
@@ -392,9 +389,9 @@ def _check_signature(raw: bytes, root: Any) -> tuple[x509.Certificate, Any]:
 
 
 def _tree_verifier_class() -> type:
-    from signxml import XMLVerifier
+    from signxml.verifier import XMLVerifier
 
-    class TreeVerifier(XMLVerifier):  # type: ignore[misc]
+    class TreeVerifier(XMLVerifier):
         """signxml's verifier, handed the tree already parsed (and checked) by the hardened parser.
 
         signxml re-parses its input; the tree is never modified by it (every
@@ -415,7 +412,7 @@ def _tree_verifier_class() -> type:
 _VERIFIER: list[type] = []
 
 
-def _TreeVerifier(root: Any) -> Any:  # noqa: N802 - a class factory, named like the class
+def _TreeVerifier(root: Any) -> Any:
     if not _VERIFIER:
         _VERIFIER.append(_tree_verifier_class())
     return _VERIFIER[0](root)
@@ -483,7 +480,7 @@ def _check_references(root: Any, sig: Any) -> int:
     if covering == 0:
         raise _Stop(
             _S.INVALID,
-            "no reference covers the list root (URI \"\" or \"#\" + the root's Id)",
+            'no reference covers the list root (URI "" or "#" + the root\'s Id)',
             "ds:Signature/ds:SignedInfo/ds:Reference",
         )
     if covering > 1:
@@ -631,7 +628,9 @@ def _read_list(root: Any, version: int) -> TrustedList:
         raise _Stop(_S.MALFORMED, f"{field} must be 1 or more, not {seq}", field)
     tsl_type = _text(si, ("TSLType",))
     if tsl_type is None:
-        raise _Stop(_S.MALFORMED, "SchemeInformation/TSLType is missing", "SchemeInformation/TSLType")
+        raise _Stop(
+            _S.MALFORMED, "SchemeInformation/TSLType is missing", "SchemeInformation/TSLType"
+        )
     operator = _names(si.find(_TN["SchemeOperatorName"]))
     if operator is None:
         raise _Stop(
@@ -849,9 +848,7 @@ def _qualification(q: Any, where: str) -> Qualification:
     )
     crit = q.find(_t(ECC_NS, "CriteriaList"))
     if crit is None:
-        raise _Stop(
-            _S.MALFORMED, f"{where}: a QualificationElement has no CriteriaList", where
-        )
+        raise _Stop(_S.MALFORMED, f"{where}: a QualificationElement has no CriteriaList", where)
     return Qualification(qualifiers=qualifiers, criteria=_criteria(crit, where))
 
 

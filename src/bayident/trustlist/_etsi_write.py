@@ -8,6 +8,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from lxml import etree
 
 from .._exceptions import InvalidArgument
@@ -86,9 +87,7 @@ def _criteria(parent: Any, crit: CriteriaList) -> None:
                 _e(kp, "Identifier", f"urn:oid:{oid}", ns=XADES_NS, Qualifier="OIDAsURN")
 
 
-def _extensions(
-    parent: Any, quals: tuple[Qualification, ...], extra: tuple[str, ...]
-) -> None:
+def _extensions(parent: Any, quals: tuple[Qualification, ...], extra: tuple[str, ...]) -> None:
     if not quals and not extra:
         return
     holder = _e(parent, "ServiceInformationExtensions")
@@ -202,8 +201,9 @@ def to_etsi_xml(
     false; RSA keys sign with RSA-SHA256, EC keys with ECDSA-SHA256 (P-256) or
     ECDSA-SHA384. ``cert`` (then ``chain``) goes into ``KeyInfo``.
     """
-    from signxml import DigestAlgorithm, SignatureMethod, XMLSigner, methods
-    from signxml.xades import XAdESSigner
+    from signxml.algorithms import DigestAlgorithm, SignatureConstructionMethod, SignatureMethod
+    from signxml.signer import XMLSigner
+    from signxml.xades.xades import XAdESSigner
 
     if isinstance(signing_key, rsa.RSAPrivateKey):
         alg = SignatureMethod.RSA_SHA256
@@ -219,7 +219,8 @@ def to_etsi_xml(
         )
     if not isinstance(cert, x509.Certificate):
         raise InvalidArgument(f"cert must be an x509.Certificate, not {type(cert).__name__}")
-    if cert.public_key().public_numbers() != signing_key.public_key().public_numbers():
+    spki = (Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    if cert.public_key().public_bytes(*spki) != signing_key.public_key().public_bytes(*spki):
         raise InvalidArgument("cert does not hold the public key of signing_key")
     if not tl.territory:
         raise TrustListError(
@@ -230,7 +231,7 @@ def to_etsi_xml(
     root = unsigned_etsi_xml(tl)
     cls = XAdESSigner if xades else XMLSigner
     signer = cls(
-        method=methods.enveloped,
+        method=SignatureConstructionMethod.enveloped,
         signature_algorithm=alg,
         digest_algorithm=DigestAlgorithm.SHA256,
         # Inclusive C14N 1.1: signxml digests XAdES SignedProperties with the signer's

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -172,10 +172,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     try:
         # The rename is durable only once the directory entry is.
@@ -183,9 +181,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     except OSError:
         return
     try:
-        os.fsync(dfd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.fsync(dfd)
     finally:
         os.close(dfd)
 
@@ -240,7 +237,9 @@ class TrustListFetcher:
                 url, "not-modified", entry.data, entry.etag, entry.last_modified, http_status=304
             )
         if resp.status_code != 200:
-            return _fail(url, f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), resp.status_code)
+            return _fail(
+                url, f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), resp.status_code
+            )
         ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype and ctype not in self.content_types and not ctype.endswith("+xml"):
             return _fail(url, f"unexpected content type {ctype!r} (not a trusted list)", 200)
@@ -289,7 +288,9 @@ class TrustListFetcher:
                 for chunk in resp.iter_bytes():
                     received += len(chunk)
                     if received > self.max_bytes:
-                        return _fail(url, f"the list is over the limit of {self.max_bytes} bytes", 200)
+                        return _fail(
+                            url, f"the list is over the limit of {self.max_bytes} bytes", 200
+                        )
                     chunks.append(chunk)
                     self._report(url, received, total)
                 self._report(url, received, total, done=True)
@@ -316,14 +317,16 @@ class TrustListFetcher:
                 async for chunk in resp.aiter_bytes():
                     received += len(chunk)
                     if received > self.max_bytes:
-                        return _fail(url, f"the list is over the limit of {self.max_bytes} bytes", 200)
+                        return _fail(
+                            url, f"the list is over the limit of {self.max_bytes} bytes", 200
+                        )
                     chunks.append(chunk)
                     self._report(url, received, total)
                 self._report(url, received, total, done=True)
                 return self._finish(url, resp, b"".join(chunks))
         except httpx.HTTPError as exc:
             return _fail(url, _describe(exc, self.timeout))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return _fail(url, f"timed out after {self.timeout} s")
         finally:
             if self.async_client is None:
@@ -351,4 +354,3 @@ def _describe(exc: httpx.HTTPError, timeout: float) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect: {exc}"
     return f"{type(exc).__name__}: {exc}"
-

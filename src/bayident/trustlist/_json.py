@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
@@ -42,6 +43,7 @@ __all__ = [
     "JWS_TYPE",
     "JsonTrustList",
     "from_etsi",
+    "json_schema",
     "read_json_list",
     "sign_json_list",
     "to_json",
@@ -51,7 +53,9 @@ __all__ = [
 FORMAT_NAME = "bayident-trust-list"
 JWS_TYPE = "bayident-trust-list+jws"
 #: Signature algorithms accepted; "none" and the HMAC family never are.
-JWS_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"})
+JWS_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 
 _SVCTYPE = "http://uri.etsi.org/TrstSvc/Svctype/"
 _SVCSTATUS = "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/"
@@ -60,7 +64,7 @@ _TSLTYPE = "http://uri.etsi.org/TrstSvc/TrustedList/TSLType/"
 _S = SignatureStatus
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
-PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+PublicKey = CertificatePublicKeyTypes
 
 
 # --- the document model (what the JSON Schema is generated from) ------------------------
@@ -126,7 +130,9 @@ class JsonPointer(BaseModel):
     location: StrictStr = Field(min_length=1)
     territory: StrictStr | None = None
     type: Literal["generic", "list-of-lists"] | None = None
-    tsl_type: StrictStr | None = Field(default=None, description="Overrides 'type' with a full URI.")
+    tsl_type: StrictStr | None = Field(
+        default=None, description="Overrides 'type' with a full URI."
+    )
     mime_type: StrictStr | None = None
     scheme_operator: StrictStr | None = None
     signer_certificates: tuple[StrictStr, ...] = Field(
@@ -160,7 +166,9 @@ class JsonTrustList(BaseModel):
         description="When the next list is due; null for a closed list."
     )
     type: Literal["generic", "list-of-lists"] = "generic"
-    tsl_type: StrictStr | None = Field(default=None, description="Overrides 'type' with a full URI.")
+    tsl_type: StrictStr | None = Field(
+        default=None, description="Overrides 'type' with a full URI."
+    )
     tsl_version: Literal[5, 6] = Field(
         default=5, description="TSLVersionIdentifier used when converted to ETSI XML."
     )
@@ -168,6 +176,12 @@ class JsonTrustList(BaseModel):
     distribution_points: tuple[StrictStr, ...] = ()
     pointers: tuple[JsonPointer, ...] = ()
     providers: tuple[JsonProvider, ...] = ()
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the list format (published as ``docs/trustlist.schema.json``)."""
+    schema = JsonTrustList.model_json_schema(by_alias=True)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
 # --- strict JSON ------------------------------------------------------------------------
@@ -311,7 +325,9 @@ def to_trusted_list(doc: JsonTrustList) -> TrustedList:
                     service_type=_full(s.type, _SVCTYPE),
                     name=s.name,
                     status=_full(s.status, _SVCSTATUS),
-                    status_starting_time=_utc(s.status_starting_time, f"{where}.status_starting_time"),
+                    status_starting_time=_utc(
+                        s.status_starting_time, f"{where}.status_starting_time"
+                    ),
                     identity=_identity(s, where),
                     history=history,
                     qualifications=_quals(s.qualifications),
@@ -405,7 +421,8 @@ def _entry_json(
         out["skis"] = [_b64(s) for s in ident.skis]
     if quals:
         out["qualifications"] = [
-            {"qualifiers": list(q.qualifiers), "criteria": _criteria_json(q.criteria)} for q in quals
+            {"qualifiers": list(q.qualifiers), "criteria": _criteria_json(q.criteria)}
+            for q in quals
         ]
     if extra:
         out["additional_information"] = list(extra)
@@ -552,6 +569,24 @@ def sign_json_list(
     return token
 
 
+def _key_fits(key: Any, alg: str) -> bool:
+    if alg.startswith(("RS", "PS")):
+        return isinstance(key, rsa.RSAPublicKey)
+    if alg.startswith("ES"):
+        return isinstance(key, ec.EllipticCurvePublicKey)
+    return isinstance(key, ed25519.Ed25519PublicKey)
+
+
+def _key_kind(key: Any) -> str:
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSA"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "EC"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    return type(key).__name__
+
+
 def _spki(key: Any) -> bytes:
     return bytes(key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo))
 
@@ -600,7 +635,9 @@ def read_json_list(
 
     if len(raw) > max_bytes:
         return done(
-            _S.MALFORMED, f"the list is {len(raw)} bytes, over the limit of {max_bytes} bytes", "document"
+            _S.MALFORMED,
+            f"the list is {len(raw)} bytes, over the limit of {max_bytes} bytes",
+            "document",
         )
     text = raw.strip()
     if not text:
@@ -692,16 +729,24 @@ def _verify_jws(
     x5c = header.get("x5c")
     if x5c is not None:
         if not isinstance(x5c, list) or not x5c or not all(isinstance(c, str) for c in x5c):
-            raise _Bad(_S.MALFORMED, "'x5c' must be a non-empty array of base64 strings", "header.x5c")
+            raise _Bad(
+                _S.MALFORMED, "'x5c' must be a non-empty array of base64 strings", "header.x5c"
+            )
         try:
             signer = x509.load_der_x509_certificate(base64.b64decode(x5c[0], validate=True))
         except (binascii.Error, ValueError) as exc:
-            raise _Bad(_S.MALFORMED, f"x5c[0] is not a certificate: {exc}", "header.x5c[0]") from None
-        candidates.append((signer.public_key(), f"the x5c certificate '{signer.subject.rfc4514_string()}'"))
+            raise _Bad(
+                _S.MALFORMED, f"x5c[0] is not a certificate: {exc}", "header.x5c[0]"
+            ) from None
+        candidates.append(
+            (signer.public_key(), f"the x5c certificate '{signer.subject.rfc4514_string()}'")
+        )
     else:
         for k in keys:
             if isinstance(k, x509.Certificate):
-                candidates.append((k.public_key(), f"the pinned certificate '{k.subject.rfc4514_string()}'"))
+                candidates.append(
+                    (k.public_key(), f"the pinned certificate '{k.subject.rfc4514_string()}'")
+                )
             else:
                 candidates.append((k, "a pinned key"))
         if not candidates:
@@ -714,6 +759,9 @@ def _verify_jws(
     jws = jwt.api_jws.PyJWS()
     last = "no key"
     for key, label in candidates:
+        if not _key_fits(key, alg):
+            last = f"{label} holds a {_key_kind(key)} key, which cannot check {alg} signatures"
+            continue
         try:
             jws.decode_complete(text, key=key, algorithms=[alg])
         except jwt.exceptions.InvalidSignatureError:

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from ._document import TrustListDocument
 from ._model import TrustedList
+from ._validate import SignerSpec, _spki_of
 
 __all__ = ["PIVOT_URL_PATTERN", "PivotOutcome", "is_pivot_url", "resolve_pivots"]
 
@@ -35,14 +35,10 @@ def is_pivot_url(url: str) -> bool:
 class PivotOutcome:
     """The signers trusted after walking the pivots, or why the walk stopped."""
 
-    signers: tuple[x509.Certificate, ...]
+    signers: tuple[SignerSpec, ...]
     ok: bool
     reason: str
     walked: tuple[str, ...] = ()
-
-
-def _der(c: x509.Certificate) -> bytes:
-    return c.public_bytes(Encoding.DER)
 
 
 def _self_pointer_signers(tl: TrustedList, url: str | None) -> list[x509.Certificate]:
@@ -55,7 +51,7 @@ def _self_pointer_signers(tl: TrustedList, url: str | None) -> list[x509.Certifi
 
 
 def resolve_pivots(
-    pinned: Sequence[x509.Certificate],
+    pinned: Sequence[SignerSpec],
     pivots: Iterable[TrustListDocument],
     *,
     lotl_url: str | None = None,
@@ -66,7 +62,7 @@ def resolve_pivots(
     pointer to the list of lists then replaces the trusted signers. Returns
     the signers to check the current list of lists against.
     """
-    trusted = list(pinned)
+    trusted: list[SignerSpec] = list(pinned)
     docs = list(pivots)
     for d in docs:
         if not d.valid or d.trusted_list is None:
@@ -75,15 +71,18 @@ def resolve_pivots(
     walked: list[str] = []
     for d in ordered:
         tl = d.trusted_list
-        assert tl is not None and d.signer_certificate is not None
-        signer_der = _der(d.signer_certificate)
-        if not any(_der(c) == signer_der for c in trusted):
+        assert tl is not None
+        if d.signer_spki is None or d.signer_spki not in {_spki_of(c) for c in trusted}:
+            who = (
+                d.signer_certificate.subject.rfc4514_string()
+                if d.signer_certificate is not None
+                else "an unnamed key"
+            )
             return PivotOutcome(
                 tuple(trusted),
                 False,
-                f"pivot {d.source} (#{tl.sequence_number}) is signed by "
-                f"'{d.signer_certificate.subject.rfc4514_string()}', not by a signer trusted "
-                "at that point",
+                f"pivot {d.source} (#{tl.sequence_number}) is signed by '{who}', not by a signer "
+                "trusted at that point",
                 tuple(walked),
             )
         nxt = _self_pointer_signers(tl, lotl_url)
@@ -95,6 +94,6 @@ def resolve_pivots(
                 "naming its next signers",
                 tuple(walked),
             )
-        trusted = nxt
+        trusted = list(nxt)
         walked.append(d.source)
     return PivotOutcome(tuple(trusted), True, f"{len(walked)} pivot(s) walked", tuple(walked))

@@ -48,8 +48,13 @@ GBA_MUTUAL_RECOGNITION_POLICY_ARC = "2.16.344.8.2.2008.810.2"
 _SVCTYPE = "http://uri.etsi.org/TrstSvc/Svctype/"
 
 
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
+
+
 def _norm(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    # The Digital Policy Office page writes "e-Cert CA 2 – 15" with an en dash; certificates
+    # use a hyphen. Dashes, case and spacing are not what tells two CAs apart.
+    return " ".join(name.translate(_DASHES).split()).casefold()
 
 
 def _check_oid(oid: str) -> str:
@@ -133,7 +138,9 @@ class RecognitionDecision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     admitted: bool
-    rule: str = Field(description="The rule that admitted, or the closest one that did not ('' if none applied).")
+    rule: str = Field(
+        description="The rule that admitted, or the closest one that did not ('' if none applied)."
+    )
     reason: str
     purpose: Purpose
     assurance: Assurance | None = None
@@ -173,7 +180,11 @@ class ChainInfo:
         """From a :class:`~bayident.SignerReport` (its certificate and validated chain)."""
         cert = report.certificate
         chain = report.chain
-        above = chain[1:] if chain and cert is not None and chain[0].fingerprint_sha256 == cert.fingerprint_sha256 else chain
+        above = (
+            chain[1:]
+            if chain and cert is not None and chain[0].fingerprint_sha256 == cert.fingerprint_sha256
+            else chain
+        )
         return cls(
             signer_policies=cert.policies if cert is not None else (),
             issuer_names=tuple(_cn_of_rfc4514(c.subject) for c in above),
@@ -388,7 +399,9 @@ class RecognitionPolicy(BaseModel):
         try:
             raw = p.read_bytes()
         except OSError as exc:
-            raise PolicyError(f"cannot read recognition policy {p}: {exc.strerror or exc}") from None
+            raise PolicyError(
+                f"cannot read recognition policy {p}: {exc.strerror or exc}"
+            ) from None
         if len(raw) > 4 * 1024 * 1024:
             raise PolicyError(f"recognition policy {p} is larger than 4 MiB")
         suffix = p.suffix.lower()
@@ -402,7 +415,9 @@ class RecognitionPolicy(BaseModel):
         except PolicyError as exc:
             raise PolicyError(f"recognition policy {p}: {exc}") from None
         except (ValueError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"recognition policy {p} is not valid {suffix or 'JSON'}: {exc}") from None
+            raise PolicyError(
+                f"recognition policy {p} is not valid {suffix or 'JSON'}: {exc}"
+            ) from None
         if isinstance(data, dict) and "recognition" in data:
             data = data["recognition"]
         if not isinstance(data, dict):
@@ -447,7 +462,9 @@ class RecognitionPolicy(BaseModel):
             "Digital Policy Office, 'Mutual Recognition of Electronic Signature Certificates' "
             "(trust-list page)"
         )
-        gd_decree = "粤府〔2012〕82号 (cross-recognition through the trust lists each side publishes)"
+        gd_decree = (
+            "粤府〔2012〕82号 (cross-recognition through the trust lists each side publishes)"
+        )
         gd_configured = bool(guangdong_anchor_names or guangdong_anchor_fingerprints)
         return cls(
             name="Guangdong–Hong Kong mutual recognition (bayident default)",
@@ -511,13 +528,13 @@ def _json_no_dups(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _yaml_load(raw: bytes) -> Any:
     try:
-        import yaml
+        import yaml  # type: ignore[import-untyped]
     except ImportError:
         raise PolicyError(
             "YAML policies need PyYAML (pip install 'bayident[etsi]'); use TOML or JSON"
         ) from None
 
-    class _Loader(yaml.SafeLoader):
+    class _Loader(yaml.SafeLoader):  # type: ignore[misc]
         pass
 
     def _mapping(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:

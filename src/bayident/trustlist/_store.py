@@ -72,9 +72,7 @@ class TrustListStore(TrustStore):
         return f"{self.name} [{lists}] ({n} anchor{'s' if n != 1 else ''})"
 
 
-def _jurisdiction(
-    tl: TrustedList, jurisdiction: str | Mapping[str, str] | None
-) -> str | None:
+def _jurisdiction(tl: TrustedList, jurisdiction: str | Mapping[str, str] | None) -> str | None:
     if isinstance(jurisdiction, str):
         return jurisdiction
     if jurisdiction is not None:

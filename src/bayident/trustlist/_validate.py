@@ -80,9 +80,9 @@ def pointers_to(
     """The pointers of ``lotl`` to the list of ``territory`` or at ``location``."""
     out = []
     for p in lotl.pointers:
-        if location is not None and p.location == location:
-            out.append(p)
-        elif territory is not None and (p.territory or "").upper() == territory.upper():
+        at_location = location is not None and p.location == location
+        for_territory = territory is not None and (p.territory or "").upper() == territory.upper()
+        if at_location or for_territory:
             out.append(p)
     return out
 
