@@ -1,1 +1,142 @@
-"""Building blocks of the identity and e-signature schemes of Hong Kong, Macau and Guangdong."""
+"""Scheme adapters: the identity and e-signature schemes of Hong Kong, Macau and Guangdong.
+
+Each scheme is a plug-in. *Certificate adapters* recognise the certificates a scheme's CAs
+issue and turn a verified signer into an :class:`~bayident.Identity`; *evidence adapters*
+verify evidence that is not a plain signature (iAM Smart callbacks, identity tokens)::
+
+    import bayident
+    from bayident.schemes import scheme_evidence
+
+    result = bayident.verify(cms, content=form, trust=store)       # an e-Cert signature
+    result.identity.scheme                                          # 'hkpost-ecert'
+
+    token = scheme_evidence("gd-uia", "id-token", {"token": jwt})  # a Guangdong token
+    result = bayident.verify(token, purpose="authenticate", require_assurance="substantial")
+    result.recognition.rule                                         # the rule that decided
+
+Built in: ``hkpost-ecert``, ``digisign``, ``esigntrust``, ``gdca``, ``netca``
+(certificates), ``iamsmart``, ``gd-uia``, ``mo-one-account`` (evidence). Third-party
+adapters are published under the ``bayident.schemes`` entry-point group and loaded on
+first use. Configure adapters and the recognition policy on a :class:`SchemeRegistry`,
+process-wide (:func:`default_registry`) or for a block of code (:func:`use_registry`).
+See ``docs/schemes/index.md``.
+"""
+
+from __future__ import annotations
+
+from .._handlers import register_evidence_handler, register_result_enricher
+from ._base import (
+    ENTRY_POINT_GROUP,
+    EVIDENCE_MARKER,
+    MAX_SCHEME_EVIDENCE_BYTES,
+    CertificateAdapter,
+    CertificateView,
+    EvidenceAdapter,
+    ProfileError,
+    ProfileMatch,
+    SchemeAdapter,
+    SchemeEvidence,
+    SchemeFailure,
+    SchemeRegistry,
+    _set_default,
+    active_registry,
+    parse_scheme_evidence,
+    scheme_evidence,
+    use_registry,
+)
+from ._certprofile import CertificateProfile, ProfileAdapter
+from ._dispatch import (
+    EVIDENCE_FORMAT,
+    HANDLER,
+    HKIDMatch,
+    averify_as,
+    enrich,
+    identify_certificate,
+    identity_matches_hkid,
+    verify_as,
+)
+from ._recognition import (
+    CertificateRecognitionPolicy,
+    IdentityRule,
+    RecognitionOutcome,
+    Recognizer,
+    default_identity_rules,
+)
+from ._tokens import TokenAdapter, TokenProfile
+from .digisign import DigiSignAdapter
+from .esigntrust import ESignTrustAdapter
+from .guangdong import GuangdongIdentityAdapter
+from .guangdong_ca import GuangdongCAAdapter, gdca_profile, netca_profile
+from .hkpost import HongkongPostAdapter
+from .iamsmart import IAmSmartAdapter
+from .macao import MacaoOneAccountAdapter
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "EVIDENCE_FORMAT",
+    "EVIDENCE_MARKER",
+    "MAX_SCHEME_EVIDENCE_BYTES",
+    "CertificateAdapter",
+    "CertificateProfile",
+    "CertificateRecognitionPolicy",
+    "CertificateView",
+    "DigiSignAdapter",
+    "ESignTrustAdapter",
+    "EvidenceAdapter",
+    "GuangdongCAAdapter",
+    "GuangdongIdentityAdapter",
+    "HKIDMatch",
+    "HongkongPostAdapter",
+    "IAmSmartAdapter",
+    "IdentityRule",
+    "MacaoOneAccountAdapter",
+    "ProfileAdapter",
+    "ProfileError",
+    "ProfileMatch",
+    "RecognitionOutcome",
+    "Recognizer",
+    "SchemeAdapter",
+    "SchemeEvidence",
+    "SchemeFailure",
+    "SchemeRegistry",
+    "TokenAdapter",
+    "TokenProfile",
+    "active_registry",
+    "averify_as",
+    "builtin_adapters",
+    "default_identity_rules",
+    "default_registry",
+    "identify_certificate",
+    "identity_matches_hkid",
+    "parse_scheme_evidence",
+    "scheme_evidence",
+    "use_registry",
+    "verify_as",
+]
+
+
+def builtin_adapters() -> list[SchemeAdapter]:
+    """Fresh instances of the built-in adapters, with their default settings."""
+    return [
+        HongkongPostAdapter(),
+        DigiSignAdapter(),
+        ESignTrustAdapter(),
+        GuangdongCAAdapter(gdca_profile()),
+        GuangdongCAAdapter(netca_profile()),
+        IAmSmartAdapter(),
+        GuangdongIdentityAdapter(),
+        MacaoOneAccountAdapter(),
+    ]
+
+
+_DEFAULT_REGISTRY = SchemeRegistry(builtin_adapters(), entry_points=True)
+_set_default(_DEFAULT_REGISTRY)
+
+
+def default_registry() -> SchemeRegistry:
+    """The process-wide registry ``verify()`` uses outside :func:`use_registry` blocks."""
+    return _DEFAULT_REGISTRY
+
+
+register_evidence_handler(HANDLER)
+register_result_enricher(enrich)

@@ -4,10 +4,14 @@ These are the pure building blocks an iAM Smart adapter needs: request signing
 (HMAC-SHA256 headers), the AES-256-GCM content envelope, unwrapping of the content key
 returned by ``/security/getKey``, the ``{txID, code, message, content}`` reply envelope and
 the mapping of a decrypted profile. See ``docs/schemes/iamsmart.md``.
+
+:class:`IAmSmartAdapter` builds on them: it verifies profile callbacks and hash-signing
+results behind :func:`bayident.verify` and maps them to an :class:`~bayident.Identity`.
 """
 
 from __future__ import annotations
 
+from ._adapter import EVIDENCE_TYPES, IAmSmartAdapter, IAmSmartSettings, SignatureEncoding
 from ._envelope import (
     CONTENT_IV_LENGTH,
     CONTENT_KEY_LENGTH,
@@ -48,6 +52,7 @@ __all__ = [
     "CONTENT_TAG_LENGTH",
     "DEFAULT_UNWRAP_PADDINGS",
     "DEFAULT_WINDOW_MS",
+    "EVIDENCE_TYPES",
     "KNOWN_REPLY_CODES",
     "MAX_BODY_BYTES",
     "MAX_CONTENT_BYTES",
@@ -58,13 +63,16 @@ __all__ = [
     "ChineseName",
     "EnglishName",
     "EnvelopeErrorCode",
+    "IAmSmartAdapter",
     "IAmSmartEnvelopeError",
     "IAmSmartProfile",
     "IAmSmartReply",
+    "IAmSmartSettings",
     "IdNo",
     "InMemoryNonceStore",
     "NonceStore",
     "PhoneNumber",
+    "SignatureEncoding",
     "VerifiedRequest",
     "decrypt_content",
     "encrypt_content",

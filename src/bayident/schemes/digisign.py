@@ -1,0 +1,50 @@
+"""Digi-Sign (Hong Kong): the certificate profile adapter.
+
+Digi-Sign Certification Services Limited is a recognised certification authority under
+the Electronic Transactions Ordinance (Cap. 553); its CPS OID arc is
+``1.3.6.1.4.1.8420``. Its certificates are recognised by a policy under that arc or a CA
+named "Digi-Sign" in the validated path. Its certificate types and their policy OIDs are
+not in the public record gathered here, so ``type_by_policy`` and the type-to-assurance
+map are settings and the default assurance is 'low'. See ``docs/schemes/digisign.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._identity import AssuranceLevel
+from ._certprofile import CertificateProfile, ProfileAdapter
+
+__all__ = ["DIGISIGN_CPS_ARC", "DigiSignAdapter", "digisign_profile"]
+
+#: Digi-Sign's CPS OID arc.
+DIGISIGN_CPS_ARC = "1.3.6.1.4.1.8420"
+
+
+def digisign_profile(**changes: Any) -> CertificateProfile:
+    """The default Digi-Sign profile, with ``changes`` applied (any profile field)."""
+    base = CertificateProfile(
+        adapter="digisign",
+        scheme="digisign",
+        jurisdiction="HK",
+        display_name="Digi-Sign",
+        issuer_patterns=("Digi-Sign",),
+        policy_arcs=(DIGISIGN_CPS_ARC,),
+        require="either",
+        default_assurance=AssuranceLevel.LOW,
+        assurance_basis="certificate types are not public: configure type_by_policy and "
+        "assurance_by_type to raise it",
+        sources=(
+            "Office of the Government Chief Information Officer (now Digital Policy Office), "
+            "register of recognised certification authorities under Cap. 553",
+            "Digi-Sign CPS OID arc 1.3.6.1.4.1.8420",
+        ),
+    )
+    return base.model_copy(update=changes) if changes else base
+
+
+class DigiSignAdapter(ProfileAdapter):
+    """Digi-Sign certificates to :class:`~bayident.Identity`."""
+
+    def __init__(self, profile: CertificateProfile | None = None) -> None:
+        super().__init__(profile or digisign_profile())
