@@ -189,6 +189,11 @@ class TrustStore:
             return cls(name="empty trust store")
         if isinstance(trust, TrustStore):
             return trust
+        # A trust-list manager (bayident.trustlist.TrustListManager) replaces its store on
+        # each refresh; taking its current store per call follows the refreshes.
+        current = getattr(trust, "store", None)
+        if isinstance(current, TrustStore):
+            return current
         if isinstance(trust, (bytes, str, os.PathLike, x509.Certificate)):
             return cls.from_certificates([trust])
         if not isinstance(trust, Iterable):
