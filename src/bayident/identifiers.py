@@ -45,6 +45,8 @@ class IdentifierKind(StrEnum):
     HK_MO_TRAVEL_PERMIT = "HK_MO_TRAVEL_PERMIT"
     #: Macau Resident Identity Card (BIR) number.
     MO_BIR = "MO_BIR"
+    #: Mainland unified social credit code of an organisation (统一社会信用代码, GB 32100-2015).
+    CN_USCC = "CN_USCC"
 
 
 class IdentifierCheck(BaseModel):
@@ -384,6 +386,72 @@ def _validate_mo_bir(compact: str) -> IdentifierCheck:
     )
 
 
+# ------------------------------------------------------------------------ CN_USCC
+
+# GB 32100-2015: the code uses the digits and 21 upper-case letters, I, O, Z, S and V left out
+# so that they cannot be mistaken for 1, 0, 2, 5 and U; each character's value is its index.
+_USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUES = {c: i for i, c in enumerate(_USCC_CHARSET)}
+# Weight of position i (from 1) is 3^(i-1) mod 31.
+_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+# GB 11714-1997 organisation code, carried in positions 9-17.
+_ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _uscc_check_character(first17: str) -> str:
+    total = sum(_USCC_VALUES[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    value = 31 - total % 31
+    return _USCC_CHARSET[0 if value == 31 else value]
+
+
+def _org_code_check(body8: str) -> str:
+    total = sum(
+        (int(c) if c.isdigit() else ord(c) - ord("A") + 10) * w
+        for c, w in zip(body8, _ORG_CODE_WEIGHTS, strict=True)
+    )
+    value = 11 - total % 11
+    return {10: "X", 11: "0"}.get(value, str(value))
+
+
+def _validate_cn_uscc(compact: str) -> IdentifierCheck:
+    kind = IdentifierKind.CN_USCC
+    if len(compact) != 18:
+        return _invalid(kind, f"code has {len(compact)} characters, expected 18")
+    for position, char in enumerate(compact, start=1):
+        if char not in _USCC_VALUES:
+            return _invalid(
+                kind,
+                f"character {char!r} at position {position} is not in the GB 32100 character "
+                "set (digits and letters other than I, O, Z, S, V)",
+            )
+    division = compact[2:8]
+    if not division.isdigit():
+        return _invalid(
+            kind,
+            f"administrative division code {division} (positions 3-8) must be six digits",
+        )
+    expected = _uscc_check_character(compact[:17])
+    if compact[17] != expected:
+        return _invalid(kind, f"check character is {compact[17]}, expected {expected}")
+    notes: list[str] = []
+    org = compact[8:17]
+    if all(c.isdigit() or "A" <= c <= "Z" for c in org[:8]) and _org_code_check(org[:8]) == org[8]:
+        notes.append(f"embedded organisation code {org[:8]}-{org[8]} (GB 11714) is consistent")
+    else:
+        notes.append(
+            f"positions 9-17 ({org}) are not a GB 11714 organisation code with a matching "
+            "check character; GB 32100 does not require one for every registration"
+        )
+    return IdentifierCheck(
+        kind=kind,
+        valid=True,
+        normalized=compact,
+        reason=None,
+        check_verified=True,
+        notes=tuple(notes),
+    )
+
+
 # ---------------------------------------------------------------------- validate
 
 
@@ -414,4 +482,6 @@ def validate(
         return _validate_cn_ric(compact, today if today is not None else _dt.date.today())
     if resolved is IdentifierKind.HK_MO_TRAVEL_PERMIT:
         return _validate_travel_permit(compact)
+    if resolved is IdentifierKind.CN_USCC:
+        return _validate_cn_uscc(compact)
     return _validate_mo_bir(compact)

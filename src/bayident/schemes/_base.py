@@ -304,21 +304,21 @@ class SchemeEvidence:
     size: int
 
 
-def scheme_evidence(scheme: str, type: str, data: Mapping[str, Any]) -> bytes:
+def scheme_evidence(scheme: str, evidence_type: str, data: Mapping[str, Any]) -> bytes:
     """Wrap scheme evidence for :func:`bayident.verify`.
 
-    The envelope is the JSON object ``{"bayident-scheme": scheme, "type": type, "data":
-    data}``, UTF-8. ``verify()`` recognises it and hands ``data`` to the adapter registered
+    The envelope is the JSON object ``{"bayident-scheme": scheme, "type": evidence_type,
+    "data": data}``, UTF-8. ``verify()`` recognises it and hands ``data`` to the adapter registered
     for ``scheme``; an unknown scheme gives a non-passing result that says so.
     """
-    for what, value in (("scheme", scheme), ("type", type)):
+    for what, value in (("scheme", scheme), ("evidence_type", evidence_type)):
         if not isinstance(value, str) or not 0 < len(value) <= _MAX_NAME:
             raise InvalidArgument(
                 f"{what} must be a non-empty str of at most {_MAX_NAME} characters"
             )
     if not isinstance(data, Mapping):
         raise InvalidArgument(f"data must be a mapping, not {type(data).__name__}")
-    doc = {EVIDENCE_MARKER: scheme, "type": type, "data": dict(data)}
+    doc = {EVIDENCE_MARKER: scheme, "type": evidence_type, "data": dict(data)}
     try:
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except (TypeError, ValueError) as exc:

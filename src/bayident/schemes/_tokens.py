@@ -129,7 +129,7 @@ class TokenAdapter:
         return f"{type(self).__name__}({self.name!r}, issuer={self.profile.issuer!r})"
 
     # --- keys -------------------------------------------------------------------------
-    def _keys(self, ctx: EvidenceContext, *, asynchronous: bool) -> Any:
+    def _keys(self, ctx: EvidenceContext) -> Any:
         p = self.profile
         if not p.configured:
             missing = "issuer" if p.issuer is None else "jwks_url or jwks"
@@ -175,7 +175,7 @@ class TokenAdapter:
         from ..jose import verify_jwt
 
         token = req_str(evidence.data, "token", "token", max_length=MAX_TOKEN_CHARS, check="token")
-        keys = self._keys(ctx, asynchronous=False)
+        keys = self._keys(ctx)
         jwt = verify_jwt(
             token.strip(),
             jwks=keys,
@@ -191,7 +191,7 @@ class TokenAdapter:
         from ..jose import averify_jwt
 
         token = req_str(evidence.data, "token", "token", max_length=MAX_TOKEN_CHARS, check="token")
-        keys = self._keys(ctx, asynchronous=True)
+        keys = self._keys(ctx)
         jwt = await averify_jwt(
             token.strip(),
             jwks=keys,

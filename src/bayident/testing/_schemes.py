@@ -41,11 +41,12 @@ from bayident.schemes import (
     SchemeRegistry,
     default_registry,
 )
-from bayident.schemes.guangdong_ca import gdca_profile, netca_profile
 from bayident.schemes._base import CertificateView
+from bayident.schemes.guangdong_ca import gdca_profile, netca_profile
 from bayident.schemes.hkpost import MUTUAL_RECOGNITION_ARC
 from bayident.testing._ca import KeyType, MockCA, MockSigner, _generate_key, _key_usage, _validity
 from bayident.testing._clock import Clock
+from bayident.testing._sm2 import MockSM2CA, MockSM2Signer
 
 __all__ = [
     "MUTUAL_RECOGNITION_POLICY",
@@ -137,7 +138,7 @@ def _issue(
 
     key = _generate_key(key_type, 2048)
     start, end = _validity(ca.clock, not_before, not_after, timedelta(days=_SIGNER_VALIDITY_DAYS))
-    issuer_ski = x509.SubjectKeyIdentifier.from_public_key(ca.private_key.public_key())  # type: ignore[arg-type]
+    issuer_ski = x509.SubjectKeyIdentifier.from_public_key(ca.private_key.public_key())
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -226,17 +227,25 @@ def sandbox_registry(
 
 
 class _SchemeCA:
-    root: MockCA
+    jurisdiction: str = ""
+    territory: str | None = None
+
+    def _root_certificate(self) -> x509.Certificate:
+        raise NotImplementedError
 
     def trust_store(self, *, listed: bool = False) -> TrustStore:
         """A trust store with this scheme's root; ``listed=True`` as if from its trusted list."""
+        cert = self._root_certificate()
         if listed:
-            return listed_trust_store(self.root, jurisdiction=self.jurisdiction)
-        return TrustStore.from_certificates(
-            [self.root.cert_der], name=f"{self.root.name} (sandbox)"
-        )
+            return listed_trust_store(
+                cert, jurisdiction=self.jurisdiction, territory=self.territory
+            )
+        return TrustStore.from_certificates([cert], name=f"{_cn_of(cert)} (sandbox)")
 
-    jurisdiction: str = ""
+
+def _cn_of(cert: x509.Certificate) -> str:
+    attrs = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(attrs[0].value) if attrs else "root"
 
 
 class MockHongkongPostCA(_SchemeCA):
@@ -448,10 +457,13 @@ class MockGuangdongCA(_SchemeCA):
 
     Organisation certificates carry the unified social credit code in the subject
     serialNumber; personal ones the resident identity number there. SM2 needs the ``sm``
-    extra (it uses :class:`bayident.testing.MockSM2CA`).
+    extra (it uses :class:`bayident.testing.MockSM2CA`). ``root`` and ``issuing`` are
+    :class:`MockCA` objects for RSA and ``sm2_root`` / ``sm2_issuing`` the
+    :class:`MockSM2CA` ones for SM2.
     """
 
     jurisdiction = "CN-GD"
+    territory = "CN"
 
     def __init__(
         self,
@@ -464,17 +476,20 @@ class MockGuangdongCA(_SchemeCA):
             raise InvalidArgument("algorithm must be 'rsa' or 'sm2', brand 'GDCA' or 'NETCA'")
         self.algorithm = algorithm
         self.brand = brand
+        sm2 = "SM2 " if algorithm == "sm2" else ""
         root_name = (
             "GDCA TrustAUTH R5 ROOT"
             if (brand, algorithm) == ("GDCA", "rsa")
-            else f"{brand} {'SM2 ' if algorithm == 'sm2' else ''}Root CA (sandbox)"
+            else f"{brand} {sm2}Root CA (sandbox)"
         )
-        issuing_name = f"{brand} {'SM2 ' if algorithm == 'sm2' else ''}Issuing CA (sandbox)"
+        issuing_name = f"{brand} {sm2}Issuing CA (sandbox)"
+        self.root: MockCA | None = None
+        self.issuing: MockCA | None = None
+        self.sm2_root: MockSM2CA | None = None
+        self.sm2_issuing: MockSM2CA | None = None
         if algorithm == "sm2":
-            from bayident.testing._sm2 import MockSM2CA
-
-            self.root = MockSM2CA(root_name, clock=clock, policies=[_ANY_POLICY])  # type: ignore[assignment]
-            self.issuing = self.root.create_child_ca(issuing_name, policies=[_ANY_POLICY])
+            self.sm2_root = MockSM2CA(root_name, clock=clock, policies=[_ANY_POLICY])
+            self.sm2_issuing = self.sm2_root.create_child_ca(issuing_name, policies=[_ANY_POLICY])
         else:
             self.root = MockCA(
                 root_name,
@@ -483,19 +498,22 @@ class MockGuangdongCA(_SchemeCA):
                 clock=clock,
                 policies=[_ANY_POLICY],
             )
-            self.issuing = self.root.create_child_ca(issuing_name, policies=[_ANY_POLICY])  # type: ignore[assignment]
+            self.issuing = self.root.create_child_ca(issuing_name, policies=[_ANY_POLICY])
+
+    def _root_certificate(self) -> x509.Certificate:
+        root = self.sm2_root if self.sm2_root is not None else self.root
+        assert root is not None
+        return root.certificate
+
+    def intermediates(self) -> list[bytes]:
+        """The issuing CA's certificate (DER)."""
+        ca = self.sm2_issuing if self.sm2_issuing is not None else self.issuing
+        assert ca is not None
+        return [ca.cert_der]
 
     def adapter(self) -> GuangdongCAAdapter:
         """The default GDCA or NETCA adapter."""
         return GuangdongCAAdapter(gdca_profile() if self.brand == "GDCA" else netca_profile())
-
-    def trust_store(self, *, listed: bool = False) -> TrustStore:
-        """A trust store with this CA's root; ``listed=True`` as if from a CN-GD trusted list."""
-        if listed:
-            return listed_trust_store(
-                self.root.certificate, jurisdiction=self.jurisdiction, territory="CN"
-            )
-        return TrustStore.from_certificates([self.root.cert_der], name=f"{self.root.name}")
 
     def _issue(
         self,
@@ -503,16 +521,16 @@ class MockGuangdongCA(_SchemeCA):
         serial: str,
         organisation: str | None,
         policies: Sequence[str],
-    ) -> MockSigner:
-        if self.algorithm == "sm2":
-            signer: MockSigner = self.issuing.issue_signer(  # type: ignore[assignment]
+    ) -> MockSigner | MockSM2Signer:
+        if self.sm2_issuing is not None:
+            return self.sm2_issuing.issue_signer(
                 name,
                 organization=organisation,
                 # The subject serialNumber, where Mainland CAs put either number.
                 unified_social_credit_code=serial,
                 policies=list(policies) or None,
             )
-            return signer
+        assert self.issuing is not None
         attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
         if organisation:
             attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
@@ -529,7 +547,7 @@ class MockGuangdongCA(_SchemeCA):
         *,
         mutual_recognition: bool = False,
         policies: Sequence[str] = (),
-    ) -> MockSigner:
+    ) -> MockSigner | MockSM2Signer:
         """An organisation certificate (CN and O = ``name``) with its unified social credit code."""
         pols = [*policies, *([MUTUAL_RECOGNITION_POLICY] if mutual_recognition else [])]
         return self._issue(name, uscc, name, pols)
@@ -541,7 +559,7 @@ class MockGuangdongCA(_SchemeCA):
         *,
         mutual_recognition: bool = False,
         policies: Sequence[str] = (),
-    ) -> MockSigner:
+    ) -> MockSigner | MockSM2Signer:
         """A personal certificate with the holder's resident identity number."""
         pols = [*policies, *([MUTUAL_RECOGNITION_POLICY] if mutual_recognition else [])]
         return self._issue(name, resident_id, None, pols)

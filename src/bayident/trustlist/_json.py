@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -734,13 +735,16 @@ def _verify_jws(
             )
         try:
             signer = x509.load_der_x509_certificate(base64.b64decode(x5c[0], validate=True))
-        except (binascii.Error, ValueError) as exc:
+            # cryptography parses lazily: read what is used now, so damage shows up here.
+            candidate = (
+                signer.public_key(),
+                f"the x5c certificate '{signer.subject.rfc4514_string()}'",
+            )
+        except (binascii.Error, ValueError, UnsupportedAlgorithm) as exc:
             raise _Bad(
-                _S.MALFORMED, f"x5c[0] is not a certificate: {exc}", "header.x5c[0]"
+                _S.MALFORMED, f"x5c[0] is not a usable certificate: {exc}", "header.x5c[0]"
             ) from None
-        candidates.append(
-            (signer.public_key(), f"the x5c certificate '{signer.subject.rfc4514_string()}'")
-        )
+        candidates.append(candidate)
     else:
         for k in keys:
             if isinstance(k, x509.Certificate):

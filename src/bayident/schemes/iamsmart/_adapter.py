@@ -437,7 +437,8 @@ class IAmSmartAdapter:
             )
         return check.normalized, None, open_id
 
-    def _document_hash(self, ctx: EvidenceContext, expected: bytes) -> bytes | None:
+    def _document_hash(self, ctx: EvidenceContext, expected: bytes, *, keep: bool) -> bytes | None:
+        """Check SHA-256 of the content against the signed hash; return the content if ``keep``."""
         if ctx.content is None:
             ctx.checks.append(
                 Check(
@@ -449,17 +450,22 @@ class IAmSmartAdapter:
                 )
             )
             return None
-        from ..._input import read_content_whole
+        from ..._input import hash_content, read_content_whole
 
-        whole = read_content_whole(ctx.content, ctx.policy.max_in_memory_content_bytes)
-        if whole is None:
-            raise fail(
-                "document-hash",
-                SubIndication.SIGNED_DATA_NOT_FOUND,
-                "the content is over Policy.max_in_memory_content_bytes",
-                "content",
-            )
-        actual = hashlib.sha256(whole).digest()
+        whole: bytes | None = None
+        if keep:
+            whole = read_content_whole(ctx.content, ctx.policy.max_in_memory_content_bytes)
+            if whole is None:
+                raise fail(
+                    "document-hash",
+                    SubIndication.SIGNED_DATA_NOT_FOUND,
+                    "the content is over Policy.max_in_memory_content_bytes, which a CMS "
+                    "signing result needs in memory",
+                    "content",
+                )
+            actual = hashlib.sha256(whole).digest()
+        else:
+            actual = hash_content(ctx.content, {"sha256": hashlib.sha256()})["sha256"]
         if actual != expected:
             raise fail(
                 "document-hash",
@@ -516,7 +522,7 @@ class IAmSmartAdapter:
         _passed(ctx, "hash-code", "the signed hashCode is the one the service sent", "hashCode")
         signature = b64_field(signature_b64, "result.signature", check="signature")
         cert_der, cert = certificate_field(cert_text, "result.cert")
-        document = self._document_hash(ctx, signed_hash)
+        document = self._document_hash(ctx, signed_hash, keep=s.signature_encoding == "cms")
 
         # HKICHash binding to the signed-in person.
         hkid, profile, open_id = self._signer_hkid(data)
