@@ -56,3 +56,4 @@ __all__ = [
 ]
 
 from . import jose as _jose  # noqa: F401  # registers the JWS evidence handler
+from . import schemes as _schemes  # noqa: F401  # registers the scheme adapters

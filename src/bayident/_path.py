@@ -13,7 +13,7 @@ import datetime as _dt
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +34,24 @@ from ._algorithms import (
 from ._certs import CertRecord
 from ._policy import Policy
 from ._result import SubIndication
+from ._sync import run_coroutine
 from ._trust import TrustAnchor, TrustStore
+from .revocation._check import (
+    RevocationEntry,
+    RevocationRequest,
+    declares_revocation,
+    describe_source,
+    make_manager,
+    report,
+    revinfo_window,
+    revocation_data_notes,
+    rules_for,
+    sources_text,
+)
+from .revocation._data import Origin, Supplied, load_crl, load_ocsp
+from .revocation._fetchers import Recorder, make_fetchers
 
-__all__ = ["PathOutcome", "PathValidator"]
+__all__ = ["PathOutcome", "PathValidator", "RevocationRequest"]
 
 ANY_POLICY = "2.5.29.32.0"
 
@@ -71,6 +86,16 @@ class PathOutcome:
     anchors_considered: tuple[str, ...] = ()
     valid_policies: tuple[str, ...] = ()
     checks: tuple[tuple[str, bool, str, str | None], ...] = field(default=())
+    # One entry per certificate below the anchor, signer first (empty without a report).
+    revocation: tuple[RevocationEntry, ...] = ()
+    # When the revocation data behind a success holds (None: no revocation data used).
+    revinfo_window: tuple[_dt.datetime | None, _dt.datetime | None] = (None, None)
+    # False when a status could not be established (soft-fail): worth trying again.
+    cacheable: bool = True
+    # The revocation time (REVOKED_*) or expiry (OUT_OF_BOUNDS_*) of the certificate at fault.
+    failure_time: _dt.datetime | None = None
+    # Values derived from the outcome by its users, kept with it (e.g. the checks it yields).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,10 +103,12 @@ class _Cached:
     not_before: _dt.datetime
     not_after: _dt.datetime
     valid_policies: tuple[str, ...]
-    # With CRLs, the verdict also holds only while they do: from the latest thisUpdate,
-    # until the first nextUpdate or the first revocation date after the validation time.
+    # With revocation data, the verdict also holds only while it does: from the latest
+    # thisUpdate, until the first nextUpdate or the first revocation date after the
+    # validation time.
     revinfo_from: _dt.datetime | None = None
     revinfo_until: _dt.datetime | None = None
+    revocation: tuple[RevocationEntry, ...] = ()
 
     def covers(self, at: _dt.datetime, skew: _dt.timedelta) -> bool:
         if not self.not_before - skew <= at <= self.not_after + skew:
@@ -196,9 +223,31 @@ def _no_check_policy() -> Any:
     return CertRevTrustPolicy(RevocationCheckingPolicy(rule, rule))
 
 
-# Without revocation data, path validation here checks no revocation status: it is the
-# revocation layer's job, which reports what it checked (never a silent "not revoked").
+# Without revocation data and sources, path validation here checks no revocation status;
+# the report says so for each certificate (never a silent "not revoked").
 _NO_REVOCATION_CHECK = _no_check_policy()
+_NO_CHECK_RULE = _NO_REVOCATION_CHECK.revocation_checking_policy.ee_certificate_rule
+
+# A generator of one validation: it yields coroutine factories and is sent what they raised.
+_Steps = Generator[Any, BaseException | None, "PathOutcome"]
+
+
+def _pkix_errors() -> tuple[type[BaseException], ...]:
+    from pyhanko_certvalidator import errors as perr
+
+    return (
+        perr.ValidationError,
+        perr.PathError,
+        perr.OCSPValidationError,
+        perr.CRLValidationError,
+        ValueError,
+        TypeError,
+        KeyError,
+    )
+
+
+_PKIX_ERRORS = _pkix_errors()
+_CALLER: tuple[Origin, ...] = ("caller",)
 
 
 def key_problem(policy: Policy, spki_der: bytes) -> str | None:
@@ -318,6 +367,7 @@ class PathValidator:
         *,
         crls: Sequence[bytes] = (),
         require_revocation: bool | None = None,
+        revocation: RevocationRequest | None = None,
     ) -> PathOutcome:
         """Find a valid path for ``leaf`` at time ``at`` under ``policy``.
 
@@ -327,8 +377,82 @@ class PathValidator:
         being passed over. The certificates at hand (``pool_certs``) also serve to
         check the CRLs' own issuers (indirect CRLs, separate CRL-signing keys,
         self-issued key roll-over certificates).
+
+        ``revocation`` (a :class:`RevocationRequest`) replaces ``crls`` and
+        ``require_revocation``: a mode, revocation data supplied with the evidence,
+        and a :class:`~bayident.revocation.RevocationService` to fetch with. Fetching
+        here is synchronous and needs no event loop.
         """
-        require = bool(crls) if require_revocation is None else require_revocation
+        steps = self._validate_steps(
+            leaf, pool_certs, trust, policy, at, crls, require_revocation, revocation, False
+        )
+        try:
+            factory = next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        while True:
+            try:
+                run_coroutine(factory)
+                error: BaseException | None = None
+            except _PKIX_ERRORS as exc:
+                error = exc
+            try:
+                factory = steps.send(error)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+
+    async def avalidate(
+        self,
+        leaf: CertRecord,
+        pool_certs: Iterable[CertRecord],
+        trust: TrustStore,
+        policy: Policy,
+        at: _dt.datetime,
+        *,
+        crls: Sequence[bytes] = (),
+        require_revocation: bool | None = None,
+        revocation: RevocationRequest | None = None,
+    ) -> PathOutcome:
+        """Asynchronous :meth:`validate`: revocation data is fetched with real awaits."""
+        steps = self._validate_steps(
+            leaf, pool_certs, trust, policy, at, crls, require_revocation, revocation, True
+        )
+        try:
+            factory = next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        while True:
+            try:
+                await factory()
+                error: BaseException | None = None
+            except _PKIX_ERRORS as exc:
+                error = exc
+            try:
+                factory = steps.send(error)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+
+    def _validate_steps(
+        self,
+        leaf: CertRecord,
+        pool_certs: Iterable[CertRecord],
+        trust: TrustStore,
+        policy: Policy,
+        at: _dt.datetime,
+        crls: Sequence[bytes],
+        require_revocation: bool | None,
+        revocation: RevocationRequest | None,
+        asynchronous: bool,
+    ) -> _Steps:
+        # A generator of the validation: it yields coroutine factories (pyhanko-certvalidator
+        # runs) and is sent back what each raised, so one body serves validate and avalidate.
+        if revocation is None:
+            require = bool(crls) if require_revocation is None else require_revocation
+            revocation = RevocationRequest(
+                mode="require" if require else ("hard-fail" if crls else "off"),
+                supplied=Supplied(crls=tuple(crls), crl_origins=_CALLER * len(crls)),
+                report=False,
+            )
         pool: dict[str, list[CertRecord]] = {}
         for c in pool_certs:
             if c.fingerprint != leaf.fingerprint:
@@ -356,8 +480,16 @@ class PathValidator:
             )
         first_failure: PathOutcome | None = None
         for certs, anchor in candidates:
-            outcome = self._validate_one(
-                certs or [leaf], anchor, trust, policy, at, crls, considered, pool, require
+            outcome = yield from self._validate_one(
+                certs or [leaf],
+                anchor,
+                trust,
+                policy,
+                at,
+                revocation,
+                considered,
+                pool,
+                asynchronous,
             )
             if outcome.ok:
                 return outcome
@@ -419,15 +551,15 @@ class PathValidator:
         anchor: TrustAnchor,
         trust: TrustStore,
         policy: Policy,
-        crls: Sequence[bytes],
+        revocation: RevocationRequest,
         pool: dict[str, list[CertRecord]],
-        require: bool,
     ) -> tuple[Any, ...]:
-        # With revocation data, the certificates at hand decide which CRL issuers can be
-        # validated, so they are part of what was proven; without, they play no part.
+        # With revocation data, the certificates at hand decide which CRL issuers and OCSP
+        # responders can be validated, so they are part of what was proven; without, they
+        # play no part.
         others: frozenset[str] = (
             frozenset(c.fingerprint for bucket in pool.values() for c in bucket)
-            if crls
+            if revocation.supplied or revocation.service is not None
             else frozenset()
         )
         return (
@@ -436,9 +568,8 @@ class PathValidator:
             id(trust),
             trust.version,
             policy.cache_key,
-            tuple(crls),
+            revocation.key(),
             others,
-            require,
         )
 
     def _validate_one(
@@ -448,27 +579,41 @@ class PathValidator:
         trust: TrustStore,
         policy: Policy,
         at: _dt.datetime,
-        crls: Sequence[bytes],
+        revocation: RevocationRequest,
         considered: tuple[str, ...],
         pool: dict[str, list[CertRecord]],
-        require: bool,
-    ) -> PathOutcome:
+        asynchronous: bool,
+    ) -> _Steps:
         leaf = certs[0]
-        key = self._key(certs, anchor, trust, policy, crls, pool, require)
+        key = self._key(certs, anchor, trust, policy, revocation, pool)
         skew = policy.clock_skew
         cached = self._cache.get(key)
         if cached is not None and cached.covers(at, skew):
             return self._success(
-                certs, anchor, considered, cached.valid_policies, policy, cached=True
+                certs,
+                anchor,
+                considered,
+                cached.valid_policies,
+                policy,
+                cached=True,
+                revocation=cached.revocation,
+                window=(cached.revinfo_from, cached.revinfo_until),
             )
         if anchor.fingerprint == leaf.fingerprint:
             # The signer certificate is itself a trust anchor: nothing to chain.
             return self._validate_anchor_leaf(leaf, anchor, policy, at, considered)
-        outcome, window = self._run_pkix(certs, anchor, policy, at, crls, considered, pool, require)
-        if outcome.ok and window is not None:
+        outcome, window = yield from self._pkix_steps(
+            certs, anchor, policy, at, revocation, considered, pool, asynchronous
+        )
+        if outcome.ok and window is not None and outcome.cacheable:
             with self._lock:
                 self._cache[key] = _Cached(
-                    window[0], window[1], outcome.valid_policies, window[2], window[3]
+                    window[0],
+                    window[1],
+                    outcome.valid_policies,
+                    window[2],
+                    window[3],
+                    outcome.revocation,
                 )
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
@@ -515,6 +660,9 @@ class PathValidator:
         policy: Policy,
         *,
         cached: bool,
+        revocation: tuple[RevocationEntry, ...] = (),
+        window: tuple[_dt.datetime | None, _dt.datetime | None] = (None, None),
+        cacheable: bool = True,
     ) -> PathOutcome:
         leaf = certs[0]
         if policy.required_policy_oids:
@@ -546,6 +694,9 @@ class PathValidator:
             anchor=anchor,
             anchors_considered=considered,
             valid_policies=valid_policies,
+            revocation=revocation,
+            revinfo_window=window,
+            cacheable=cacheable,
         )
 
     def _policy_impl(self, policy: Policy) -> Any:
@@ -578,71 +729,76 @@ class PathValidator:
                 self._anchors[anchor.fingerprint] = parts
         return parts
 
-    def _run_pkix(
+    def _pkix_steps(
         self,
         certs: list[CertRecord],
         anchor: TrustAnchor,
         policy: Policy,
         at: _dt.datetime,
-        crls: Sequence[bytes],
+        revocation: RevocationRequest,
         considered: tuple[str, ...],
         pool: dict[str, list[CertRecord]],
-        require: bool,
-    ) -> tuple[PathOutcome, _Window | None]:
-        from asn1crypto import x509 as ax509
+        asynchronous: bool,
+    ) -> Generator[Any, BaseException | None, tuple[PathOutcome, _Window | None]]:
         from pyhanko_certvalidator import errors as perr
         from pyhanko_certvalidator.authority import CertTrustAnchor
         from pyhanko_certvalidator.context import ValidationContext
         from pyhanko_certvalidator.path import ValidationPath
-        from pyhanko_certvalidator.policy_decl import PKIXValidationParams
-
-        from ._sync import run_coroutine
+        from pyhanko_certvalidator.policy_decl import (
+            CertRevTrustPolicy,
+            PKIXValidationParams,
+            RevocationCheckingPolicy,
+        )
+        from pyhanko_certvalidator.validate import async_validate_path
 
         leaf = certs[0]
         anchor_asn1, trust_manager, registry = self._anchor_parts(anchor)
-        if require:
-            mode = "require"
-        elif crls:
-            mode = "hard-fail"
-        else:
-            mode = "soft-fail"
-        # CRL issuers are looked up among these: the path's CAs, and certificates at hand
-        # off the path (indirect CRL issuers, CRL-signing certificates, key roll-over).
-        others = [c.asn1 for bucket in pool.values() for c in bucket] if crls else []
-        parsed_crls, crl_problem = _load_crls(crls)
+        mode = revocation.mode
+        supplied = revocation.supplied if mode != "off" else Supplied()
+        parsed_crls, crl_problem = _load_crls(supplied.crls)
         if crl_problem is not None:
             index, reason = crl_problem
             bad = PathOutcome(
                 False,
                 SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
-                f"CRL {index + 1} of the {len(crls)} given for revocation checking is malformed "
-                f"({reason}), so the revocation status of the path cannot be established",
+                f"CRL {index + 1} of the {len(supplied.crls)} given for revocation checking is "
+                f"malformed ({reason}), so the revocation status of the path cannot be "
+                "established",
                 f"CRL {index + 1}",
                 tuple(certs),
                 anchor,
                 anchors_considered=considered,
             )
             return bad, None
-        if others:
-            # CRL issuers may be among the certificates at hand: a registry of its own.
-            from pyhanko_certvalidator.registry import CertificateRegistry
-
-            registry = CertificateRegistry.build(others)
-            registry.register(anchor_asn1)
-        ctx = ValidationContext(
-            trust_manager=trust_manager,
-            certificate_registry=registry,
-            moment=at,
-            allow_fetching=False,
-            crls=parsed_crls,
-            revocation_mode=mode,
-            revinfo_policy=None if crls else _NO_REVOCATION_CHECK,
-            time_tolerance=policy.clock_skew,
-            algorithm_usage_policy=self._policy_impl(policy),
-            signature_validator=self._sig,
+        parsed_ocsps, ocsp_problem = _load_ocsps(supplied.ocsps)
+        if ocsp_problem is not None:
+            index, reason = ocsp_problem
+            origin = supplied.ocsp_origins[index] if index < len(supplied.ocsp_origins) else ""
+            where = " (embedded in the evidence)" if origin == "embedded" else ""
+            bad = PathOutcome(
+                False,
+                SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
+                f"OCSP response {index + 1} of the {len(supplied.ocsps)} given for revocation "
+                f"checking{where} is malformed ({reason}), so the revocation status of the path "
+                "cannot be established",
+                f"OCSP response {index + 1}",
+                tuple(certs),
+                anchor,
+                anchors_considered=considered,
+            )
+            return bad, None
+        crl_items = list(
+            zip(parsed_crls, supplied.crl_origins or ("caller",) * len(parsed_crls), strict=False)
         )
-        interm = [c.asn1 for c in reversed(certs[1:])]
-        path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
+        ocsp_items = list(zip(parsed_ocsps, supplied.ocsp_origins, strict=False))
+        service = revocation.service
+        declared = [_declared(c) for c in certs] if mode != "off" else []
+        active = mode != "off" and (
+            mode == "require"
+            or bool(parsed_crls or parsed_ocsps)
+            or (service is not None and any(has_crl or has_ocsp for has_crl, has_ocsp in declared))
+        )
+        first_rule, retry_rule = rules_for(mode, bool(parsed_crls or parsed_ocsps))
         params = PKIXValidationParams(
             user_initial_policy_set=frozenset(
                 "any_policy" if p == ANY_POLICY else p for p in policy.initial_policy_set
@@ -651,14 +807,134 @@ class PathValidator:
             initial_explicit_policy=policy.initial_explicit_policy,
             initial_any_policy_inhibit=policy.initial_any_policy_inhibit,
         )
-        from pyhanko_certvalidator.validate import async_validate_path
+        interm = [c.asn1 for c in reversed(certs[1:])]
 
-        try:
-            run_coroutine(lambda: async_validate_path(ctx, path, parameters=params))
-        except (perr.ValidationError, perr.PathError, ValueError, TypeError, KeyError) as exc:
-            sub, text, concerns = _explain(exc, certs, anchor)
+        def context(rule: Any, recorder: Recorder | None) -> Any:
+            if not active:
+                return ValidationContext(
+                    trust_manager=trust_manager,
+                    certificate_registry=registry,
+                    moment=at,
+                    allow_fetching=False,
+                    revinfo_policy=_NO_REVOCATION_CHECK,
+                    time_tolerance=policy.clock_skew,
+                    algorithm_usage_policy=self._policy_impl(policy),
+                    signature_validator=self._sig,
+                )
+            from pyhanko_certvalidator.registry import CertificateRegistry
+
+            # A registry of its own: CRL issuers and OCSP responders may be among the
+            # certificates at hand, and responses register the certificates they carry.
+            own = CertificateRegistry.build([c.asn1 for bucket in pool.values() for c in bucket])
+            own.register(anchor_asn1)
+            fetchers = None
+            if service is not None and recorder is not None:
+                fetchers = make_fetchers(
+                    service,
+                    policy,
+                    recorder,
+                    asynchronous=asynchronous,
+                    supplied_ocsp=ocsp_items,
+                    at=at,
+                    retroactive=revocation.retroactive,
+                )
+            manager, poe = make_manager(own, parsed_crls, parsed_ocsps, fetchers, at)
+            return ValidationContext(
+                trust_manager=trust_manager,
+                certificate_registry=own,
+                revinfo_manager=manager,
+                poe_manager=poe,
+                moment=at,
+                revinfo_policy=CertRevTrustPolicy(
+                    RevocationCheckingPolicy(rule, rule),
+                    retroactive_revinfo=revocation.retroactive,
+                ),
+                time_tolerance=policy.clock_skew,
+                algorithm_usage_policy=self._policy_impl(policy),
+                signature_validator=self._sig,
+            )
+
+        recorder = Recorder() if active else None
+        rule = first_rule if active else _NO_CHECK_RULE
+        ctx = context(rule, recorder)
+        path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
+        error = yield lambda: async_validate_path(ctx, path, parameters=params)
+        soft_notes: dict[bytes, str] = {}
+        if (
+            retry_rule is not None
+            and isinstance(error, perr.InsufficientRevinfoError)
+            and not isinstance(error, perr.RevokedError)
+        ):
+            # soft-fail: supplied data did not cover every certificate; what could not be
+            # established becomes a warning, and the soft rule decides.
+            _, first_text, _ = _explain(error, certs, anchor)
+            culprit = _culprit_record(error, certs)
+            soft_notes[culprit.asn1.sha256] = first_text
+            rule = retry_rule
+            ctx = context(rule, recorder)
+            path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
+            error = yield lambda: async_validate_path(ctx, path, parameters=params)
+        data_notes = revocation_data_notes(
+            crl_items, recorder, at, policy.clock_skew, revocation.retroactive
+        ) + list(supplied.notes)
+        if error is not None:
+            sub, text, concerns = _explain(error, certs, anchor)
+            failure_time = None
+            if isinstance(error, perr.RevokedError):
+                failure_time = error.revocation_dt
+            elif isinstance(error, perr.ExpiredError):
+                failure_time = error.expired_dt
+            culprit = _culprit_record(error, certs)
+            if isinstance(error, perr.InsufficientRevinfoError):
+                tried = sources_text(recorder, culprit.asn1)
+                if tried and tried not in text:
+                    text += f" (revocation data tried: {tried})"
+                if data_notes:
+                    text += "; " + "; ".join(data_notes)
+                if service is not None and recorder is not None:
+                    # Answers that did not verify are not reused: the next attempt asks again.
+                    service.evict(
+                        [s.cache_key for s in recorder.for_cert(culprit.asn1) if s.cache_key]
+                    )
+            entries: tuple[RevocationEntry, ...] = ()
+            if revocation.report:
+                entries = report(
+                    certs,
+                    anchor_asn1,
+                    revocation,
+                    rule,
+                    recorder,
+                    crl_items,
+                    ocsp_items,
+                    at,
+                    declared,
+                    error=error,
+                    error_text=text,
+                    culprit=culprit,
+                    soft_notes=soft_notes,
+                    data_notes=data_notes,
+                )
+            if isinstance(error, perr.RevokedError):
+                where = next(
+                    (
+                        describe_source(e.info)
+                        for e, c in zip(entries, certs, strict=False)
+                        if c is culprit and e.info.status == "revoked"
+                    ),
+                    "",
+                )
+                if where:
+                    text = text.rstrip(".") + f" ({where})"
             failed = PathOutcome(
-                False, sub, text, concerns, tuple(certs), anchor, anchors_considered=considered
+                False,
+                sub,
+                text,
+                concerns,
+                tuple(certs),
+                anchor,
+                anchors_considered=considered,
+                revocation=entries,
+                failure_time=failure_time,
             )
             return failed, None
         qualified = path.qualified_policies() or frozenset()
@@ -691,15 +967,44 @@ class PathValidator:
                 anchors_considered=considered,
             )
             return refused, None
+        entries = ()
+        if revocation.report:
+            entries = report(
+                certs,
+                anchor_asn1,
+                revocation,
+                rule,
+                recorder,
+                crl_items,
+                ocsp_items,
+                at,
+                declared,
+                soft_notes=soft_notes,
+            )
         window_start = max(c.not_before for c in certs)
         window_end = min(c.not_after for c in certs)
-        revinfo_from, revinfo_until = _revinfo_window(parsed_crls, at)
-        return self._success(certs, anchor, considered, valid_policies, policy, cached=False), (
-            window_start,
-            window_end,
-            revinfo_from,
-            revinfo_until,
+        recorded = list(recorder.all()) if recorder is not None else []
+        revinfo_from, revinfo_until = revinfo_window(
+            parsed_crls,
+            parsed_ocsps,
+            recorded,
+            at,
+            revocation.retroactive,
+            policy.revocation_max_age,
         )
+        cacheable = not any(e.info.status == "unknown" for e in entries)
+        success = self._success(
+            certs,
+            anchor,
+            considered,
+            valid_policies,
+            policy,
+            cached=False,
+            revocation=entries,
+            window=(revinfo_from, revinfo_until),
+            cacheable=cacheable,
+        )
+        return success, (window_start, window_end, revinfo_from, revinfo_until)
 
     @staticmethod
     def _ee_critical(leaf: CertRecord) -> str | None:
@@ -716,34 +1021,6 @@ class PathValidator:
         return None
 
 
-def _revinfo_window(
-    crls: Sequence[Any], at: _dt.datetime
-) -> tuple[_dt.datetime | None, _dt.datetime | None]:
-    """When a success obtained at ``at`` with these CRLs still holds with the same CRLs.
-
-    Before the latest thisUpdate a CRL could not have been used; after the first
-    nextUpdate one is stale; after any revocation date later than ``at`` an entry may
-    concern the path (entries dated earlier did not, or validation would have failed).
-    """
-    if not crls:
-        return None, None
-    start: _dt.datetime | None = None
-    end: _dt.datetime | None = None
-    for crl in crls:
-        tbs = crl["tbs_cert_list"]
-        this_update = tbs["this_update"].native
-        next_update = tbs["next_update"].native
-        if this_update is not None and (start is None or this_update > start):
-            start = this_update
-        if next_update is not None and (end is None or next_update < end):
-            end = next_update
-        for entry in tbs["revoked_certificates"]:
-            when = entry["revocation_date"].native
-            if when is not None and when > at and (end is None or when < end):
-                end = when
-    return start, end
-
-
 def _load_crls(crls: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None]:
     """Parsed CRLs, or the index of the first malformed one and why.
 
@@ -751,26 +1028,87 @@ def _load_crls(crls: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None
     CRL is reported as such instead of surfacing as an error deep in validation.
     Entries are left to be parsed when looked up (a CRL may list very many).
     """
-    from asn1crypto import crl as acrl
-
     out: list[Any] = []
     for i, der in enumerate(crls):
         try:
-            crl = acrl.CertificateList.load(bytes(der), strict=True)
-            tbs = crl["tbs_cert_list"]
-            # Reading a field parses it: what revocation checking will read, read now.
-            _ = (
-                tbs["issuer"].hashable,
-                tbs["this_update"].native,
-                tbs["next_update"].native,
-                tbs["crl_extensions"].native,
-                crl["signature_algorithm"]["algorithm"].dotted,
-                crl["signature"].native,
-            )
+            out.append(_parsed(der, load_crl))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return out, (i, " ".join(str(exc).split()) or type(exc).__name__)
-        out.append(crl)
     return out, None
+
+
+def _load_ocsps(ocsps: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None]:
+    """Parsed OCSP responses, or the index of the first unusable one and why."""
+    out: list[Any] = []
+    for i, der in enumerate(ocsps):
+        try:
+            out.append(_parsed(der, load_ocsp))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return out, (i, " ".join(str(exc).split()) or type(exc).__name__)
+    return out, None
+
+
+# Supplied revocation data recurs with every signature that carries it: parse it once.
+_PARSED: OrderedDict[tuple[bytes, Any], Any] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+
+
+def _parsed(der: bytes, loader: Any) -> Any:
+    key = (bytes(der), loader)
+    hit = _PARSED.get(key)
+    if hit is not None:
+        return hit
+    value = loader(der)
+    with _PARSED_LOCK:
+        _PARSED[key] = value
+        while len(_PARSED) > 256:
+            _PARSED.popitem(last=False)
+    return value
+
+
+_DECLARED: dict[str, tuple[bool, bool]] = {}
+
+
+def _declared(rec: CertRecord) -> tuple[bool, bool]:
+    """Whether a certificate names a CRL distribution point and an OCSP responder (memoised)."""
+    found = _DECLARED.get(rec.fingerprint)
+    if found is None:
+        try:
+            # cryptography has parsed the extensions already (key usage, policies, ...).
+            exts = rec.cert.extensions
+            has_crl = any(e.oid == ExtensionOID.CRL_DISTRIBUTION_POINTS for e in exts)
+            has_ocsp = any(
+                e.oid == ExtensionOID.AUTHORITY_INFORMATION_ACCESS
+                and any(
+                    d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP for d in e.value
+                )
+                for e in exts
+            )
+            found = (has_crl, has_ocsp)
+        except (ValueError, x509.DuplicateExtension):
+            found = declares_revocation(rec.asn1)
+        if len(_DECLARED) >= 8192:
+            _DECLARED.clear()
+        _DECLARED[rec.fingerprint] = found
+    return found
+
+
+def _culprit_record(exc: BaseException, certs: list[CertRecord]) -> CertRecord:
+    """The certificate of ``certs`` a pyhanko-certvalidator error is about (the signer if unsure)."""
+    if getattr(exc, "is_side_validation", False):
+        pass
+    else:
+        _, found = _name_positions(_clean(exc), certs, exc)
+        if found is not None:
+            return found
+        if getattr(exc, "is_ee_cert", False):
+            return certs[0]
+    text = _clean(exc)
+    for c in certs:
+        cn = c.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        if cn and str(cn[0].value) in text:
+            return c
+    return certs[0]
 
 
 def _clean(exc: BaseException) -> str:

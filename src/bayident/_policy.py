@@ -11,7 +11,7 @@ import json
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -153,6 +153,47 @@ class Policy(BaseModel):
     max_signers: int = Field(default=32, ge=1, description="Signers in one evidence.")
     max_chain_length: int = Field(default=10, ge=1, description="Certificates in one path below the anchor.")
     max_asn1_depth: int = Field(default=32, ge=8, description="Nesting depth of ASN.1 accepted.")
+    revocation_mode: Literal["hard-fail", "soft-fail", "require", "off"] = Field(
+        default="hard-fail",
+        description=(
+            "'hard-fail': a certificate that names an OCSP responder or CRL distribution point "
+            "must be checked, and failing to obtain its status leaves the signature "
+            "INDETERMINATE (one naming none gets a warning); 'soft-fail': status that cannot "
+            "be obtained is a warning; 'require': every certificate below the anchor needs "
+            "revocation data; 'off': no revocation checking. Revocation data supplied in the "
+            "evidence or by the caller turns 'hard-fail' into 'require'."
+        ),
+    )
+    revocation_timeout: _dt.timedelta = Field(
+        default=_dt.timedelta(seconds=10),
+        gt=_dt.timedelta(0),
+        description="Time allowed for each OCSP or CRL request (connect, and each read).",
+    )
+    revocation_retries: int = Field(
+        default=1,
+        ge=0,
+        le=5,
+        description="Further attempts after a request fails on the network or with a 5xx status.",
+    )
+    revocation_max_crl_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest CRL downloaded; the download stops as soon as it is exceeded.",
+    )
+    revocation_max_age: _dt.timedelta | None = Field(
+        default=None,
+        description=(
+            "When set, fetched OCSP responses and CRLs whose thisUpdate is longer ago than this "
+            "are refused, and fetched answers are reused for no longer. None: nextUpdate rules."
+        ),
+    )
+    revocation_nonce: bool = Field(
+        default=False,
+        description=(
+            "Send a nonce in OCSP requests (RFC 8954); a response echoing another nonce is refused."
+        ),
+    )
+
 
     @field_validator("required_policy_oids", "initial_policy_set")
     @classmethod

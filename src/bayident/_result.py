@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -20,8 +20,10 @@ __all__ = [
     "Check",
     "CheckOutcome",
     "Indication",
+    "RevocationInfo",
     "SignerReport",
     "SubIndication",
+    "TimestampInfo",
     "VerificationResult",
 ]
 
@@ -108,13 +110,41 @@ _FROZEN = ConfigDict(frozen=True, extra="ignore")
 _M = TypeVar("_M", bound=BaseModel)
 
 
+_OPTIONAL: dict[type[BaseModel], tuple[int, tuple[tuple[str, Any, Any], ...]]] = {}
+_COUNTS: dict[type[BaseModel], int] = {}
+
+
+def _optional_fields(cls: type[BaseModel]) -> tuple[int, tuple[tuple[str, Any, Any], ...]]:
+    found = _OPTIONAL.get(cls)
+    if found is None:
+        fields = cls.model_fields
+        found = (
+            len(fields),
+            tuple(
+                (name, f.default, f.default_factory)
+                for name, f in fields.items()
+                if not f.is_required()
+            ),
+        )
+        _OPTIONAL[cls] = found
+    return found
+
+
 def _fast(cls: type[_M], values: dict[str, Any]) -> _M:
     """Build a model from values the library itself produced, skipping validation.
 
     ``model_construct`` also skips validation but fills defaults field by field;
     on the hot path of a warm verification that costs more than the signature
-    check itself. Callers pass every field.
+    check itself. Callers pass every field; fields added to a model later get their
+    defaults when a caller written before them leaves them out.
     """
+    count = _COUNTS.get(cls)
+    if count is None or len(values) < count:
+        count, optional = _optional_fields(cls)
+        _COUNTS[cls] = count
+        for name, default, factory in optional:
+            if name not in values:
+                values[name] = factory() if factory is not None else default
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", values)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
@@ -160,6 +190,82 @@ class CertificateInfo(BaseModel):
         return f"{self.subject} (serial 0x{self.serial_number}, issued by {self.issuer})"
 
 
+RevocationStatus = Literal["good", "revoked", "unknown", "not-checked"]
+
+
+class RevocationInfo(BaseModel):
+    """The revocation status of one certificate of a path, and where it came from.
+
+    ``status`` is ``good`` (revocation data shows it was not revoked at the
+    validation time), ``revoked`` (at ``revoked_at``, for ``reason``), ``unknown``
+    (data was required but missing, stale or unusable) or ``not-checked`` (the
+    policy did not ask for it, or the certificate names no revocation source).
+    """
+
+    model_config = _FROZEN
+
+    subject: str
+    serial_number: str = Field(description="Serial number of the certificate, in hexadecimal.")
+    fingerprint_sha256: str
+    status: RevocationStatus
+    revoked_at: _dt.datetime | None = None
+    reason: str | None = Field(default=None, description="CRLReason of a revocation, if given.")
+    source: Literal["ocsp", "crl"] | None = Field(
+        default=None, description="The kind of revocation data the status rests on."
+    )
+    origin: Literal["fetched", "embedded", "caller"] | None = Field(
+        default=None,
+        description=(
+            "Where that data came from: fetched from ``url``, embedded in the evidence, or "
+            "passed by the caller."
+        ),
+    )
+    from_cache: bool = Field(
+        default=False, description="Fetched earlier and reused until its nextUpdate."
+    )
+    url: str | None = Field(default=None, description="The OCSP responder or CRL address.")
+    produced_at: _dt.datetime | None = Field(
+        default=None, description="OCSP producedAt, or the CRL's thisUpdate."
+    )
+    this_update: _dt.datetime | None = None
+    next_update: _dt.datetime | None = None
+    message: str = Field(description="What was found, in a sentence.")
+
+
+class TimestampInfo(BaseModel):
+    """An RFC 3161 time-stamp token found on a signer, and what it proves."""
+
+    model_config = _FROZEN
+
+    kind: Literal["signature", "content"] = Field(
+        description=(
+            "'signature': a signature time-stamp (unsigned attribute, CAdES-T) over the "
+            "signature value; 'content': a content time-stamp (signed attribute) over the content."
+        )
+    )
+    gen_time: _dt.datetime | None = Field(
+        default=None, description="The time the TSA attests (TSTInfo.genTime)."
+    )
+    tsa: str | None = Field(default=None, description="Subject of the TSA certificate.")
+    tsa_certificate: CertificateInfo | None = None
+    serial_number: str | None = Field(
+        default=None, description="TSTInfo.serialNumber, in hexadecimal."
+    )
+    policy: str | None = Field(default=None, description="The TSA policy OID.")
+    hash_algorithm: str | None = None
+    imprint_ok: bool = Field(
+        default=False, description="The message imprint matches what it should cover."
+    )
+    valid: bool = Field(
+        default=False,
+        description=(
+            "Imprint, TSA signature and TSA certificate path all verified: gen_time is a proof "
+            "of existence."
+        ),
+    )
+    message: str
+
+
 class SignerReport(BaseModel):
     """What was found and decided about one signer."""
 
@@ -184,6 +290,13 @@ class SignerReport(BaseModel):
     )
     signed_attributes: tuple[str, ...] = ()
     details: dict[str, Any] = Field(default_factory=dict)
+    revocation: tuple[RevocationInfo, ...] = Field(
+        default=(),
+        description="Revocation status of each certificate of the path, signer first.",
+    )
+    timestamps: tuple[TimestampInfo, ...] = Field(
+        default=(), description="RFC 3161 time-stamp tokens on this signer."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -12,7 +12,7 @@ import datetime as _dt
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,18 +58,36 @@ from ._input import (
     read_content_whole,
     read_evidence,
 )
-from ._path import PathOutcome, PathValidator, key_problem
+from ._path import PathOutcome, PathValidator, RevocationRequest, key_problem
 from ._policy import Policy
 from ._result import (
     Check,
     CheckOutcome,
     Indication,
+    RevocationInfo,
     SignerReport,
     SubIndication,
+    TimestampInfo,
     VerificationResult,
     _fast,
 )
 from ._trust import CertificateSource, TrustStore, load_certificates
+from .revocation._data import (
+    NO_SUPPLIED,
+    OID_REVOCATION_VALUES,
+    Origin,
+    Supplied,
+    revocation_values,
+    split_revocation_choices,
+)
+from .revocation._service import RevocationService
+from .tsp._token import (
+    OID_CONTENT_TIMESTAMP,
+    OID_SIGNATURE_TIMESTAMP,
+    TokenCheck,
+    check_token,
+    sha,
+)
 
 __all__ = ["Verifier", "averify", "verify"]
 
@@ -86,6 +104,11 @@ _OUT = CheckOutcome
 
 
 _CHECKS: dict[tuple[str, CheckOutcome, str, str | None, int | None], Check] = {}
+
+# (outcome, valid from, valid until, revocation data from, revocation data until)
+_Remembered = tuple[
+    PathOutcome, _dt.datetime, _dt.datetime, _dt.datetime | None, _dt.datetime | None
+]
 
 
 def _check(
@@ -126,6 +149,10 @@ class _SignerState:
     mech: SignatureMechanism | None = None
     signing_time: _dt.datetime | None = None
     path: Any = None
+    revocation: tuple[RevocationInfo, ...] = ()
+    timestamps: list[TimestampInfo] | None = None
+    # The content-time-stamp signed attribute, when present (seen while checking attributes).
+    content_timestamp: Any = None
 
     def add(
         self, name: str, outcome: CheckOutcome, message: str, concerns: str | None = None
@@ -166,6 +193,9 @@ class _Job:
     need_whole: bool = False
     crls: tuple[bytes, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    supplied: Supplied = NO_SUPPLIED
+    # Validation at a time in the past: revocation data produced since may vouch for it.
+    retroactive: bool = False
     early: VerificationResult | None = None
     delegate: tuple[EvidenceHandler, EvidenceContext] | None = None
 
@@ -181,7 +211,9 @@ class Verifier:
     ``http_client`` / ``async_http_client`` are used for any fetching
     (trust lists, revocation); pass your own to control proxies and timeouts,
     or an ``httpx.MockTransport`` in tests. ``clock`` supplies "now" (a
-    callable returning an aware datetime), for deterministic tests.
+    callable returning an aware datetime), for deterministic tests. ``jwks``
+    (a :class:`bayident.jose.JWKSResolver` or a JWKS dict) resolves the ``kid``
+    of JWS and JWT evidence whose issuer is trusted by configuration.
     """
 
     def __init__(
@@ -192,6 +224,7 @@ class Verifier:
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         clock: Callable[[], _dt.datetime] | None = None,
+        jwks: Any = None,
     ) -> None:
         if policy is not None and not isinstance(policy, Policy):
             raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
@@ -199,15 +232,18 @@ class Verifier:
         self.policy = policy or Policy()
         self.http_client = http_client
         self.async_http_client = async_http_client
+        # Keys for JWS/JWT ``kid`` look-ups: a bayident.jose.JWKSResolver, a JWKS dict, or None.
+        self.jwks = jwks
         self._clock = clock or (lambda: _dt.datetime.now(_dt.UTC))
+        # OCSP and CRL fetching and caches, shared by every verification of this verifier.
+        self.revocation = RevocationService(http_client, async_http_client, clock=self._clock)
         self._certs = CertificateCache()
         self._paths = PathValidator()
         self._key_problems: dict[tuple[str, str], str | None] = {}
         self._ess_cache: dict[tuple[bytes, bool], list[Any]] = {}
-        # (leaf, certificates at hand, trust, policy, CRLs) → (outcome, valid from, valid until)
-        self._outcomes: OrderedDict[
-            tuple[Any, ...], tuple[PathOutcome, _dt.datetime, _dt.datetime]
-        ] = OrderedDict()
+        # (leaf, certificates at hand, trust, policy, revocation data, time, retroactive) →
+        # (outcome, valid from, valid until, revocation data from, revocation data until)
+        self._outcomes: OrderedDict[tuple[Any, ...], _Remembered] = OrderedDict()
         self._lock = threading.Lock()
 
     # --- public API -------------------------------------------------------------
@@ -222,12 +258,15 @@ class Verifier:
         crls: Iterable[bytes] | None = None,
         purpose: str | None = None,
         require_assurance: str | None = None,
+        ocsp_responses: Iterable[bytes] | None = None,
     ) -> VerificationResult:
         """Verify ``evidence`` (a detached signature) over ``content``.
 
         ``extra_certs`` adds certificates for path building (never trusted by
-        themselves); ``crls`` adds CRLs (DER bytes or paths) to check the path against (when
-        given, every certificate in the path must be covered by one).
+        themselves); ``crls`` adds CRLs and ``ocsp_responses`` OCSP responses (DER
+        bytes or paths) to check the path against (when given, every certificate in the
+        path must be covered by revocation data, see ``Policy.revocation_mode``).
+        Revocation data the certificates point to is fetched with ``http_client``.
         ``purpose`` ("sign" or "authenticate") and ``require_assurance`` ("low",
         "substantial", "high") are passed to the scheme adapters and the
         recognition policy, which decide whether a foreign identity is accepted.
@@ -236,7 +275,7 @@ class Verifier:
         Raises :class:`bayident.InputError` when a file or stream cannot be
         read and :class:`bayident.InvalidArgument` for wrong argument types.
         """
-        job = self._prepare(evidence, content, at, policy, extra_certs, crls)
+        job = self._prepare(evidence, content, at, policy, extra_certs, crls, ocsp_responses)
         job.options = _options(purpose, require_assurance)
         if job.delegate is not None:
             handler, ctx = job.delegate
@@ -258,9 +297,14 @@ class Verifier:
         crls: Iterable[bytes] | None = None,
         purpose: str | None = None,
         require_assurance: str | None = None,
+        ocsp_responses: Iterable[bytes] | None = None,
     ) -> VerificationResult:
-        """Asynchronous :meth:`verify`; large content is hashed off the event loop."""
-        job = self._prepare(evidence, content, at, policy, extra_certs, crls)
+        """Asynchronous :meth:`verify`; large content is hashed off the event loop.
+
+        Revocation data is fetched with ``async_http_client``, awaiting each request:
+        verifications that need the same answer at the same time share one request.
+        """
+        job = self._prepare(evidence, content, at, policy, extra_certs, crls, ocsp_responses)
         job.options = _options(purpose, require_assurance)
         if job.delegate is not None:
             handler, ctx = job.delegate
@@ -276,7 +320,7 @@ class Verifier:
             digests, whole = self._digest_sync(job)
         else:
             digests, whole = await asyncio.to_thread(self._digest_sync, job)
-        return self._enrich(job, self._finish(job, digests, whole))
+        return self._enrich(job, await self._afinish(job, digests, whole))
 
     # --- steps ------------------------------------------------------------------
     def _enrich(self, job: _Job, result: VerificationResult) -> VerificationResult:
@@ -347,7 +391,9 @@ class Verifier:
         policy: Policy | None,
         extra_certs: Iterable[CertificateSource] | None,
         crls: Iterable[bytes] | None = None,
+        ocsp_responses: Iterable[bytes] | None = None,
     ) -> _Job:
+        given = at is not None
         if at is None:
             at = self._clock()
         elif not isinstance(at, _dt.datetime):
@@ -358,6 +404,8 @@ class Verifier:
             raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
         pol = policy or self.policy
         job = _Job(at=at.astimezone(_dt.UTC), policy=pol, trust=self.trust, checks=[], warnings=[])
+        if given:
+            job.retroactive = job.at < self._clock() - pol.clock_skew
 
         try:
             raw, label = read_evidence(evidence, pol.max_evidence_bytes)
@@ -392,7 +440,17 @@ class Verifier:
                 exc.where,
             )
         job.sd = sd
-        job.crls = tuple(sd.crls) + _coerce_crls(crls)
+        # Revocation data in the evidence (SignedData.crls, revocation-values) or given.
+        unsigned = sd.crls or crls is not None or ocsp_responses is not None
+        if not unsigned:
+            for si in sd.signers:
+                if si.unsigned_attrs:
+                    unsigned = True
+        if unsigned:
+            caller_crls = _coerce_crls(crls)
+            caller_ocsps = _coerce_crls(ocsp_responses, "ocsp_responses")
+            job.supplied = self._supplied(job, sd, caller_crls, caller_ocsps)
+            job.crls = job.supplied.crls
         job.checks.append(
             _check(
                 "cms-structure",
@@ -524,6 +582,7 @@ class Verifier:
             http_client=self.http_client,
             async_http_client=self.async_http_client,
             make_result=make_result,
+            options={"jwks": self.jwks} if self.jwks is not None else {},
             checks=job.checks,
         )
 
@@ -679,6 +738,30 @@ class Verifier:
     ) -> VerificationResult:
         assert job.sd is not None
         reports = [self._finish_signer(job, st, digests, whole) for st in job.signers]
+        return self._assemble(job, reports)
+
+    async def _afinish(
+        self, job: _Job, digests: dict[str, bytes], whole: bytes | None
+    ) -> VerificationResult:
+        assert job.sd is not None
+        reports = []
+        for st in job.signers:
+            if st.cert is not None and st.mech is not None and st.digest is not None:
+                tokens = self._signer_checks(job, st, digests, whole)
+                if tokens:
+                    plan = self._path_plan(job, st, tokens)
+                    try:
+                        request = next(plan)
+                        while True:
+                            request = plan.send(await self._apath_outcome(job, *request))
+                    except StopIteration:
+                        pass
+                else:
+                    self._apply_path(job, st, await self._apath_outcome(job, st.cert))
+            reports.append(self._signer_report(st))
+        return self._assemble(job, reports)
+
+    def _assemble(self, job: _Job, reports: list[SignerReport]) -> VerificationResult:
         job.checks.extend(c for st in job.signers for c in st.checks)
         worst = None
         for r in reports:
@@ -700,13 +783,37 @@ class Verifier:
     def _finish_signer(
         self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
     ) -> SignerReport:
-        si = st.info
-        cert = st.cert
-        if cert is not None and st.mech is not None and st.digest is not None:
+        if st.cert is not None and st.mech is not None and st.digest is not None:
             self._check_attributes(job, st, digests)
             self._check_signature(job, st, digests, whole)
             self._check_key_usage(job, st)
-            self._check_path(job, st)
+            if st.info.unsigned_attrs or st.content_timestamp is not None:
+                tokens = self._timestamp_tokens(job, st, digests, whole)
+                plan = self._path_plan(job, st, tokens)
+                try:
+                    request = next(plan)
+                    while True:
+                        request = plan.send(self._path_outcome(job, *request))
+                except StopIteration:
+                    pass
+            else:
+                self._check_path(job, st)
+        return self._signer_report(st)
+
+    def _signer_checks(
+        self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
+    ) -> list[TokenCheck]:
+        """The checks before path validation; the time-stamp tokens that need a TSA path."""
+        self._check_attributes(job, st, digests)
+        self._check_signature(job, st, digests, whole)
+        self._check_key_usage(job, st)
+        if st.info.unsigned_attrs or st.content_timestamp is not None:
+            return self._timestamp_tokens(job, st, digests, whole)
+        return []
+
+    def _signer_report(self, st: _SignerState) -> SignerReport:
+        si = st.info
+        cert = st.cert
         sub: SubIndication | None
         if st.verdict is None:
             ind, sub, msg = Indication.PASSED, None, "signature valid"
@@ -733,6 +840,8 @@ class Verifier:
                 "claimed_signing_time": st.signing_time,
                 "signed_attributes": tuple(a.oid for a in si.signed_attrs or ()),
                 "details": {},
+                "revocation": st.revocation,
+                "timestamps": tuple(st.timestamps) if st.timestamps else (),
             },
         )
 
@@ -768,6 +877,8 @@ class Verifier:
         by_oid: dict[str, list[Any]] = {}
         for a in si.signed_attrs:
             by_oid.setdefault(a.oid, []).append(a)
+        if OID_CONTENT_TIMESTAMP in by_oid:
+            st.content_timestamp = by_oid[OID_CONTENT_TIMESTAMP]
         for oid, items in by_oid.items():
             if oid in SINGLE_INSTANCE and (len(items) > 1 or len(items[0].values) != 1):
                 st.fail(
@@ -1103,39 +1214,105 @@ class Verifier:
                 f"keyUsage of {st.cert.describe()}",
             )
 
-    def _path_outcome(self, job: _Job, leaf: CertRecord) -> PathOutcome:
-        """A path decision, reused while the same certificates, trust and policy apply.
+    def _remember(self, key: tuple[Any, ...], outcome: PathOutcome) -> None:
+        if not (outcome.ok and outcome.cacheable and outcome.chain):
+            return
+        start = max(c.not_before for c in outcome.chain)
+        end = min(c.not_after for c in outcome.chain)
+        with self._lock:
+            self._outcomes[key] = (outcome, start, end, *outcome.revinfo_window)
+            if len(self._outcomes) > 4096:
+                self._outcomes.popitem(last=False)
 
-        A successful RFC 5280 validation without revocation data depends on the
-        validation time only through the validity periods in the path, so it
-        holds for any time inside their intersection.
-        """
+    def _request(self, job: _Job, retroactive: bool) -> RevocationRequest:
+        return RevocationRequest(
+            mode=job.policy.revocation_mode,
+            supplied=job.supplied,
+            service=self.revocation,
+            retroactive=retroactive,
+        )
+
+    def _lookup(
+        self,
+        job: _Job,
+        leaf: CertRecord,
+        at: _dt.datetime | None,
+        retroactive: bool | None,
+        extra: Sequence[CertRecord],
+    ) -> tuple[tuple[Any, ...], list[CertRecord], _dt.datetime, bool, PathOutcome | None]:
+        if at is None:
+            at = job.at
+        retro = job.retroactive if retroactive is None else retroactive
+        pool = [*job.pool, *extra] if extra else job.pool
         trust = job.trust
         key = (
             leaf.fingerprint,
-            tuple(c.fingerprint for c in job.pool),
+            tuple([c.fingerprint for c in pool]),
             id(trust),
             trust.version,
             job.policy.cache_key,
             job.crls,
+            job.supplied.ocsps,
+            retro,
         )
         hit = self._outcomes.get(key)
-        skew = job.policy.clock_skew
-        if hit is not None and hit[1] - skew <= job.at <= hit[2] + skew:
-            return hit[0]
-        outcome = self._paths.validate(leaf, job.pool, trust, job.policy, job.at, crls=job.crls)
-        if outcome.ok and not job.crls and outcome.chain:
-            start = max(c.not_before for c in outcome.chain)
-            end = min(c.not_after for c in outcome.chain)
-            with self._lock:
-                self._outcomes[key] = (outcome, start, end)
-                if len(self._outcomes) > 4096:
-                    self._outcomes.popitem(last=False)
+        if hit is not None:
+            skew = job.policy.clock_skew
+            if (
+                hit[1] - skew <= at <= hit[2] + skew
+                and (hit[3] is None or at >= hit[3])
+                and (hit[4] is None or at < hit[4])
+            ):
+                return key, pool, at, retro, hit[0]
+        return key, pool, at, retro, None
+
+    def _path_outcome(
+        self,
+        job: _Job,
+        leaf: CertRecord,
+        at: _dt.datetime | None = None,
+        retroactive: bool | None = None,
+        extra: Sequence[CertRecord] = (),
+    ) -> PathOutcome:
+        """A path decision, reused while the same certificates, trust and policy apply.
+
+        A successful RFC 5280 validation depends on the validation time only through
+        the validity periods in the path and of the revocation data it used, so it
+        holds for any time inside their intersection.
+        """
+        key, pool, when, retro, hit = self._lookup(job, leaf, at, retroactive, extra)
+        if hit is not None:
+            return hit
+        outcome = self._paths.validate(
+            leaf, pool, job.trust, job.policy, when, revocation=self._request(job, retro)
+        )
+        self._remember(key, outcome)
+        return outcome
+
+    async def _apath_outcome(
+        self,
+        job: _Job,
+        leaf: CertRecord,
+        at: _dt.datetime | None = None,
+        retroactive: bool | None = None,
+        extra: Sequence[CertRecord] = (),
+    ) -> PathOutcome:
+        """Asynchronous :meth:`_path_outcome`: revocation data is fetched with awaits."""
+        key, pool, when, retro, hit = self._lookup(job, leaf, at, retroactive, extra)
+        if hit is not None:
+            return hit
+        outcome = await self._paths.avalidate(
+            leaf, pool, job.trust, job.policy, when, revocation=self._request(job, retro)
+        )
+        self._remember(key, outcome)
         return outcome
 
     def _check_path(self, job: _Job, st: _SignerState) -> None:
         assert st.cert is not None
-        outcome = self._path_outcome(job, st.cert)
+        self._apply_path(job, st, self._path_outcome(job, st.cert))
+
+    def _apply_path(self, job: _Job, st: _SignerState, outcome: PathOutcome) -> None:
+        assert st.cert is not None
         st.path = outcome
         if outcome.ok:
             st.add("certificate-path", _OUT.PASSED, outcome.message, st.cert.describe())
@@ -1158,6 +1335,253 @@ class Verifier:
                 else "certificate-path"
             )
             st.fail(name, outcome.sub_indication, outcome.message, outcome.concerns)
+        if outcome.revocation:
+            # The same outcome serves every signature of a signer: its checks are built once.
+            memo = outcome.memo
+            checks = memo.get(st.info.index)
+            if checks is None:
+                checks = self._revocation_checks(st, outcome)
+            st.checks.extend(checks)
+            st.revocation = memo["infos"]
+
+    def _revocation_checks(self, st: _SignerState, outcome: PathOutcome) -> tuple[Check, ...]:
+        checks = tuple(
+            _check("revocation", entry.outcome, entry.info.message, rec.describe(), st.info.index)
+            for entry, rec in zip(outcome.revocation, outcome.chain, strict=False)
+        )
+        outcome.memo[st.info.index] = checks
+        outcome.memo["infos"] = tuple(entry.info for entry in outcome.revocation)
+        return checks
+
+    # --- revocation data and time-stamps -----------------------------------------------
+    def _supplied(
+        self,
+        job: _Job,
+        sd: SignedData,
+        caller_crls: tuple[bytes, ...],
+        caller_ocsps: tuple[bytes, ...],
+    ) -> Supplied:
+        """Revocation data in the evidence (SignedData.crls, CAdES revocation-values) and given."""
+        crls, ocsps, notes = split_revocation_choices(sd.crls)
+        for si in sd.signers:
+            for attr in si.unsigned_attrs:
+                if attr.oid != OID_REVOCATION_VALUES:
+                    continue
+                where = f"SignerInfo[{si.index}].unsignedAttrs revocation-values"
+                for value in attr.values:
+                    try:
+                        more_crls, more_ocsps = revocation_values(value, where)
+                    except d.DERError as exc:
+                        notes.append(
+                            f"the revocation-values attribute is malformed and was ignored: {exc}"
+                        )
+                        continue
+                    crls += more_crls
+                    ocsps += more_ocsps
+        for note in notes:
+            job.checks.append(_check("revocation-data", _OUT.WARNING, note, "SignedData.crls"))
+            job.warnings.append(note)
+        all_crls = tuple(crls) + caller_crls
+        all_ocsps = tuple(ocsps) + caller_ocsps
+        embedded: tuple[Origin, ...] = ("embedded",)
+        caller: tuple[Origin, ...] = ("caller",)
+        return Supplied(
+            crls=all_crls,
+            crl_origins=embedded * len(crls) + caller * len(caller_crls),
+            ocsps=all_ocsps,
+            ocsp_origins=embedded * len(ocsps) + caller * len(caller_ocsps),
+            notes=tuple(notes),
+        )
+
+    def _timestamp_tokens(
+        self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
+    ) -> list[TokenCheck]:
+        """Check the signer's time-stamp tokens, all but the TSA paths."""
+        si = st.info
+        out: list[TokenCheck] = []
+        in_memory = job.content if isinstance(job.content, (bytes, bytearray)) else whole
+
+        def content_hash(name: str) -> bytes | None:
+            # Digests of the content were taken in one pass; an imprint made with another
+            # algorithm can still be checked when the content is in memory.
+            found = digests.get(name)
+            if found is None and in_memory is not None:
+                found = sha(name, bytes(in_memory))
+            return found
+
+        for attr in st.content_timestamp or ():
+            for j, value in enumerate(attr.values):
+                out.append(
+                    check_token(
+                        value,
+                        "content",
+                        f"SignerInfo[{si.index}].signedAttrs content-time-stamp[{j}]",
+                        content_hash,
+                        job.content_label,
+                        job.policy,
+                        job.at,
+                        self._certs,
+                        job.pool,
+                    )
+                )
+        for attr in si.unsigned_attrs:
+            if attr.oid != OID_SIGNATURE_TIMESTAMP:
+                continue
+            for j, value in enumerate(attr.values):
+                out.append(
+                    check_token(
+                        value,
+                        "signature",
+                        f"SignerInfo[{si.index}].unsignedAttrs signature-time-stamp[{j}]",
+                        lambda name: sha(name, si.signature),
+                        f"signature value of SignerInfo[{si.index}]",
+                        job.policy,
+                        job.at,
+                        self._certs,
+                        job.pool,
+                    )
+                )
+        return out
+
+    def _path_plan(
+        self, job: _Job, st: _SignerState, tokens: list[TokenCheck]
+    ) -> Generator[
+        tuple[CertRecord, _dt.datetime, bool | None, Sequence[CertRecord]], PathOutcome, None
+    ]:
+        """The path validations a signer with time-stamps needs, in order.
+
+        A generator: it yields (certificate, time, retroactive, extra certificates) and
+        is sent each path decision, so :meth:`verify` and :meth:`averify` share it.
+        """
+        assert st.cert is not None
+        for tc in tokens:
+            if tc.problem is None and tc.tsa_cert is not None:
+                tsa_path = yield (tc.tsa_cert, job.at, None, tc.certificates)
+                if not tsa_path.ok:
+                    assert tsa_path.sub_indication is not None
+                    tc.fail(
+                        tsa_path.sub_indication,
+                        f"the TSA certificate path does not validate: {tsa_path.message}",
+                    )
+                else:
+                    for entry, rec in zip(tsa_path.revocation, tsa_path.chain, strict=False):
+                        st.add(
+                            "revocation",
+                            entry.outcome,
+                            f"TSA path: {entry.info.message}",
+                            rec.describe(),
+                        )
+            self._report_token(st, tc)
+        signature_times = [
+            tc.tst.gen_time
+            for tc in tokens
+            if tc.kind == "signature" and tc.problem is None and tc.tst is not None
+        ]
+        content_times = [
+            tc.tst.gen_time
+            for tc in tokens
+            if tc.kind == "content" and tc.problem is None and tc.tst is not None
+        ]
+        poe = min(signature_times, default=None)
+        if poe is not None and content_times and min(content_times) > poe + job.policy.clock_skew:
+            st.fail(
+                "time-stamp-order",
+                SubIndication.TIMESTAMP_ORDER_FAILURE,
+                f"the content time-stamp ({_iso(min(content_times))}) is later than the "
+                f"signature time-stamp ({_iso(poe)}): the content cannot have been time-stamped "
+                "after it was signed",
+                f"SignerInfo[{st.info.index}]",
+            )
+        outcome = yield (st.cert, job.at, None, ())
+        if not outcome.ok and poe is not None and outcome.failure_time is not None:
+            outcome = yield from self._past(job, st, outcome, poe)
+        self._apply_path(job, st, outcome)
+
+    def _past(
+        self, job: _Job, st: _SignerState, now: PathOutcome, poe: _dt.datetime
+    ) -> Generator[
+        tuple[CertRecord, _dt.datetime, bool | None, Sequence[CertRecord]], PathOutcome, PathOutcome
+    ]:
+        """EN 319 102-1 past signature validation with the signature time-stamp as POE."""
+        assert st.cert is not None and now.failure_time is not None
+        sub = now.sub_indication
+        when = now.failure_time
+        revoked = sub in (SubIndication.REVOKED_NO_POE, SubIndication.REVOKED_CA_NO_POE)
+        expired = sub in (
+            SubIndication.OUT_OF_BOUNDS_NO_POE,
+            SubIndication.OUT_OF_BOUNDS_NOT_REVOKED,
+        )
+        if not (revoked or expired):
+            return now
+        skew = job.policy.clock_skew
+        if (revoked and poe >= when) or (expired and poe > when + skew):
+            what = "revoked" if revoked else "expired"
+            if revoked and sub is SubIndication.REVOKED_NO_POE:
+                st.fail(
+                    "proof-of-existence",
+                    SubIndication.REVOKED,
+                    f"the signature time-stamp ({_iso(poe)}) is not before the revocation of "
+                    f"{st.cert.describe()} at {_iso(when)}: the signature may have been made "
+                    "with a revoked certificate (EN 319 102-1 past signature validation)",
+                    st.cert.describe(),
+                )
+            else:
+                st.add(
+                    "proof-of-existence",
+                    _OUT.INDETERMINATE,
+                    f"the signature time-stamp ({_iso(poe)}) is not before the certificate was "
+                    f"{what} ({_iso(when)}), so it does not help",
+                    st.cert.describe(),
+                )
+            return now
+        past = yield (st.cert, poe, True, ())
+        if past.ok:
+            what = "the revocation" if revoked else "the expiry"
+            st.add(
+                "proof-of-existence",
+                _OUT.PASSED,
+                f"the signature time-stamp proves the signature existed at {_iso(poe)}, before "
+                f"{what} at {_iso(when)}; the path was validated at that time "
+                "(EN 319 102-1 past signature validation)",
+                st.cert.describe(),
+            )
+        return past
+
+    def _report_token(self, st: _SignerState, tc: TokenCheck) -> None:
+        name = "signature-time-stamp" if tc.kind == "signature" else "content-time-stamp"
+        tst = tc.tst
+        tsa = tc.tsa_cert
+        if tc.problem is not None:
+            sub, message = tc.problem
+            st.fail(name, sub, f"time-stamp token: {message}", tc.label)
+        else:
+            assert tst is not None and tsa is not None
+            st.add(
+                name,
+                _OUT.PASSED,
+                f"time-stamped at {_iso(tst.gen_time)} by {tsa.subject}: the {tc.hash_name} "
+                "message imprint matches, the TSA signature and certificate path verify",
+                tc.label,
+            )
+        if st.timestamps is None:
+            st.timestamps = []
+        st.timestamps.append(
+            _fast(
+                TimestampInfo,
+                {
+                    "kind": tc.kind,
+                    "gen_time": tst.gen_time if tst else None,
+                    "tsa": tsa.subject if tsa else None,
+                    "tsa_certificate": tsa.info if tsa else None,
+                    "serial_number": f"{tst.serial_number:x}" if tst else None,
+                    "policy": tst.policy if tst else None,
+                    "hash_algorithm": tc.hash_name,
+                    "imprint_ok": tc.imprint_ok,
+                    "valid": tc.problem is None,
+                    "message": tc.problem[1] if tc.problem else "verified",
+                },
+            )
+        )
 
 
 _CALLER_CONTENT = "content given by the caller"
@@ -1196,12 +1620,13 @@ def _iter_sources(value: object, name: str) -> list[Any]:
     return list(value)
 
 
-def _coerce_crls(crls: object) -> tuple[bytes, ...]:
-    """CRLs as DER bytes, from bytes or paths."""
+def _coerce_crls(crls: object, name: str = "crls") -> tuple[bytes, ...]:
+    """CRLs (or OCSP responses) as DER bytes, from bytes or paths."""
     if crls is None:
         return ()
+    what = "an OCSP response" if name == "ocsp_responses" else "a CRL"
     out = []
-    for item in _iter_sources(crls, "crls"):
+    for item in _iter_sources(crls, name):
         if isinstance(item, (bytes, bytearray, memoryview)):
             out.append(bytes(item))
         elif isinstance(item, (str, os.PathLike)):
@@ -1209,9 +1634,10 @@ def _coerce_crls(crls: object) -> tuple[bytes, ...]:
                 with open(item, "rb") as fh:
                     out.append(fh.read())
             except OSError as exc:
-                raise InputError(f"cannot read CRL file {item}: {exc.strerror or exc}") from None
+                kind = "OCSP response" if name == "ocsp_responses" else "CRL"
+                raise InputError(f"cannot read {kind} file {item}: {exc.strerror or exc}") from None
         else:
-            raise InvalidArgument(f"a CRL must be DER bytes or a path, not {type(item).__name__}")
+            raise InvalidArgument(f"{what} must be DER bytes or a path, not {type(item).__name__}")
     return tuple(out)
 
 
@@ -1230,6 +1656,7 @@ def verify(
     crls: Iterable[bytes] | None = None,
     purpose: str | None = None,
     require_assurance: str | None = None,
+    ocsp_responses: Iterable[bytes] | None = None,
 ) -> VerificationResult:
     """Verify a detached signature in one call.
 
@@ -1249,6 +1676,7 @@ def verify(
         crls=crls,
         purpose=purpose,
         require_assurance=require_assurance,
+        ocsp_responses=ocsp_responses,
     )
 
 
@@ -1263,6 +1691,7 @@ async def averify(
     crls: Iterable[bytes] | None = None,
     purpose: str | None = None,
     require_assurance: str | None = None,
+    ocsp_responses: Iterable[bytes] | None = None,
 ) -> VerificationResult:
     """Asynchronous :func:`verify`, safe to await inside any running event loop."""
     return await _verifier_for(trust, policy).averify(
@@ -1273,4 +1702,5 @@ async def averify(
         crls=crls,
         purpose=purpose,
         require_assurance=require_assurance,
+        ocsp_responses=ocsp_responses,
     )

@@ -142,6 +142,14 @@ def _build_parser() -> _Parser:
         action="store_true",
         help="print the whole result as JSON (schema: docs/result-schema.json)",
     )
+    verify.add_argument(
+        "--revocation",
+        choices=("off", "soft-fail", "hard-fail", "require"),
+        help=(
+            "revocation checking (OCSP, CRL): hard-fail (default) fails when a named source "
+            "cannot be reached, soft-fail warns, require needs data for every certificate"
+        ),
+    )
     from ._trustlist import add_trustlist_parser, add_verify_options
 
     add_verify_options(verify)
@@ -185,6 +193,8 @@ def _run_verify(args: argparse.Namespace, out: TextIO) -> int:
     import bayident
 
     policy = bayident.Policy.from_file(args.policy) if args.policy is not None else None
+    if args.revocation is not None:
+        policy = (policy or bayident.Policy()).replace(revocation_mode=args.revocation)
     trust = bayident.TrustStore.from_files(*args.trust_anchor) if args.trust_anchor else None
     if getattr(args, "trust_list", None):
         from ._trustlist import trust_with_lists

@@ -46,6 +46,26 @@ def verdict_line(result: VerificationResult) -> str:
     return f"{head}: {_one_line(result.message)}"
 
 
+def revocation_lines(result: VerificationResult) -> list[str]:
+    """Each certificate's revocation status, source, production time and URL, one a line."""
+    lines = []
+    for signer in result.signers:
+        for info in signer.revocation:
+            parts: list[str] = [info.status]
+            if info.revoked_at is not None:
+                parts[0] += f" at {info.revoked_at.isoformat().replace('+00:00', 'Z')}"
+            if info.source is not None:
+                parts.append(f"{info.source.upper()} ({info.origin})")
+            if info.produced_at is not None:
+                parts.append(f"produced {info.produced_at.isoformat().replace('+00:00', 'Z')}")
+            if info.url is not None:
+                parts.append(info.url)
+            lines.append(
+                f"revocation: signer {signer.index}: {_one_line(info.subject)}: {', '.join(parts)}"
+            )
+    return lines
+
+
 def check_line(check: Check) -> str:
     """One check as one line: mark, signer, name, message and what it concerns."""
     where = f" [{_one_line(check.concerns)}]" if check.concerns else ""
@@ -81,6 +101,8 @@ class PlainRenderer:
         self._out.write(verdict_line(result) + "\n")
         for check in result.checks if checks is None else checks:
             self._out.write("  " + check_line(check) + "\n")
+        for line in revocation_lines(result) if checks is None else ():
+            self._out.write("  " + line + "\n")
         for warning in result.warnings:
             self._out.write(f"  warning: {_one_line(warning)}\n")
 
@@ -105,6 +127,8 @@ class RichRenderer:
         self._console.print(Text(verdict_line(result), style=_STYLES[result.indication]))
         for check in result.checks if checks is None else checks:
             self._console.print(Text("  " + check_line(check), style=_CHECK_STYLES[check.outcome]))
+        for line in revocation_lines(result) if checks is None else ():
+            self._console.print(Text("  " + line))
         for warning in result.warnings:
             self._console.print(Text(f"  warning: {_one_line(warning)}", style="yellow"))
 

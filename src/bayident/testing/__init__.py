@@ -14,6 +14,11 @@ a signer makes detached CMS signatures, and :func:`build_signed_data` with
 SM2 (Guangdong) PKIs and GB/T 35275 signatures come from :class:`MockSM2CA`, which needs
 the ``sm`` extra.
 
+Every scheme of :mod:`bayident.schemes` has a mock issuer: :class:`MockHongkongPostCA`,
+:class:`MockDigiSignCA`, :class:`MockESignTrustCA`, :class:`MockGuangdongCA`,
+:class:`MockIAmSmart`, :class:`MockGuangdongIdP` and :class:`MockMacaoOneAccount`; use
+them with :func:`sandbox_registry` (see ``docs/schemes/index.md``).
+
 The pytest fixtures ``bayident_clock``, ``bayident_ca``, ``bayident_intermediate_ca`` and
 ``bayident_signer`` come from :mod:`bayident.testing._plugin`.
 """
@@ -34,6 +39,16 @@ from bayident.testing._cms import (
     signing_time_attribute,
 )
 from bayident.testing._jwt import IssuerKeyType, JWKSServer, MockJWTIssuer, merge_signatures
+from bayident.testing._revocation import (
+    MockCRLPublisher,
+    MockOCSPResponder,
+    MockTSA,
+    RevocationServer,
+    add_unsigned_attribute,
+    mock_revocation_transport,
+    ocsp_revocation_choice,
+    revocation_values_attribute,
+)
 from bayident.testing._schemes import (
     MUTUAL_RECOGNITION_POLICY,
     MockDigiSignCA,
@@ -67,6 +82,7 @@ __all__ = [
     "KeyType",
     "ListRoute",
     "MockCA",
+    "MockCRLPublisher",
     "MockClock",
     "MockDigiSignCA",
     "MockESignTrustCA",
@@ -78,15 +94,19 @@ __all__ = [
     "MockIAmSmartUser",
     "MockJWTIssuer",
     "MockMacaoOneAccount",
+    "MockOCSPResponder",
     "MockSM2CA",
     "MockSM2Signer",
     "MockSigner",
+    "MockTSA",
     "MockTrustListOperator",
     "RegionProfile",
+    "RevocationServer",
     "SandboxProtectedHKID",
     "SignerSpec",
     "SigningKey",
     "TrustListServer",
+    "add_unsigned_attribute",
     "build_signed_data",
     "content_type_attribute",
     "hostile_etsi_xml",
@@ -95,7 +115,10 @@ __all__ = [
     "listed_trust_store",
     "merge_signatures",
     "message_digest_attribute",
+    "mock_revocation_transport",
     "mock_transport",
+    "ocsp_revocation_choice",
+    "revocation_values_attribute",
     "sandbox_registry",
     "signing_certificate_v1_attribute",
     "signing_certificate_v2_attribute",

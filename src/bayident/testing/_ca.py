@@ -228,6 +228,30 @@ def _pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
 
+def _with_revocation_sources(
+    builder: x509.CertificateBuilder, ocsp_url: str | None, crl_url: str | None
+) -> x509.CertificateBuilder:
+    """Add AuthorityInfoAccess (id-ad-ocsp) and CRLDistributionPoints naming these URLs."""
+    if ocsp_url is not None:
+        if not isinstance(ocsp_url, str) or not ocsp_url:
+            raise InvalidArgument(f"ocsp_url: expected a URL string, got {ocsp_url!r}")
+        access = x509.AccessDescription(
+            x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
+        )
+        builder = builder.add_extension(x509.AuthorityInformationAccess([access]), critical=False)
+    if crl_url is not None:
+        if not isinstance(crl_url, str) or not crl_url:
+            raise InvalidArgument(f"crl_url: expected a URL string, got {crl_url!r}")
+        point = x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)],
+            relative_name=None,
+            reasons=None,
+            crl_issuer=None,
+        )
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    return builder
+
+
 class MockCA:
     """A certificate authority for tests: a root, or (from :meth:`create_child_ca`) a sub-CA.
 
@@ -293,6 +317,8 @@ class MockCA:
         name_constraints: x509.NameConstraints | None,
         country: str | None,
         organization: str | None,
+        ocsp_url: str | None = None,
+        crl_url: str | None = None,
     ) -> None:
         self.name = name
         self.private_key = key
@@ -328,6 +354,7 @@ class MockCA:
             if not isinstance(name_constraints, x509.NameConstraints):
                 raise InvalidArgument("name_constraints: expected x509.NameConstraints")
             builder = builder.add_extension(name_constraints, critical=True)
+        builder = _with_revocation_sources(builder, ocsp_url, crl_url)
         self.certificate = builder.sign(signing_key, _certificate_hash(signing_key))
         self._pem = _pem(self.certificate)
         self._der = self.certificate.public_bytes(serialization.Encoding.DER)
@@ -374,12 +401,17 @@ class MockCA:
         country: str | None = None,
         organization: str | None = None,
         private_key: SigningKey | None = None,
+        ocsp_url: str | None = None,
+        crl_url: str | None = None,
     ) -> MockCA:
         """Issue a subordinate CA certificate and return it as a :class:`MockCA`.
 
         The child shares this CA's clock. *country* and *organization* default to this CA's.
         Without *policies* the certificate has no CertificatePolicies extension; pass
-        ``["2.5.29.32.0"]`` for anyPolicy.
+        ``["2.5.29.32.0"]`` for anyPolicy. *ocsp_url* and *crl_url* put this CA's
+        OCSP responder (AuthorityInfoAccess) and CRL distribution point in the child's
+        certificate, e.g. the ``url`` of a :class:`MockOCSPResponder` or
+        :class:`MockCRLPublisher` of this CA.
         """
         key = _check_key(private_key) if private_key is not None else None
         country = country if country is not None else self._country
@@ -400,6 +432,8 @@ class MockCA:
             name_constraints=name_constraints,
             country=country,
             organization=organization,
+            ocsp_url=ocsp_url,
+            crl_url=crl_url,
         )
         return child
 
@@ -421,6 +455,8 @@ class MockCA:
         subject_serial: str | None = None,
         extra_extensions: Iterable[ExtraExtension] = (),
         private_key: SigningKey | None = None,
+        ocsp_url: str | None = None,
+        crl_url: str | None = None,
     ) -> MockSigner:
         """Issue an end-entity signing certificate and return it as a :class:`MockSigner`.
 
@@ -438,6 +474,8 @@ class MockCA:
             subject_serial: subject ``serialNumber`` attribute (2.5.4.5).
             extra_extensions: ``x509.Extension`` objects or ``(value, critical)`` pairs.
             private_key: use this key instead of generating one.
+            ocsp_url: an OCSP responder URL for AuthorityInfoAccess (no extension when None).
+            crl_url: a URL for CRLDistributionPoints (no extension when None).
         """
         key = _check_key(private_key) if private_key is not None else None
         subject = _name(name, country=country, organization=organization, serial=subject_serial)
@@ -478,6 +516,7 @@ class MockCA:
             builder = builder.add_extension(
                 x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False
             )
+        builder = _with_revocation_sources(builder, ocsp_url, crl_url)
         for extension in extra_extensions:
             if isinstance(extension, x509.Extension):
                 value, critical = extension.value, extension.critical
