@@ -46,8 +46,16 @@ DIGESTS: dict[str, str] = {
     "2.16.840.1.101.3.4.2.18": "shake256",
 }
 DIGEST_SIZES = {
-    "sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64,
-    "sha3-256": 32, "sha3-384": 48, "sha3-512": 64, "sm3": 32, "shake256": 64,
+    "sha1": 20,
+    "sha224": 28,
+    "sha256": 32,
+    "sha384": 48,
+    "sha512": 64,
+    "sha3-256": 32,
+    "sha3-384": 48,
+    "sha3-512": 64,
+    "sm3": 32,
+    "shake256": 64,
 }
 _HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
@@ -241,7 +249,9 @@ def _builtin() -> None:
         ("2.16.840.1.101.3.4.3.15", "sha3-384"),
         ("2.16.840.1.101.3.4.3.16", "sha3-512"),
     ):
-        register_signature_mechanism(oid, SignatureMechanism("rsa-pkcs1v15", dg, True, _rsa_pkcs1, "RSA"))
+        register_signature_mechanism(
+            oid, SignatureMechanism("rsa-pkcs1v15", dg, True, _rsa_pkcs1, "RSA")
+        )
     register_signature_mechanism(
         "1.2.840.113549.1.1.10", SignatureMechanism("rsa-pss", None, True, _rsa_pss, "RSA")
     )
@@ -271,7 +281,9 @@ def _builtin() -> None:
         register_signature_mechanism(oid, SignatureMechanism("dsa", dg, True, _dsa, "DSA"))
     register_signature_mechanism(
         "1.3.101.112",
-        SignatureMechanism("ed25519", None, False, _eddsa(ed25519.Ed25519PublicKey, "Ed25519"), "Ed25519"),
+        SignatureMechanism(
+            "ed25519", None, False, _eddsa(ed25519.Ed25519PublicKey, "Ed25519"), "Ed25519"
+        ),
     )
     register_signature_mechanism(
         "1.3.101.113",
