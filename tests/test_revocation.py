@@ -362,3 +362,35 @@ def test_verify_inside_a_running_event_loop_fetches_synchronously(rpki: RevPKI) 
 
 def _refuse(request: httpx.Request) -> httpx.Response:
     raise AssertionError("the synchronous client must not be used by averify")
+
+
+def test_soft_fail_with_partial_supplied_data_warns_for_the_rest(rpki: RevPKI) -> None:
+    rpki.crl.fault = "down"
+    policy = FAST.replace(revocation_mode="soft-fail")
+    result = rpki.verifier(policy).verify(
+        rpki.signer.sign_detached_cms(CONTENT),
+        content=CONTENT,
+        ocsp_responses=[rpki.ocsp.response_for(rpki.signer)],
+    )
+    assert result.passed, result.explain()
+    leaf, ca = result.signers[0].revocation
+    assert (leaf.status, leaf.origin) == ("good", "caller")
+    assert ca.status == "unknown"
+    assert outcomes(result) == [CheckOutcome.PASSED, CheckOutcome.WARNING]
+
+
+def test_sync_verify_fetches_without_an_event_loop(
+    rpki: RevPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pyhanko-certvalidator's coroutine is stepped directly: the fetchers never await, so
+    # the worker thread that would run a private event loop is never needed.
+    import bayident._sync
+
+    def no_pool() -> None:
+        raise AssertionError("verify() needed an event loop")
+
+    monkeypatch.setattr(bayident._sync, "_pool", no_pool)
+    sig = rpki.tsa.timestamp_signature(rpki.signer.sign_detached_cms(CONTENT))
+    result = rpki.verifier().verify(sig, content=CONTENT)
+    assert result.passed, result.explain()
+    assert (rpki.ocsp.requests, rpki.crl.requests) == (1, 1)

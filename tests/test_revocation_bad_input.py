@@ -173,3 +173,40 @@ def test_responder_that_never_answers() -> None:
     _not_passed(result, url, "no answer within 0.3 s")
     assert result.sub_indication is SubIndication.TRY_LATER
     assert elapsed < 10  # bounded by the timeout, not by the server's silence
+
+
+def test_too_many_embedded_revocation_items(rpki: RevPKI) -> None:
+    crl = rpki.crl.crl()
+    der = build_signed_data(
+        CONTENT, [rpki.signer.signer_spec()], certificates=rpki.signer.chain, crls=[crl] * 65
+    )
+    result = _verify(rpki, der)
+    assert result.sub_indication is SubIndication.FORMAT_FAILURE
+    assert "more than the limit of 64" in result.message
+
+
+def test_damaged_answers_never_raise_and_never_pass(rpki: RevPKI) -> None:
+    import random
+
+    import httpx
+
+    good_ocsp = rpki.ocsp.response_for(rpki.signer)
+    good_crl = rpki.crl.crl()
+    sig = rpki.signer.sign_detached_cms(CONTENT)
+    rnd = random.Random(3161)
+    for _ in range(40):
+        ocsp, crl = bytearray(good_ocsp), bytearray(good_crl)
+        for data in (ocsp, crl):
+            for _ in range(rnd.randint(1, 3)):
+                data[rnd.randrange(len(data))] ^= 1 << rnd.randrange(8)
+
+        def answer(
+            request: httpx.Request, o: bytes = bytes(ocsp), c: bytes = bytes(crl)
+        ) -> httpx.Response:
+            return httpx.Response(200, content=o if "/ocsp/" in request.url.path else c)
+
+        client = httpx.Client(transport=httpx.MockTransport(answer))
+        verifier = rpki.verifier(http_client=client)
+        for kw in ({}, {"ocsp_responses": [bytes(ocsp)], "crls": [bytes(crl)]}):
+            result = assert_well_formed(verifier.verify(sig, content=CONTENT, **kw))  # type: ignore[arg-type]
+            assert not result.passed, result.explain()

@@ -239,3 +239,32 @@ def test_tst_info_parser_names_the_field() -> None:
         parse_tst_info(_tst_info(gen_time=b"\x18\x0f20260301000000+"))
     with pytest.raises(DERError, match="at least 5"):
         parse_tst_info(bytes.fromhex("3003020101"))
+
+
+def test_too_many_time_stamp_tokens(rpki: RevPKI) -> None:
+    sig = rpki.signer.sign_detached_cms(CONTENT)
+    token = rpki.tsa.token(b"x")
+    sig = add_unsigned_attribute(sig, OID_SIGNATURE_TIMESTAMP, [token] * 9)
+    result = rpki.verifier().verify(sig, content=CONTENT)
+    assert result.sub_indication is SubIndication.FORMAT_FAILURE
+    assert "9 time-stamp tokens on one signer, more than 8" in result.message
+
+
+def test_time_stamp_after_expiry_does_not_help(rpki: RevPKI) -> None:
+    sig = rpki.signer.sign_detached_cms(CONTENT)
+    late = rpki.tsa.timestamp_signature(sig, gen_time=rpki.clock.now() + 400 * DAY)
+    rpki.clock.advance(500 * DAY)
+    result = rpki.verifier().verify(late, content=CONTENT)
+    assert result.sub_indication is SubIndication.OUT_OF_BOUNDS_NO_POE
+    [(outcome, message)] = _check(result, "proof-of-existence")
+    assert outcome is CheckOutcome.INDETERMINATE
+    assert "does not help" in message
+
+
+def test_ca_revoked_before_the_time_stamp_stays_indeterminate(rpki: RevPKI) -> None:
+    sig = rpki.signer.sign_detached_cms(CONTENT)
+    rpki.crl.revoke(rpki.intermediate, at=rpki.clock.now() + DAY)
+    stamped = rpki.tsa.timestamp_signature(sig, gen_time=rpki.clock.now() + 2 * DAY)
+    rpki.clock.advance(3 * DAY)
+    result = rpki.verifier().verify(stamped, content=CONTENT)
+    assert result.sub_indication is SubIndication.REVOKED_CA_NO_POE

@@ -19,8 +19,10 @@ from ._result import (
     Check,
     CheckOutcome,
     Indication,
+    RevocationInfo,
     SignerReport,
     SubIndication,
+    TimestampInfo,
     VerificationResult,
 )
 from ._trust import TrustAnchor, TrustStore
@@ -43,8 +45,10 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Recognition",
+    "RevocationInfo",
     "SignerReport",
     "SubIndication",
+    "TimestampInfo",
     "TrustAnchor",
     "TrustStore",
     "TrustStoreError",

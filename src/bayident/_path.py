@@ -48,7 +48,7 @@ from .revocation._check import (
     rules_for,
     sources_text,
 )
-from .revocation._data import Origin, Supplied, load_crl, load_ocsp
+from .revocation._data import NO_SUPPLIED, Origin, Supplied, load_crl, load_ocsp
 from .revocation._fetchers import Recorder, make_fetchers
 
 __all__ = ["PathOutcome", "PathValidator", "RevocationRequest"]
@@ -242,7 +242,9 @@ def _pkix_errors() -> tuple[type[BaseException], ...]:
         perr.CRLValidationError,
         ValueError,
         TypeError,
-        KeyError,
+        LookupError,
+        AttributeError,
+        OverflowError,
     )
 
 
@@ -754,7 +756,7 @@ class PathValidator:
         leaf = certs[0]
         anchor_asn1, trust_manager, registry = self._anchor_parts(anchor)
         mode = revocation.mode
-        supplied = revocation.supplied if mode != "off" else Supplied()
+        supplied = revocation.supplied if mode != "off" else NO_SUPPLIED
         parsed_crls, crl_problem = _load_crls(supplied.crls)
         if crl_problem is not None:
             index, reason = crl_problem
@@ -860,11 +862,7 @@ class PathValidator:
         path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
         error = yield lambda: async_validate_path(ctx, path, parameters=params)
         soft_notes: dict[bytes, str] = {}
-        if (
-            retry_rule is not None
-            and isinstance(error, perr.InsufficientRevinfoError)
-            and not isinstance(error, perr.RevokedError)
-        ):
+        if retry_rule is not None and isinstance(error, perr.InsufficientRevinfoError):
             # soft-fail: supplied data did not cover every certificate; what could not be
             # established becomes a warning, and the soft rule decides.
             _, first_text, _ = _explain(error, certs, anchor)

@@ -87,7 +87,9 @@ class Policy(BaseModel):
             "Smallest RSA modulus (and DSA prime) accepted (NIST SP 800-131A: 2048 since 2014)."
         ),
     )
-    ec_curves: tuple[str, ...] = Field(default=_DEFAULT_CURVES, description="Elliptic curves accepted.")
+    ec_curves: tuple[str, ...] = Field(
+        default=_DEFAULT_CURVES, description="Elliptic curves accepted."
+    )
     sm2_signer_id: str = Field(
         default="1234567812345678",
         description=(
@@ -130,7 +132,8 @@ class Policy(BaseModel):
         description="Tolerance when comparing times from other clocks (validity, signing time).",
     )
     require_signed_attributes: bool = Field(
-        default=False, description="Reject CMS signers without signed attributes (CAdES requires them)."
+        default=False,
+        description="Reject CMS signers without signed attributes (CAdES requires them).",
     )
     require_signing_certificate: bool = Field(
         default=False,
@@ -149,9 +152,13 @@ class Policy(BaseModel):
             "attributes needs; everything else is hashed in chunks of any size."
         ),
     )
-    max_certificates: int = Field(default=64, ge=1, description="Certificates carried in one evidence.")
+    max_certificates: int = Field(
+        default=64, ge=1, description="Certificates carried in one evidence."
+    )
     max_signers: int = Field(default=32, ge=1, description="Signers in one evidence.")
-    max_chain_length: int = Field(default=10, ge=1, description="Certificates in one path below the anchor.")
+    max_chain_length: int = Field(
+        default=10, ge=1, description="Certificates in one path below the anchor."
+    )
     max_asn1_depth: int = Field(default=32, ge=8, description="Nesting depth of ASN.1 accepted.")
     revocation_mode: Literal["hard-fail", "soft-fail", "require", "off"] = Field(
         default="hard-fail",
@@ -193,7 +200,6 @@ class Policy(BaseModel):
             "Send a nonce in OCSP requests (RFC 8954); a response echoing another nonce is refused."
         ),
     )
-
 
     @field_validator("required_policy_oids", "initial_policy_set")
     @classmethod

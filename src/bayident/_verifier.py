@@ -73,6 +73,7 @@ from ._result import (
 )
 from ._trust import CertificateSource, TrustStore, load_certificates
 from .revocation._data import (
+    MAX_EMBEDDED_ITEMS,
     NO_SUPPLIED,
     OID_REVOCATION_VALUES,
     Origin,
@@ -211,7 +212,9 @@ class Verifier:
     ``http_client`` / ``async_http_client`` are used for any fetching
     (trust lists, revocation); pass your own to control proxies and timeouts,
     or an ``httpx.MockTransport`` in tests. ``clock`` supplies "now" (a
-    callable returning an aware datetime), for deterministic tests. ``jwks``
+    callable returning an aware datetime), for deterministic tests.
+    ``verifier.revocation`` (a :class:`bayident.revocation.RevocationService`)
+    holds the OCSP and CRL caches shared by all its verifications. ``jwks``
     (a :class:`bayident.jose.JWKSResolver` or a JWKS dict) resolves the ``kid``
     of JWS and JWT evidence whose issuer is trusted by configuration.
     """
@@ -451,6 +454,18 @@ class Verifier:
             caller_ocsps = _coerce_crls(ocsp_responses, "ocsp_responses")
             job.supplied = self._supplied(job, sd, caller_crls, caller_ocsps)
             job.crls = job.supplied.crls
+            embedded = job.supplied.crl_origins.count("embedded") + job.supplied.ocsp_origins.count(
+                "embedded"
+            )
+            if embedded > MAX_EMBEDDED_ITEMS:
+                return self._early(
+                    job,
+                    "revocation-data",
+                    SubIndication.FORMAT_FAILURE,
+                    f"the evidence carries {embedded} CRLs and OCSP responses, more than the limit "
+                    f"of {MAX_EMBEDDED_ITEMS}",
+                    "SignedData.crls",
+                )
         job.checks.append(
             _check(
                 "cms-structure",
@@ -1399,6 +1414,16 @@ class Verifier:
         """Check the signer's time-stamp tokens, all but the TSA paths."""
         si = st.info
         out: list[TokenCheck] = []
+        count = sum(len(a.values) for a in st.content_timestamp or ()) + sum(
+            len(a.values) for a in si.unsigned_attrs if a.oid == OID_SIGNATURE_TIMESTAMP
+        )
+        if count > _MAX_TOKENS:
+            too_many = TokenCheck("signature", f"SignerInfo[{si.index}]")
+            too_many.fail(
+                SubIndication.FORMAT_FAILURE,
+                f"{count} time-stamp tokens on one signer, more than {_MAX_TOKENS}",
+            )
+            return [too_many]
         in_memory = job.content if isinstance(job.content, (bytes, bytearray)) else whole
 
         def content_hash(name: str) -> bytes | None:
@@ -1585,6 +1610,8 @@ class Verifier:
 
 
 _CALLER_CONTENT = "content given by the caller"
+# Real signers carry one or two time-stamps; each costs a signature check and a TSA path.
+_MAX_TOKENS = 8
 
 
 _PURPOSES = {"sign", "authenticate"}

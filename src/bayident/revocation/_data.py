@@ -15,6 +15,7 @@ from typing import Any, Literal
 from .. import _der as d
 
 __all__ = [
+    "MAX_EMBEDDED_ITEMS",
     "NO_SUPPLIED",
     "OID_ID_RI_OCSP_RESPONSE",
     "OID_REVOCATION_VALUES",
@@ -37,7 +38,7 @@ OID_OCSP_BASIC = "1.3.6.1.5.5.7.48.1.1"
 Origin = Literal["embedded", "caller"]
 
 # A signature with a long chain carries a CRL or response per certificate; far more is hostile.
-MAX_ITEMS = 64
+MAX_EMBEDDED_ITEMS = 64
 
 
 @dataclass(frozen=True)
