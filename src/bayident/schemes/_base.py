@@ -462,6 +462,7 @@ class SchemeRegistry:
         self._want_entry_points = entry_points
         self._entry_points_loaded = not entry_points
         self._version = 0
+        self._cert_adapters: tuple[int, tuple[CertificateAdapter, ...]] | None = None
         self.load_errors: list[str] = []
         for adapter in adapters:
             self.register(adapter)
@@ -541,7 +542,15 @@ class SchemeRegistry:
 
     def certificate_adapters(self) -> tuple[CertificateAdapter, ...]:
         """The certificate adapters, in registration order."""
-        return tuple(a for a in self.adapters() if isinstance(a, CertificateAdapter))
+        adapters = self.adapters()
+        # isinstance() against a runtime-checkable protocol inspects every member, and
+        # this runs on every verification: remember the answer per registry version.
+        cached = self._cert_adapters
+        if cached is not None and cached[0] == self._version:
+            return cached[1]
+        found = tuple(a for a in adapters if isinstance(a, CertificateAdapter))
+        self._cert_adapters = (self._version, found)
+        return found
 
     def schemes(self) -> tuple[str, ...]:
         """Names of the registered adapters."""
