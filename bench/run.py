@@ -51,6 +51,21 @@ GIB = 1 << 30
 RSS_LIMIT_MIB = 100.0
 
 
+_BEGIN = "<!-- begin: written by bench/run.py --write-docs -->"
+_END = "<!-- end: written by bench/run.py --write-docs -->"
+
+
+def _merge_page(generated: str) -> str:
+    """The docs page with this run's section replaced and everything else kept."""
+    section = f"{_BEGIN}\n{generated.rstrip()}\n{_END}\n"
+    old = DOCS_PAGE.read_text(encoding="utf-8") if DOCS_PAGE.exists() else ""
+    if _BEGIN in old and _END in old:
+        head, rest = old.split(_BEGIN, 1)
+        tail = rest.split(_END, 1)[1]
+        return head + section + tail.lstrip("\n")
+    return section
+
+
 class BenchError(Exception):
     """A benchmark cannot run as specified: a side does not return valid, or a tool is missing."""
 
@@ -729,7 +744,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
     if args.write_docs:
-        DOCS_PAGE.write_text(report.markdown(), encoding="utf-8")
+        DOCS_PAGE.write_text(_merge_page(report.markdown()), encoding="utf-8")
         print(f"wrote {DOCS_PAGE.relative_to(_ROOT)}")
     return 0
 
