@@ -414,12 +414,23 @@ def _check_public_key(public_key: object) -> SM2PublicKey:
     return public_key
 
 
+_ZA_CACHE: dict[tuple[int, int, bytes], bytes] = {}
+
+
 def compute_za(public_key: SM2PublicKey, signer_id: bytes = DEFAULT_SM2_ID) -> bytes:
     """Z_A = SM3(ENTL_A ‖ ID_A ‖ a ‖ b ‖ x_G ‖ y_G ‖ x_A ‖ y_A) (GB/T 32918.2 §5.5)."""
     public_key = _check_public_key(public_key)
     signer_id = _check_id(signer_id)
-    entl = (len(signer_id) * 8).to_bytes(2, "big")
-    return sm3(entl + signer_id + _CURVE_BYTES + public_key.to_point()[1:])
+    # Z_A depends only on the key and the ID, and a signer's key signs again and again.
+    key = (public_key.x, public_key.y, signer_id)
+    za = _ZA_CACHE.get(key)
+    if za is None:
+        entl = (len(signer_id) * 8).to_bytes(2, "big")
+        za = sm3(entl + signer_id + _CURVE_BYTES + public_key.to_point()[1:])
+        if len(_ZA_CACHE) >= 4096:
+            _ZA_CACHE.clear()
+        _ZA_CACHE[key] = za
+    return za
 
 
 def _e_of(za: bytes, message: bytes) -> bytes:
