@@ -82,20 +82,46 @@ def _build_sandbox() -> _Sandbox:
         country="HK",
         policies=[SANDBOX_PERSONAL_POLICY],
     )
-    gd_root = MockCA("Sandbox GDCA Root", key_type="ec", country="CN", organization="Sandbox GDCA")
-    company = gd_root.issue_signer(
-        "Sandbox company seal",
-        key_type="ec",
-        country="CN",
-        organization="Sandbox Greater Bay Trading Co., Ltd.",
-    )
+    company_signature: bytes
+    gd_root_pem: bytes
+    if _sm2_available():
+        # Guangdong's CAs issue SM2 certificates and companies sign GB/T 35275 signed data.
+        from .testing import MockSM2CA
+
+        sm2_root = MockSM2CA("Sandbox GDCA SM2 Root", organization="Sandbox GDCA")
+        sm2_company = sm2_root.issue_signer(
+            "Sandbox company seal",
+            organization="Sandbox Greater Bay Trading Co., Ltd.",
+        )
+        gd_root_pem = sm2_root.cert_pem
+        company_signature = sm2_company.sign_detached_cms(FORM, gm_oids=True)
+    else:
+        gd_root = MockCA(
+            "Sandbox GDCA Root", key_type="ec", country="CN", organization="Sandbox GDCA"
+        )
+        company = gd_root.issue_signer(
+            "Sandbox company seal",
+            key_type="ec",
+            country="CN",
+            organization="Sandbox Greater Bay Trading Co., Ltd.",
+        )
+        gd_root_pem = gd_root.cert_pem
+        company_signature = company.sign_detached_cms(FORM)
     return _Sandbox(
         hk_root_pem=hk_root.cert_pem,
         ecert_ca_pem=ecert_ca.cert_pem,
-        gd_root_pem=gd_root.cert_pem,
+        gd_root_pem=gd_root_pem,
         personal_signature=personal.sign_detached_cms(FORM),
-        company_signature=company.sign_detached_cms(FORM),
+        company_signature=company_signature,
     )
+
+
+def _sm2_available() -> bool:
+    try:
+        from .sm import sm_available
+    except ImportError:
+        return False
+    return sm_available()
 
 
 def run_cases(*, keep: Path | None = None) -> list[DemoCase]:
@@ -140,7 +166,8 @@ def run_cases(*, keep: Path | None = None) -> list[DemoCase]:
         ),
         DemoCase(
             "A Guangdong company signature, default policy",
-            "A company signs the same form with a certificate from the Guangdong root.",
+            "A company signs the same form with a certificate from the Guangdong root"
+            + (" (SM2/SM3, GB/T 35275 signed data)." if _sm2_available() else "."),
             Indication.PASSED,
             None,
             verify(box.company_signature, content=FORM, trust=both, at=now),
