@@ -3,7 +3,8 @@
 A handler recognises the evidence bytes it understands and turns them into
 a :class:`~bayident.VerificationResult`. CMS is built in; detached JWS and
 scheme adapters register here. Handlers are tried in registration order
-before CMS; the first that claims the bytes decides.
+before CMS (a handler registered with ``first=True`` goes ahead of those
+registered before it); the first that claims the bytes decides.
 """
 
 from __future__ import annotations
@@ -72,10 +73,21 @@ _HANDLERS: list[EvidenceHandler] = []
 _LOCK = threading.Lock()
 
 
-def register_evidence_handler(handler: EvidenceHandler) -> None:
-    """Add a handler (for example a scheme adapter); later registrations are tried later."""
+def register_evidence_handler(handler: EvidenceHandler, *, first: bool = False) -> None:
+    """Add a handler (for example a scheme adapter).
+
+    Handlers are asked in order whether they claim the evidence bytes, and the first
+    that does decides. A handler is added after those registered before it, or, with
+    ``first=True``, ahead of them: for a format whose detection is more specific than
+    an earlier handler's (one that would otherwise claim its bytes too). A handler whose
+    ``name`` is already registered is left where it is.
+    """
     with _LOCK:
-        if all(h.name != handler.name for h in _HANDLERS):
+        if any(h.name == handler.name for h in _HANDLERS):
+            return
+        if first:
+            _HANDLERS.insert(0, handler)
+        else:
             _HANDLERS.append(handler)
 
 
@@ -95,7 +107,8 @@ class EnrichmentContext:
     trust: TrustStore
     options: dict[str, Any]  # "purpose", "require_assurance" when the caller gave them
     # Per signer: (index, signer certificate DER or None, path certificates DER leaf first,
-    # the trust anchor or None).
+    # the trust anchor or None). For evidence handlers' results: each chain the handler
+    # validated successfully through ``EvidenceContext.validate_chain``, in order.
     signers: list[tuple[int, bytes | None, list[bytes], Any]]
 
 

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -17,7 +17,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from ._exceptions import InvalidArgument, TrustStoreError
 from ._names import name_key
 
-__all__ = ["CertificateSource", "TrustAnchor", "TrustStore", "load_certificates"]
+__all__ = [
+    "CertificateSource",
+    "TrustAnchor",
+    "TrustStore",
+    "TrustStoreHolder",
+    "load_certificates",
+]
 
 CertificateSource: TypeAlias = x509.Certificate | bytes | str | os.PathLike[str]
 
@@ -124,6 +130,20 @@ def load_certificates(source: CertificateSource) -> list[tuple[x509.Certificate,
     return [(c, c.public_bytes(Encoding.DER), label) for c in certs]
 
 
+class TrustStoreHolder(Protocol):
+    """Something that keeps a current trust store and replaces it now and then.
+
+    :class:`bayident.trustlist.TrustListManager` is one: each refresh gives it a new
+    store. A :class:`~bayident.Verifier` built on a holder takes its current store at
+    the start of each verification.
+    """
+
+    @property
+    def store(self) -> TrustStore:
+        """The trust store to use now."""
+        ...
+
+
 class TrustStore:
     """A set of trust anchors, indexed by subject, key identifier and SHA-256 fingerprint.
 
@@ -183,7 +203,9 @@ class TrustStore:
         return cls.from_certificates(files, name=f"directory {d.name}")
 
     @classmethod
-    def coerce(cls, trust: TrustStore | Iterable[CertificateSource] | None) -> TrustStore:
+    def coerce(
+        cls, trust: TrustStore | TrustStoreHolder | Iterable[CertificateSource] | None
+    ) -> TrustStore:
         """A TrustStore from what ``verify(trust=...)`` accepts."""
         if trust is None:
             return cls(name="empty trust store")

@@ -13,8 +13,8 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 import httpx
 from cryptography.exceptions import InvalidSignature
@@ -71,7 +71,7 @@ from ._result import (
     VerificationResult,
     _fast,
 )
-from ._trust import CertificateSource, TrustStore, load_certificates
+from ._trust import CertificateSource, TrustStore, TrustStoreHolder, load_certificates
 from .revocation._data import (
     MAX_EMBEDDED_ITEMS,
     NO_SUPPLIED,
@@ -92,7 +92,7 @@ from .tsp._token import (
 
 __all__ = ["Verifier", "averify", "verify"]
 
-TrustArg = TrustStore | Sequence[CertificateSource] | None
+TrustArg = TrustStore | TrustStoreHolder | Sequence[CertificateSource] | None
 
 _FAILED = {
     SubIndication.FORMAT_FAILURE,
@@ -138,6 +138,161 @@ def _check(
             _CHECKS.clear()
         _CHECKS[key] = check
     return check
+
+
+#: The check reporting the trusted-list status of the anchor a path ends in.
+ANCHOR_STATUS_CHECK = "trust-anchor-status"
+_IN_FORCE: frozenset[str] | None = None
+
+
+def _in_force_statuses() -> frozenset[str] | None:
+    """The trusted-list statuses under which an anchor may be relied on (None: unknown).
+
+    Imported when first needed: anchors with a status history come from
+    :mod:`bayident.trustlist`, whose XML support is an optional extra.
+    """
+    global _IN_FORCE
+    if _IN_FORCE is None:
+        try:
+            from .trustlist._model import IN_FORCE_STATUSES
+        except ImportError:
+            return None
+        _IN_FORCE = IN_FORCE_STATUSES
+    return _IN_FORCE
+
+
+def _short_status(status: str) -> str:
+    return status.rsplit("/", 1)[-1]
+
+
+def anchor_status_decision(outcome: PathOutcome, when: _dt.datetime) -> PathOutcome:
+    """``outcome`` once the trusted-list status of its anchor at ``when`` is weighed.
+
+    An anchor with a status history (one from a trusted list) ends an acceptable path
+    only while its service is in force (granted, recognised at national level, or an
+    equivalent earlier status: ``bayident.trustlist.IN_FORCE_STATUSES``). Otherwise the
+    anchor is no trust anchor at ``when``, so no chain ends in one: INDETERMINATE /
+    NO_CERTIFICATE_CHAIN_FOUND, as for a chain to an unknown root, with
+    ``failure_time`` the start of that status (a proof of existence before it can
+    help). Applied at every use of a path decision, cached ones included: the
+    status is never part of what is cached. The extra checks travel in
+    ``outcome.checks`` as (name, passed, message, concerns).
+    """
+    anchor = outcome.anchor
+    if not outcome.ok or anchor is None or not anchor.status_history:
+        return outcome
+    status = anchor.status_at(when)
+    since: _dt.datetime | None = None
+    if status is not None:
+        for start, _status in anchor.status_history:
+            if start > when:
+                break
+            since = start
+    in_force = _in_force_statuses()
+    key = ("anchor-status", status, since)
+    if in_force is not None and status in in_force:
+        derived = outcome.memo.get(key)
+        if derived is None:
+            assert since is not None
+            message = (
+                f"trust anchor '{anchor.subject}' is listed with service status "
+                f"'{_short_status(status)}' (since {_iso(since)}) in the trusted list of "
+                f"{anchor.list_territory or 'an unnamed territory'}: in force at the "
+                "validation time"
+            )
+            derived = replace(
+                outcome,
+                checks=(*outcome.checks, (ANCHOR_STATUS_CHECK, True, message, anchor.source)),
+                memo={},
+            )
+            outcome.memo[key] = derived
+        return derived
+    where = f"the trusted list of {anchor.list_territory or 'an unnamed territory'}"
+    if in_force is None:
+        message = (
+            f"trust anchor '{anchor.subject}' carries a trusted-list status history, but "
+            "bayident.trustlist cannot be imported to interpret it (install the 'etsi' "
+            "extra), so the anchor is not relied on"
+        )
+    elif status is None:
+        first = anchor.status_history[0][0]
+        message = (
+            f"trust anchor '{anchor.subject}' had no service status in {where} at "
+            f"{_iso(when)} (its first status starts at {_iso(first)}): it was not a trust "
+            "anchor then, so no chain ends in a trust anchor in force"
+        )
+    else:
+        message = (
+            f"trust anchor '{anchor.subject}' had service status '{_short_status(status)}'"
+            + (f" (since {_iso(since)})" if since is not None else "")
+            + f" in {where} at {_iso(when)}: only a service in force (granted, recognised at "
+            "national level, or an equivalent earlier status; ETSI TS 119 612 §5.5.4) "
+            "anchors a path, so no chain ends in a trust anchor in force"
+        )
+    leaf = outcome.chain[0].describe() if outcome.chain else None
+    return PathOutcome(
+        False,
+        SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+        message,
+        anchor.source,
+        chain=outcome.chain,
+        anchor=anchor,
+        anchors_considered=outcome.anchors_considered,
+        valid_policies=outcome.valid_policies,
+        checks=(
+            *outcome.checks,
+            ("certificate-path", True, outcome.message, leaf),
+            (ANCHOR_STATUS_CHECK, False, message, anchor.source),
+        ),
+        revocation=outcome.revocation,
+        revinfo_window=outcome.revinfo_window,
+        cacheable=False,
+        failure_time=since if in_force is not None else None,
+    )
+
+
+def _anchor_status_failed(outcome: PathOutcome) -> bool:
+    return (
+        bool(outcome.checks)
+        and outcome.checks[-1][0] == ANCHOR_STATUS_CHECK
+        and (not outcome.checks[-1][1])
+    )
+
+
+def path_entries(outcome: PathOutcome, leaf: str) -> tuple[tuple[str, bool, str, str | None], ...]:
+    """The path-level checks of a path decision, as (name, passed, message, concerns).
+
+    ``certificate-path`` and, for an anchor from a trusted list, ``trust-anchor-status``.
+    A failed entry takes the outcome's sub-indication. Every way of reporting a
+    validated chain (CMS signers, evidence handlers) uses these, so they agree.
+    """
+    if outcome.ok:
+        first = ("certificate-path", True, outcome.message, leaf)
+        return (first, *outcome.checks) if outcome.checks else (first,)
+    if outcome.checks:
+        return outcome.checks
+    return (("certificate-path", False, outcome.message, outcome.concerns),)
+
+
+def path_revocation_checks(
+    outcome: PathOutcome, signer: int
+) -> tuple[tuple[Check, ...], tuple[RevocationInfo, ...]]:
+    """The per-certificate ``revocation`` checks of a path decision, and what they found.
+
+    Built once per outcome and signer index: the same outcome serves every signature
+    of a signer.
+    """
+    memo = outcome.memo
+    checks: tuple[Check, ...] | None = memo.get(signer)
+    if checks is None:
+        memo["infos"] = tuple(entry.info for entry in outcome.revocation)
+        checks = tuple(
+            _check("revocation", entry.outcome, entry.info.message, rec.describe(), signer)
+            for entry, rec in zip(outcome.revocation, outcome.chain, strict=False)
+        )
+        memo[signer] = checks
+    infos: tuple[RevocationInfo, ...] = memo["infos"]
+    return checks, infos
 
 
 @dataclass
@@ -199,6 +354,8 @@ class _Job:
     retroactive: bool = False
     early: VerificationResult | None = None
     delegate: tuple[EvidenceHandler, EvidenceContext] | None = None
+    # Chains an evidence handler validated successfully: (leaf DER, path DERs, anchor).
+    chains: list[tuple[bytes, list[bytes], Any]] = field(default_factory=list)
 
 
 class Verifier:
@@ -217,6 +374,10 @@ class Verifier:
     holds the OCSP and CRL caches shared by all its verifications. ``jwks``
     (a :class:`bayident.jose.JWKSResolver` or a JWKS dict) resolves the ``kid``
     of JWS and JWT evidence whose issuer is trusted by configuration.
+
+    ``trust`` may also be a :class:`bayident.trustlist.TrustListManager` (any object
+    with a ``store`` TrustStore property): each verification then uses the store of
+    its latest refresh.
     """
 
     def __init__(
@@ -231,7 +392,7 @@ class Verifier:
     ) -> None:
         if policy is not None and not isinstance(policy, Policy):
             raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
-        self.trust = TrustStore.coerce(trust)
+        self.trust = trust  # the setter coerces (and follows a trust-list manager)
         self.policy = policy or Policy()
         self.http_client = http_client
         self.async_http_client = async_http_client
@@ -248,6 +409,28 @@ class Verifier:
         # (outcome, valid from, valid until, revocation data from, revocation data until)
         self._outcomes: OrderedDict[tuple[Any, ...], _Remembered] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def trust(self) -> TrustStore:
+        """The trust store a verification starting now uses.
+
+        For a trust-list manager, its current store (it changes with each refresh).
+        """
+        source = self._trust_source
+        if isinstance(source, TrustStore):
+            return source
+        return TrustStore.coerce(source)
+
+    @trust.setter
+    def trust(self, trust: TrustArg) -> None:
+        self._trust_source: TrustStore | TrustStoreHolder
+        if not isinstance(trust, TrustStore) and isinstance(
+            getattr(trust, "store", None), TrustStore
+        ):
+            # Kept as given, so the refreshes of a trust-list manager are followed.
+            self._trust_source = cast(TrustStoreHolder, trust)
+        else:
+            self._trust_source = TrustStore.coerce(trust)
 
     # --- public API -------------------------------------------------------------
     def verify(
@@ -331,15 +514,20 @@ class Verifier:
         enrichers = result_enrichers()
         if not enrichers:
             return result
-        signers = [
-            (
-                st.info.index,
-                st.cert.der if st.cert is not None else None,
-                [c.der for c in st.path.chain] if st.path is not None else [],
-                st.path.anchor if st.path is not None else None,
-            )
-            for st in job.signers
-        ]
+        signers: list[tuple[int, bytes | None, list[bytes], Any]]
+        if job.delegate is not None:
+            # An evidence handler's signers are the chains it had validated, in order.
+            signers = [(i, leaf, path, anchor) for i, (leaf, path, anchor) in enumerate(job.chains)]
+        else:
+            signers = [
+                (
+                    st.info.index,
+                    st.cert.der if st.cert is not None else None,
+                    [c.der for c in st.path.chain] if st.path is not None else [],
+                    st.path.anchor if st.path is not None else None,
+                )
+                for st in job.signers
+            ]
         ctx = EnrichmentContext(
             at=job.at,
             policy=job.policy,
@@ -568,7 +756,11 @@ class Verifier:
         def validate_chain(leaf_der: bytes, others: Sequence[bytes]) -> PathOutcome:
             leaf = self._certs.get(leaf_der)
             job.pool = [self._certs.get(x) for x in others] + [self._certs.get(x) for x in extras]
-            return self._path_outcome(job, leaf)
+            outcome = self._path_outcome(job, leaf)
+            if outcome.ok:
+                # The result enrichers see these as the signers (see _enrich).
+                job.chains.append((leaf.der, [c.der for c in outcome.chain], outcome.anchor))
+            return outcome
 
         def make_result(
             indication: Indication,
@@ -1293,16 +1485,17 @@ class Verifier:
 
         A successful RFC 5280 validation depends on the validation time only through
         the validity periods in the path and of the revocation data it used, so it
-        holds for any time inside their intersection.
+        holds for any time inside their intersection. The trusted-list status of
+        its anchor is weighed at each use (:func:`anchor_status_decision`).
         """
         key, pool, when, retro, hit = self._lookup(job, leaf, at, retroactive, extra)
-        if hit is not None:
-            return hit
+        if hit is not None and _anchor_current(job.trust, hit):
+            return anchor_status_decision(hit, when)
         outcome = self._paths.validate(
             leaf, pool, job.trust, job.policy, when, revocation=self._request(job, retro)
         )
         self._remember(key, outcome)
-        return outcome
+        return anchor_status_decision(outcome, when)
 
     async def _apath_outcome(
         self,
@@ -1314,13 +1507,13 @@ class Verifier:
     ) -> PathOutcome:
         """Asynchronous :meth:`_path_outcome`: revocation data is fetched with awaits."""
         key, pool, when, retro, hit = self._lookup(job, leaf, at, retroactive, extra)
-        if hit is not None:
-            return hit
+        if hit is not None and _anchor_current(job.trust, hit):
+            return anchor_status_decision(hit, when)
         outcome = await self._paths.avalidate(
             leaf, pool, job.trust, job.policy, when, revocation=self._request(job, retro)
         )
         self._remember(key, outcome)
-        return outcome
+        return anchor_status_decision(outcome, when)
 
     def _check_path(self, job: _Job, st: _SignerState) -> None:
         assert st.cert is not None
@@ -1329,44 +1522,32 @@ class Verifier:
     def _apply_path(self, job: _Job, st: _SignerState, outcome: PathOutcome) -> None:
         assert st.cert is not None
         st.path = outcome
-        if outcome.ok:
-            st.add("certificate-path", _OUT.PASSED, outcome.message, st.cert.describe())
-            if job.policy.required_policy_oids:
-                st.add(
-                    "certificate-policy",
-                    _OUT.PASSED,
-                    f"valid policies {', '.join(outcome.valid_policies)} satisfy the required "
-                    f"{', '.join(job.policy.required_policy_oids)}",
-                    f"certificatePolicies of {st.cert.describe()}",
-                )
-        else:
+        for name, passed, message, concerns in path_entries(outcome, st.cert.describe()):
+            if passed:
+                st.add(name, _OUT.PASSED, message, concerns)
+                if name == "certificate-path" and job.policy.required_policy_oids:
+                    st.add(
+                        "certificate-policy",
+                        _OUT.PASSED,
+                        f"valid policies {', '.join(outcome.valid_policies)} satisfy the "
+                        f"required {', '.join(job.policy.required_policy_oids)}",
+                        f"certificatePolicies of {st.cert.describe()}",
+                    )
+                continue
             assert outcome.sub_indication is not None
-            name = (
-                "certificate-policy"
-                if "certificate polic" in outcome.message
+            if (
+                name == "certificate-path"
+                and "certificate polic" in message
                 and job.policy.required_policy_oids
                 and outcome.valid_policies is not None
                 and outcome.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE
-                else "certificate-path"
-            )
-            st.fail(name, outcome.sub_indication, outcome.message, outcome.concerns)
+            ):
+                name = "certificate-policy"
+            st.fail(name, outcome.sub_indication, message, concerns)
         if outcome.revocation:
             # The same outcome serves every signature of a signer: its checks are built once.
-            memo = outcome.memo
-            checks = memo.get(st.info.index)
-            if checks is None:
-                checks = self._revocation_checks(st, outcome)
+            checks, st.revocation = path_revocation_checks(outcome, st.info.index)
             st.checks.extend(checks)
-            st.revocation = memo["infos"]
-
-    def _revocation_checks(self, st: _SignerState, outcome: PathOutcome) -> tuple[Check, ...]:
-        checks = tuple(
-            _check("revocation", entry.outcome, entry.info.message, rec.describe(), st.info.index)
-            for entry, rec in zip(outcome.revocation, outcome.chain, strict=False)
-        )
-        outcome.memo[st.info.index] = checks
-        outcome.memo["infos"] = tuple(entry.info for entry in outcome.revocation)
-        return checks
 
     # --- revocation data and time-stamps -----------------------------------------------
     def _supplied(
@@ -1536,9 +1717,20 @@ class Verifier:
             SubIndication.OUT_OF_BOUNDS_NO_POE,
             SubIndication.OUT_OF_BOUNDS_NOT_REVOKED,
         )
-        if not (revoked or expired):
+        # The anchor's trusted-list service left the statuses in force at ``when``.
+        withdrawn = _anchor_status_failed(now)
+        if not (revoked or expired or withdrawn):
             return now
         skew = job.policy.clock_skew
+        if withdrawn and poe >= when:
+            st.add(
+                "proof-of-existence",
+                _OUT.INDETERMINATE,
+                f"the signature time-stamp ({_iso(poe)}) is not before the trust anchor's "
+                f"service left the statuses in force ({_iso(when)}), so it does not help",
+                st.cert.describe(),
+            )
+            return now
         if (revoked and poe >= when) or (expired and poe > when + skew):
             what = "revoked" if revoked else "expired"
             if revoked and sub is SubIndication.REVOKED_NO_POE:
@@ -1561,7 +1753,13 @@ class Verifier:
             return now
         past = yield (st.cert, poe, True, ())
         if past.ok:
-            what = "the revocation" if revoked else "the expiry"
+            what = (
+                "the revocation"
+                if revoked
+                else "the expiry"
+                if expired
+                else "the trusted-list status change of the trust anchor"
+            )
             st.add(
                 "proof-of-existence",
                 _OUT.PASSED,
@@ -1635,6 +1833,17 @@ def _options(purpose: str | None, require_assurance: str | None) -> dict[str, An
 
 def _iso(when: _dt.datetime) -> str:
     return when.isoformat().replace("+00:00", "Z")
+
+
+def _anchor_current(trust: TrustStore, outcome: PathOutcome) -> bool:
+    """Whether a remembered path decision ends in an anchor of ``trust`` as it is now.
+
+    Remembered decisions are keyed by the store's identity and version; a store that
+    replaced another (a trust-list refresh) can reuse the old one's address, so the
+    anchor itself is checked too.
+    """
+    anchor = outcome.anchor
+    return anchor is None or trust.by_fingerprint(anchor.fingerprint) is anchor
 
 
 def _iter_sources(value: object, name: str) -> list[Any]:

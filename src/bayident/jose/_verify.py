@@ -26,11 +26,13 @@ from .._result import (
     Check,
     CheckOutcome,
     Indication,
+    RevocationInfo,
     SignerReport,
     SubIndication,
     VerificationResult,
     _fast,
 )
+from .._verifier import path_entries, path_revocation_checks
 from ._algs import AlgorithmRefused, JoseAlgorithm, key_mismatch, lookup
 from ._b64 import B64Error, b64url_decode, b64url_encode, std_b64_decode
 from ._claims import ClaimRules, check_claims, normalise_typ
@@ -148,6 +150,7 @@ class _Sig:
         "needs_jwks",
         "part",
         "path",
+        "revocation",
         "signing_input",
         "signing_time",
         "verdict",
@@ -166,6 +169,7 @@ class _Sig:
         self.key_source: str | None = None
         self.cert: CertRecord | None = None
         self.path: PathOutcome | None = None
+        self.revocation: tuple[RevocationInfo, ...] = ()
         self.jwk: JsonWebKey | None = None
         self.signing_time: _dt.datetime | None = None
         self.signing_input: bytes | None = None
@@ -1137,11 +1141,17 @@ class Run:
         outcome = s.path
         if outcome is None or s.cert is None:
             return
-        if outcome.ok:
-            s.add("certificate-path", _OUT.PASSED, outcome.message, s.cert.describe())
-        else:
-            assert outcome.sub_indication is not None
-            s.fail("certificate-path", outcome.sub_indication, outcome.message, outcome.concerns)
+        # Reported as for a CMS signer: the path, the anchor's trusted-list status, and
+        # the revocation status of each certificate.
+        for name, passed, message, concerns in path_entries(outcome, s.cert.describe()):
+            if passed:
+                s.add(name, _OUT.PASSED, message, concerns)
+            else:
+                assert outcome.sub_indication is not None
+                s.fail(name, outcome.sub_indication, message, concerns)
+        if outcome.revocation:
+            checks, s.revocation = path_revocation_checks(outcome, s.index)
+            s.checks.extend(checks)
 
     def _signing_time_check(self, s: _Sig) -> None:
         when = s.signing_time
@@ -1281,6 +1291,7 @@ class Run:
                 "claimed_signing_time": s.signing_time,
                 "signed_attributes": tuple(s.part.protected),
                 "details": details,
+                "revocation": s.revocation,
             },
         )
 

@@ -1,7 +1,9 @@
 """How ``verify()`` reaches the scheme adapters.
 
 * :class:`SchemeEvidenceHandler` is an evidence handler: it claims scheme-evidence
-  envelopes and hands them to the evidence adapter of the scheme they name.
+  envelopes and hands them to the evidence adapter of the scheme they name. It is asked
+  before the JWS handler, whose detection of JSON-serialised JWS would also claim an
+  envelope whose data mentions ``"signature"`` and ``"header"``.
 * :func:`enrich` is a result enricher: it maps the first signer's certificate to an
   :class:`~bayident.Identity` with the certificate adapters, checks the scheme a caller
   expected (:func:`verify_as`), and applies the recognition policy when ``verify()`` was
@@ -27,7 +29,7 @@ from cryptography import x509
 from pydantic import BaseModel, ConfigDict
 
 from .._exceptions import InputError, InvalidArgument
-from .._handlers import EnrichmentContext, EvidenceContext
+from .._handlers import EnrichmentContext, EvidenceContext, register_evidence_handler
 from .._identity import Identity, IdentityIdentifier
 from .._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult
 from ..identifiers import IdentifierKind, hkid_hash
@@ -223,6 +225,10 @@ def _adapter_error(ctx: EvidenceContext, name: str, exc: Exception) -> Verificat
 
 
 HANDLER = SchemeEvidenceHandler()
+# The envelope marker is specific to scheme evidence, while the JWS handler's cheap JSON
+# sniff ('"signature' with '"protected"' or '"header"' anywhere) also matches envelopes
+# whose data carries such members (signing results do): the envelope is asked first.
+register_evidence_handler(HANDLER, first=True)
 
 
 # -------------------------------------------------------------- certificate identity
