@@ -52,6 +52,23 @@ _GEN_RE = re.compile(rb"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,6}
 
 def decode_time(value_der: bytes, where: str) -> _dt.datetime:
     """A UTCTime or GeneralizedTime (DER forms, UTC) as an aware datetime."""
+    # Fast path for the usual DER UTCTime YYMMDDHHMMSSZ (15 bytes with its header).
+    if len(value_der) == 15 and value_der[:2] == b"\x17\x0d" and value_der[14] == 0x5A:
+        digits = value_der[2:14]
+        if digits.isdigit():
+            yy = int(digits[0:2])
+            try:
+                return _dt.datetime(
+                    1900 + yy if yy >= 50 else 2000 + yy,
+                    int(digits[2:4]),
+                    int(digits[4:6]),
+                    int(digits[6:8]),
+                    int(digits[8:10]),
+                    int(digits[10:12]),
+                    tzinfo=_dt.UTC,
+                )
+            except ValueError:
+                pass  # the general path below reports it
     tlv = d.read_tlv(value_der, 0, len(value_der), where)
     raw = value_der[tlv.start : tlv.end]
     try:

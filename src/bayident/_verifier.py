@@ -1109,7 +1109,13 @@ class Verifier:
         else:
             v = ct[0].values[0]
             try:
-                ctype = d.decode_oid(v, d.read_tlv(v, 0, len(v), "content-type"), "content-type")
+                # Fast path: the value is the DER of the encapsulated content type itself.
+                if v == _oid_der(job.sd.econtent_type):
+                    ctype = job.sd.econtent_type
+                else:
+                    ctype = d.decode_oid(
+                        v, d.read_tlv(v, 0, len(v), "content-type"), "content-type"
+                    )
             except d.DERError as exc:
                 st.fail(
                     "content-type",
@@ -1138,52 +1144,21 @@ class Verifier:
             )
         else:
             v = md[0].values[0]
-            try:
-                tlv = d.read_tlv(v, 0, len(v), "message-digest")
-                if tlv.tag != d.OCTET_STRING or tlv.next != len(v):
-                    raise d.DERError("must be one OCTET STRING", "message-digest")
-                claimed = v[tlv.start : tlv.end]
-            except d.DERError as exc:
-                st.fail(
+            actual = digests.get(st.digest)
+            if (
+                actual is not None
+                and len(actual) < 0x80
+                and v == b"\x04" + bytes((len(actual),)) + actual
+            ):
+                # One well-formed OCTET STRING holding exactly the digest: the usual case.
+                st.add(
                     "message-digest",
-                    SubIndication.FORMAT_FAILURE,
-                    f"message-digest is malformed: {exc}",
+                    _OUT.PASSED,
+                    f"{st.digest} digest of the {job.content_label} matches",
                     label,
                 )
             else:
-                size = DIGEST_SIZES.get(st.digest)
-                actual = digests.get(st.digest)
-                if size is not None and len(claimed) != size:
-                    st.fail(
-                        "message-digest",
-                        SubIndication.FORMAT_FAILURE,
-                        f"message-digest holds {len(claimed)} bytes but a {st.digest} digest has "
-                        f"{size}",
-                        label,
-                    )
-                elif actual is None:
-                    st.fail(
-                        "message-digest",
-                        SubIndication.SIGNED_DATA_NOT_FOUND,
-                        f"the {job.content_label} could not be hashed with {st.digest}",
-                        label,
-                    )
-                elif actual != claimed:
-                    st.fail(
-                        "message-digest",
-                        SubIndication.HASH_FAILURE,
-                        f"the {st.digest} digest of the {job.content_label} does not match the "
-                        "message-digest attribute: the content was changed after signing, or is "
-                        "not the signed document",
-                        label,
-                    )
-                else:
-                    st.add(
-                        "message-digest",
-                        _OUT.PASSED,
-                        f"{st.digest} digest of the {job.content_label} matches",
-                        label,
-                    )
+                self._message_digest_mismatch(job, st, v, actual, label)
         # signing-time (a claim, reported)
         stime = by_oid.get(OID_SIGNING_TIME)
         if stime is not None:
@@ -1287,6 +1262,57 @@ class Verifier:
                 f"{'v2' if v2 else 'v1'} attribute binds {st.cert.describe()} ({hname})",
                 label,
             )
+
+    def _message_digest_mismatch(
+        self, job: _Job, st: _SignerState, v: bytes, actual: bytes | None, label: str
+    ) -> None:
+        """The message-digest attribute is malformed, of the wrong size, or differs."""
+        assert st.digest is not None
+        try:
+            tlv = d.read_tlv(v, 0, len(v), "message-digest")
+            if tlv.tag != d.OCTET_STRING or tlv.next != len(v):
+                raise d.DERError("must be one OCTET STRING", "message-digest")
+            claimed = v[tlv.start : tlv.end]
+        except d.DERError as exc:
+            st.fail(
+                "message-digest",
+                SubIndication.FORMAT_FAILURE,
+                f"message-digest is malformed: {exc}",
+                label,
+            )
+        else:
+            size = DIGEST_SIZES.get(st.digest)
+            if size is not None and len(claimed) != size:
+                st.fail(
+                    "message-digest",
+                    SubIndication.FORMAT_FAILURE,
+                    f"message-digest holds {len(claimed)} bytes but a {st.digest} digest has "
+                    f"{size}",
+                    label,
+                )
+            elif actual is None:
+                st.fail(
+                    "message-digest",
+                    SubIndication.SIGNED_DATA_NOT_FOUND,
+                    f"the {job.content_label} could not be hashed with {st.digest}",
+                    label,
+                )
+            elif actual != claimed:
+                st.fail(
+                    "message-digest",
+                    SubIndication.HASH_FAILURE,
+                    f"the {st.digest} digest of the {job.content_label} does not match the "
+                    "message-digest attribute: the content was changed after signing, or is "
+                    "not the signed document",
+                    label,
+                )
+            else:
+                st.add(
+                    "message-digest",
+                    _OUT.PASSED,
+                    f"{st.digest} digest of the {job.content_label} matches",
+                    label,
+                )
 
     def _check_signature(
         self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
@@ -1829,6 +1855,18 @@ def _options(purpose: str | None, require_assurance: str | None) -> dict[str, An
     if require_assurance is not None:
         out["require_assurance"] = require_assurance
     return out
+
+
+_OID_DER: dict[str, bytes] = {}
+
+
+def _oid_der(dotted: str) -> bytes:
+    der = _OID_DER.get(dotted)
+    if der is None:
+        der = d.encode_oid(dotted)
+        if len(_OID_DER) < 1024:
+            _OID_DER[dotted] = der
+    return der
 
 
 def _iso(when: _dt.datetime) -> str:
