@@ -140,5 +140,8 @@ def default_registry() -> SchemeRegistry:
     return _DEFAULT_REGISTRY
 
 
-register_evidence_handler(HANDLER)
+# The envelope marker is specific to scheme evidence, while the JWS handler's cheap JSON
+# sniff ('"signature' with '"protected"' or '"header"' anywhere) also matches envelopes
+# whose data carries such members (signing results do): the envelope is asked first.
+register_evidence_handler(HANDLER, first=True)
 register_result_enricher(enrich)

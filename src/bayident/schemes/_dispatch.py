@@ -29,7 +29,7 @@ from cryptography import x509
 from pydantic import BaseModel, ConfigDict
 
 from .._exceptions import InputError, InvalidArgument
-from .._handlers import EnrichmentContext, EvidenceContext, register_evidence_handler
+from .._handlers import EnrichmentContext, EvidenceContext
 from .._identity import Identity, IdentityIdentifier
 from .._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult
 from ..identifiers import IdentifierKind, hkid_hash
@@ -225,10 +225,6 @@ def _adapter_error(ctx: EvidenceContext, name: str, exc: Exception) -> Verificat
 
 
 HANDLER = SchemeEvidenceHandler()
-# The envelope marker is specific to scheme evidence, while the JWS handler's cheap JSON
-# sniff ('"signature' with '"protected"' or '"header"' anywhere) also matches envelopes
-# whose data carries such members (signing results do): the envelope is asked first.
-register_evidence_handler(HANDLER, first=True)
 
 
 # -------------------------------------------------------------- certificate identity
