@@ -115,6 +115,33 @@ class ProfileError(ValueError):
 # --------------------------------------------------------------------- certificates
 
 
+# CA certificates recur under every new signer: parse each once (bounded; certificates
+# are immutable) and remember its common name. _CA_CNS is keyed by id() of certificates
+# held alive in _CA_CERTS, so an id there cannot belong to any other object.
+_CA_CERTS: dict[bytes, x509.Certificate] = {}
+_CA_CNS: dict[int, str] = {}
+_CA_LOCK = threading.Lock()
+
+
+def _ca_certificate(der: bytes) -> x509.Certificate:
+    cert = _CA_CERTS.get(der)
+    if cert is None:
+        cert = x509.load_der_x509_certificate(der)
+        cn = _cn(cert.subject)
+        with _CA_LOCK:
+            if len(_CA_CERTS) >= 1024:
+                _CA_CERTS.clear()
+                _CA_CNS.clear()
+            _CA_CERTS[der] = cert
+            _CA_CNS[id(cert)] = cn
+    return cert
+
+
+def _ca_cn(cert: x509.Certificate) -> str:
+    cn = _CA_CNS.get(id(cert))
+    return cn if cn is not None else _cn(cert.subject)
+
+
 def _cn(name: x509.Name) -> str:
     try:
         attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
@@ -148,7 +175,7 @@ class CertificateView:
     ) -> CertificateView:
         """From DER: the signer, then the path leaf first (the leaf may be repeated)."""
         cert = x509.load_der_x509_certificate(leaf_der)
-        above = [x509.load_der_x509_certificate(d) for d in path_ders if d != leaf_der]
+        above = [_ca_certificate(d) for d in path_ders if d != leaf_der]
         return cls(certificate=cert, der=leaf_der, issuers=tuple(above), anchor=anchor)
 
     @cached_property
@@ -177,7 +204,7 @@ class CertificateView:
     @cached_property
     def ca_names(self) -> tuple[str, ...]:
         """Common names of every CA in the path, nearest first, the anchor last."""
-        names = [self.issuer_cn, *(_cn(c.subject) for c in self.issuers)]
+        names = [self.issuer_cn, *(_ca_cn(c) for c in self.issuers)]
         if self.anchor is not None:
             names.append(self.anchor_cn)
         out: list[str] = []
