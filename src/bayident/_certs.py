@@ -13,7 +13,7 @@ from cryptography import x509
 
 from . import _der as d
 from ._algorithms import AlgorithmError, load_public_key
-from ._result import CertificateInfo
+from ._result import CertificateInfo, _fast
 
 __all__ = ["CertRecord", "CertificateCache", "name_str"]
 
@@ -154,16 +154,20 @@ class CertRecord:
 
     @cached_property
     def info(self) -> CertificateInfo:
-        return CertificateInfo(
-            subject=self.subject,
-            issuer=self.issuer,
-            serial_number=format(self.cert.serial_number, "x"),
-            fingerprint_sha256=self.fingerprint,
-            not_before=self.not_before,
-            not_after=self.not_after,
-            public_key=self.key_description,
-            policies=self.policies,
-            key_usage=self.key_usage or (),
+        # Built without validation: every value comes from the parsed certificate.
+        return _fast(
+            CertificateInfo,
+            {
+                "subject": self.subject,
+                "issuer": self.issuer,
+                "serial_number": format(self.cert.serial_number, "x"),
+                "fingerprint_sha256": self.fingerprint,
+                "not_before": self.not_before,
+                "not_after": self.not_after,
+                "public_key": self.key_description,
+                "policies": self.policies,
+                "key_usage": self.key_usage or (),
+            },
         )
 
     def digest(self, name: str) -> bytes:
