@@ -284,12 +284,18 @@ def read_content_whole(content: Content, limit: int) -> bytes | None:
     return buf.getvalue()
 
 
+_SM3: Any = None
+
+
 def new_hasher(name: str) -> Any:
     """A hashlib-style object for a digest name used in policies ('sha256', 'sha3-256', 'sm3')."""
     if name == "sm3":
-        from .sm import SM3Hash  # optional extra; the caller checks availability
+        global _SM3
+        if _SM3 is None:
+            from .sm import SM3Hash  # imported on first use: most content is not SM3
 
-        return SM3Hash()
+            _SM3 = SM3Hash
+        return _SM3()
     if name == "shake256":
         return _Shake256_512()
     return hashlib.new(name.replace("-", "_"))

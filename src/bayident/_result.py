@@ -130,6 +130,15 @@ def _optional_fields(cls: type[BaseModel]) -> tuple[int, tuple[tuple[str, Any, A
     return found
 
 
+def _replace(model: _M, changes: dict[str, Any]) -> _M:
+    """A copy of ``model`` with ``changes``, values the library itself produced.
+
+    Cheaper than ``model_copy(update=...)`` on the hot path, for the same reason as
+    :func:`_fast`.
+    """
+    return _fast(type(model), {**model.__dict__, **changes})
+
+
 def _fast(cls: type[_M], values: dict[str, Any]) -> _M:
     """Build a model from values the library itself produced, skipping validation.
 

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict
 from .._exceptions import InputError, InvalidArgument
 from .._handlers import EnrichmentContext, EvidenceContext
 from .._identity import Identity, IdentityIdentifier
-from .._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult
+from .._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult, _replace
 from ..identifiers import IdentifierKind, hkid_hash
 from ..identifiers import validate as _validate_identifier
 from ._base import (
@@ -115,15 +115,16 @@ def _downgrade(
     result: VerificationResult, sub: SubIndication, message: str, check: Check, **update: Any
 ) -> VerificationResult:
     if not result.passed:
-        return result.model_copy(update={"checks": (*result.checks, check), **update})
-    return result.model_copy(
-        update={
+        return _replace(result, {"checks": (*result.checks, check), **update})
+    return _replace(
+        result,
+        {
             "indication": Indication.INDETERMINATE,
             "sub_indication": sub,
             "message": message,
             "checks": (*result.checks, check),
             **update,
-        }
+        },
     )
 
 
@@ -374,7 +375,7 @@ def apply_recognition(
     rec = outcome.recognition
     if rec.admitted:
         check = _check("recognition", CheckOutcome.PASSED, rec.reason, rec.rule)
-        return result.model_copy(update={"recognition": rec, "checks": (*result.checks, check)})
+        return _replace(result, {"recognition": rec, "checks": (*result.checks, check)})
     check = _check("recognition", CheckOutcome.INDETERMINATE, rec.reason, rec.rule)
     sub = (
         SubIndication.CHAIN_CONSTRAINTS_FAILURE
@@ -425,12 +426,13 @@ def enrich(result: VerificationResult, ctx: EnrichmentContext) -> VerificationRe
                         view.subject or None,
                         index,
                     )
-                    result = result.model_copy(
-                        update={
+                    result = _replace(
+                        result,
+                        {
                             "identity": ident,
                             "adapter": ident.adapter,
                             "checks": (*result.checks, check),
-                        }
+                        },
                     )
                 elif found.problem is not None:
                     outcome = CheckOutcome.INDETERMINATE if asked else CheckOutcome.WARNING
@@ -446,7 +448,7 @@ def enrich(result: VerificationResult, ctx: EnrichmentContext) -> VerificationRe
                             check,
                         )
                     else:
-                        result = result.model_copy(update={"checks": (*result.checks, check)})
+                        result = _replace(result, {"checks": (*result.checks, check)})
                 elif asked:
                     names = ", ".join(a.name for a in registry.certificate_adapters()) or "none"
                     check = _check(
@@ -457,7 +459,7 @@ def enrich(result: VerificationResult, ctx: EnrichmentContext) -> VerificationRe
                         view.subject or None,
                         index,
                     )
-                    result = result.model_copy(update={"checks": (*result.checks, check)})
+                    result = _replace(result, {"checks": (*result.checks, check)})
 
     if expected is not None:
         result = _check_expected(result, expected, registry)
@@ -478,7 +480,7 @@ def _check_expected(
             CheckOutcome.PASSED,
             f"the evidence is of the expected scheme {expected!r}",
         )
-        return result.model_copy(update={"checks": (*result.checks, check)})
+        return _replace(result, {"checks": (*result.checks, check)})
     known = {a.name for a in registry.adapters()} | {a.scheme for a in registry.adapters()}
     if expected not in known:
         why = f"no adapter for scheme {expected!r} is registered"

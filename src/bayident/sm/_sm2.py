@@ -583,6 +583,9 @@ def sm2_verify(
         )
 
 
+_ALL_VARIANTS: tuple[SM2Variant, ...] = tuple(SM2Variant)
+
+
 def sm2_verify_variants(
     public_key: SM2PublicKey,
     signature: bytes,
@@ -590,7 +593,7 @@ def sm2_verify_variants(
     *,
     signer_id: bytes = DEFAULT_SM2_ID,
     encoding: SignatureEncoding = "auto",
-    variants: Iterable[SM2Variant] = tuple(SM2Variant),
+    variants: Iterable[SM2Variant] = _ALL_VARIANTS,
 ) -> SM2Variant:
     """Verify ``signature`` over ``message`` trying each allowed way of deriving e.
 
@@ -599,6 +602,25 @@ def sm2_verify_variants(
     signature. Raises :class:`SM2SignatureError` (``MISMATCH`` naming the variants
     tried) when none verifies, or the format/range error of the signature.
     """
+    if (
+        variants is _ALL_VARIANTS
+        and encoding == "der"
+        and type(signature) is bytes
+        and type(message) is bytes
+        and type(public_key) is SM2PublicKey
+    ):
+        # The usual case, a standard signature in strict DER, without the generality
+        # below; anything else (or a mismatch) takes the full path, which reports it.
+        try:
+            r, s = _parse_der_signature(signature)
+        except SM2SignatureError:
+            pass
+        else:
+            if 0 < r < N and 0 < s < N:
+                e = sm3(compute_za(public_key, signer_id) + message)
+                # Strict DER parsing means the input is already the canonical encoding.
+                if _backend.verify_digest(public_key._backend_key(), signature, e):
+                    return SM2Variant.STANDARD
     public_key = _check_public_key(public_key)
     message = _as_bytes(message, "message")
     allowed = list(dict.fromkeys(variants))
