@@ -201,13 +201,20 @@ def _verify(
     if policy is None:
         verify_sm2(key, sig, data)
         return
-    verify_sm2(
-        key,
-        sig,
-        data,
-        signer_id=policy.sm2_signer_id.encode("ascii"),
-        accepted=frozenset(policy.sm2_accepted_variants),
-    )
+    settings = _SETTINGS.get(policy.cache_key)
+    if settings is None:
+        settings = (
+            policy.sm2_signer_id.encode("ascii"),
+            frozenset(policy.sm2_accepted_variants),
+        )
+        if len(_SETTINGS) >= 256:
+            _SETTINGS.clear()
+        _SETTINGS[policy.cache_key] = settings
+    verify_sm2(key, sig, data, signer_id=settings[0], accepted=settings[1])
+
+
+# Policy.cache_key → (signer ID bytes, accepted variant names): read once per policy.
+_SETTINGS: dict[str, tuple[bytes, frozenset[str]]] = {}
 
 
 _MECHANISM = SignatureMechanism(
