@@ -272,11 +272,108 @@ def parse_signed_data(
 ) -> SignedData:
     """Parse a ContentInfo holding SignedData; raise :class:`CMSFormatError` if it is not one."""
     try:
+        fast = _parse_fast(buf, max_certificates, max_signers)
+    except DERError:
+        fast = None  # the general parser below says precisely what is wrong
+    if fast is not None:
+        return fast
+    try:
         return _parse(buf, max_depth, max_certificates, max_signers)
     except DERError as exc:
         raise CMSFormatError(str(exc).split(": ", 1)[-1], exc.where or "ContentInfo") from None
     except RecursionError:
         raise CMSFormatError("structure nested too deeply", "ContentInfo") from None
+
+
+def _parse_fast(buf: bytes, max_certificates: int, max_signers: int) -> SignedData | None:
+    """The common DER layout of a SignedData in one pass, or ``None`` to use :func:`_parse`.
+
+    Verifying a signature spends much of its pure-Python time walking this structure.
+    This reads the usual shape (definite short lengths, a detached or attached
+    OCTET STRING content, certificates as SEQUENCEs, no CRLs) with plain offsets;
+    anything else, and anything wrong, is left to the general parser, which also
+    explains errors. It never accepts what the general parser would refuse.
+    """
+    end = len(buf)
+    tag, ci_start, ci_end = _short_tlv(buf, 0, end)
+    if tag != d.SEQUENCE or ci_end != end:
+        return None
+    tag, o_start, o_end = _short_tlv(buf, ci_start, ci_end)
+    if tag != d.OID:
+        return None
+    ctype = d.OID_CACHE.get(buf[o_start:o_end])
+    if ctype not in SIGNED_DATA_OIDS:
+        return None
+    tag, x_start, x_end = _short_tlv(buf, o_end, ci_end)
+    if tag != d.CTX0 or x_end != ci_end:
+        return None
+    tag, sd_start, sd_end = _short_tlv(buf, x_start, x_end)
+    if tag != d.SEQUENCE or sd_end != x_end:
+        return None
+    # version
+    tag, v_start, v_end = _short_tlv(buf, sd_start, sd_end)
+    if tag != d.INTEGER or v_end - v_start != 1 or buf[v_start] > 0x7F:
+        return None
+    version = buf[v_start]
+    # digestAlgorithms
+    tag, da_start, da_end = _short_tlv(buf, v_end, sd_end)
+    if tag != d.SET:
+        return None
+    digest_algs = []
+    pos = da_start
+    while pos < da_end:
+        tag, a_start, a_end = _short_tlv(buf, pos, da_end)
+        if tag != d.SEQUENCE:
+            return None
+        digest_algs.append(_alg(buf, d.TLV(tag, a_start, a_end, a_end, pos), "", 4, 32))
+        pos = a_end
+    # encapContentInfo
+    tag, e_start, e_end = _short_tlv(buf, da_end, sd_end)
+    if tag != d.SEQUENCE:
+        return None
+    tag, et_start, et_end = _short_tlv(buf, e_start, e_end)
+    if tag != d.OID:
+        return None
+    etype = d.OID_CACHE.get(buf[et_start:et_end])
+    if etype is None:
+        return None
+    econtent = None
+    if et_end != e_end:
+        tag, w_start, w_end = _short_tlv(buf, et_end, e_end)
+        if tag != d.CTX0 or w_end != e_end:
+            return None
+        tag, c_start, c_end = _short_tlv(buf, w_start, w_end)
+        if tag != d.OCTET_STRING or c_end != w_end:
+            return None
+        econtent = buf[c_start:c_end]
+    pos = e_end
+    # certificates
+    certs: list[bytes] = []
+    tag, c_start, c_end = _short_tlv(buf, pos, sd_end)
+    if tag == d.CTX0:
+        q = c_start
+        while q < c_end:
+            tag, _, stop = _short_tlv(buf, q, c_end)
+            if tag != d.SEQUENCE or len(certs) >= max_certificates:
+                return None
+            certs.append(buf[q:stop])
+            q = stop
+        pos = c_end
+        tag, c_start, c_end = _short_tlv(buf, pos, sd_end)
+    # signerInfos: no CRLs here (the general parser reads them), and nothing after.
+    if tag != d.SET or c_end != sd_end:
+        return None
+    signers: list[SignerInfo] = []
+    q = c_start
+    while q < c_end:
+        tag, s_start, s_end = _short_tlv(buf, q, c_end)
+        if tag != d.SEQUENCE or len(signers) >= max_signers:
+            return None
+        signers.append(_signer(buf, d.TLV(tag, s_start, s_end, s_end, q), len(signers), 4, 32))
+        q = s_end
+    return SignedData(
+        ctype, version, tuple(digest_algs), etype, econtent, tuple(certs), 0, (), tuple(signers)
+    )
 
 
 def _parse(buf: bytes, max_depth: int, max_certificates: int, max_signers: int) -> SignedData:
