@@ -39,7 +39,7 @@ from ._attrs import (
     decode_time,
 )
 from ._certs import CertificateCache, CertRecord
-from ._cms import CMSFormatError, SignedData, SignerInfo, parse_signed_data
+from ._cms import AlgorithmId, CMSFormatError, SignedData, SignerInfo, parse_signed_data
 from ._exceptions import InputError, InvalidArgument
 from ._handlers import (
     EnrichmentContext,
@@ -70,6 +70,7 @@ from ._result import (
     TimestampInfo,
     VerificationResult,
     _fast,
+    _replace,
 )
 from ._trust import CertificateSource, TrustStore, TrustStoreHolder, load_certificates
 from .revocation._data import (
@@ -507,6 +508,93 @@ class Verifier:
         else:
             digests, whole = await asyncio.to_thread(self._digest_sync, job)
         return self._enrich(job, await self._afinish(job, digests, whole))
+
+    def validate_certificate(
+        self,
+        certificate: CertificateSource,
+        *,
+        intermediates: Iterable[CertificateSource] = (),
+        at: _dt.datetime | None = None,
+        policy: Policy | None = None,
+        purpose: str | None = None,
+        require_assurance: str | None = None,
+    ) -> VerificationResult:
+        """Validate a certificate's path to the trust store, as for a signer.
+
+        The same checks a CMS signer's certificate gets: RFC 5280 path validation,
+        the policy's key usage and certificate-policy rules, revocation as the policy
+        says, and trust-list service status; the scheme adapters add the identity.
+        ``intermediates`` help build the path and are never trusted by themselves.
+        The result has one signer report, for the certificate.
+        """
+        options = _options(purpose, require_assurance)
+        if at is None:
+            at = self._clock()
+        elif not isinstance(at, _dt.datetime):
+            raise InvalidArgument(f"at must be a datetime, not {type(at).__name__}")
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise InvalidArgument("at must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")
+        if policy is not None and not isinstance(policy, Policy):
+            raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
+        pol = policy or self.policy
+        job = _Job(at=at.astimezone(_dt.UTC), policy=pol, trust=self.trust, checks=[], warnings=[])
+        job.options = options
+        job.evidence_format = "certificate"
+        loaded = _certificate_ders(certificate)
+        if len(loaded) != 1:
+            raise InvalidArgument(
+                f"certificate must hold exactly one certificate, not {len(loaded)}"
+            )
+        info = SignerInfo(
+            0,
+            0,
+            None,
+            None,
+            None,
+            AlgorithmId("", None),
+            None,
+            None,
+            AlgorithmId("", None),
+            b"",
+            (),
+        )
+        st = _SignerState(info)
+        job.signers.append(st)
+        try:
+            st.cert = self._certs.get(loaded[0][1])
+        except ValueError as exc:
+            st.fail(
+                "certificate-parse",
+                SubIndication.FORMAT_FAILURE,
+                f"the certificate cannot be read: {exc}",
+                loaded[0][2],
+            )
+            return self._assemble(job, [self._signer_report(st)])
+        for src in _iter_sources(intermediates, "intermediates"):
+            for _, der, label in _certificate_ders(src):
+                try:
+                    job.pool.append(self._certs.get(der))
+                except ValueError as exc:
+                    job.warnings.append(f"an intermediate certificate is malformed: {exc}")
+                    job.checks.append(
+                        _check("certificate-parse", _OUT.WARNING, f"ignored: {exc}", label)
+                    )
+        problem = self._key_problem(pol, st.cert)
+        if problem:
+            st.fail(
+                "signer-key", SubIndication.CRYPTO_CONSTRAINTS_FAILURE, problem, st.cert.describe()
+            )
+        self._check_key_usage(job, st)
+        self._check_path(job, st)
+        report = self._signer_report(st)
+        if report.passed:
+            report = _replace(report, {"message": "certificate path valid"})
+        result = self._assemble(job, [report])
+        if result.passed:
+            result = _replace(
+                result, {"message": f"certificate path valid: {st.cert.info.subject}"}
+            )
+        return self._enrich(job, result)
 
     # --- steps ------------------------------------------------------------------
     def _enrich(self, job: _Job, result: VerificationResult) -> VerificationResult:
@@ -1043,7 +1131,9 @@ class Verifier:
                 "trust_anchor": anchor_info,
                 "anchors_considered": path.anchors_considered if path else (),
                 "digest_algorithm": st.digest,
-                "signature_algorithm": st.mech.name if st.mech else si.signature_algorithm.oid,
+                "signature_algorithm": (
+                    st.mech.name if st.mech else (si.signature_algorithm.oid or None)
+                ),
                 "claimed_signing_time": st.signing_time,
                 "signed_attributes": tuple(a.oid for a in si.signed_attrs or ()),
                 "details": {},
@@ -1867,6 +1957,15 @@ def _oid_der(dotted: str) -> bytes:
         if len(_OID_DER) < 1024:
             _OID_DER[dotted] = der
     return der
+
+
+def _certificate_ders(source: Any) -> list[tuple[None, bytes, str]]:
+    """(None, DER, label) per certificate; DER bytes are passed on without a parse here."""
+    if isinstance(source, bytes) and source[:1] == b"\x30":
+        # The certificate cache parses (and checks) it once; re-encoding it here would be
+        # a second parse for nothing.
+        return [(None, source, "certificate bytes")]
+    return [(None, der, label) for _, der, label in load_certificates(source)]
 
 
 def _iso(when: _dt.datetime) -> str:
