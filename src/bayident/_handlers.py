@@ -110,6 +110,9 @@ class EnrichmentContext:
     # the trust anchor or None). For evidence handlers' results: each chain the handler
     # validated successfully through ``EvidenceContext.validate_chain``, in order.
     signers: list[tuple[int, bytes | None, list[bytes], Any]]
+    # Parses certificate DER through the verifier's cache (the signers' certificates are
+    # there already); None: parse afresh.
+    load: Callable[[bytes], Any] | None = None
 
 
 ResultEnricher = Callable[["VerificationResult", EnrichmentContext], "VerificationResult"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import httpx
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from . import _der as d
@@ -597,6 +598,9 @@ class Verifier:
         return self._enrich(job, result)
 
     # --- steps ------------------------------------------------------------------
+    def _load_certificate(self, der: bytes) -> x509.Certificate:
+        return self._certs.get(der).cert
+
     def _enrich(self, job: _Job, result: VerificationResult) -> VerificationResult:
         """Let scheme adapters add the identity and the recognition decision."""
         enrichers = result_enrichers()
@@ -622,6 +626,7 @@ class Verifier:
             trust=job.trust,
             options=dict(job.options),
             signers=signers,
+            load=self._load_certificate,
         )
         for enrich in enrichers:
             result = enrich(result, ctx)

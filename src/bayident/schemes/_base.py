@@ -172,9 +172,14 @@ class CertificateView:
         leaf_der: bytes,
         path_ders: Sequence[bytes] = (),
         anchor: TrustAnchor | None = None,
+        *,
+        load: Callable[[bytes], x509.Certificate] | None = None,
     ) -> CertificateView:
-        """From DER: the signer, then the path leaf first (the leaf may be repeated)."""
-        cert = x509.load_der_x509_certificate(leaf_der)
+        """From DER: the signer, then the path leaf first (the leaf may be repeated).
+
+        ``load`` parses DER, e.g. from a cache that already holds the certificate.
+        """
+        cert = load(leaf_der) if load is not None else x509.load_der_x509_certificate(leaf_der)
         above = [_ca_certificate(d) for d in path_ders if d != leaf_der]
         return cls(certificate=cert, der=leaf_der, issuers=tuple(above), anchor=anchor)
 

@@ -21,7 +21,7 @@ import asyncio
 import contextvars
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -252,6 +252,7 @@ def identify_certificate(
     leaf_der: bytes,
     path_ders: Sequence[bytes] = (),
     anchor: TrustAnchor | None = None,
+    load: Callable[[bytes], x509.Certificate] | None = None,
 ) -> CertificateIdentification:
     """Ask every certificate adapter of ``registry`` about a certificate and its path.
 
@@ -277,7 +278,7 @@ def identify_certificate(
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    view = CertificateView.from_der(leaf_der, path_ders, anchor)
+    view = CertificateView.from_der(leaf_der, path_ders, anchor, load=load)
     matches: list[tuple[CertificateAdapter, ProfileMatch]] = []
     for adapter in registry.certificate_adapters():
         try:
@@ -408,7 +409,7 @@ def enrich(result: VerificationResult, ctx: EnrichmentContext) -> VerificationRe
             index, der, path, anchor = signer
             assert der is not None
             try:
-                found = identify_certificate(registry, der, path, anchor)
+                found = identify_certificate(registry, der, path, anchor, load=ctx.load)
             except ValueError:
                 found = None
             if found is not None:
