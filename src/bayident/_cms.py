@@ -196,6 +196,66 @@ def _attributes(
     return tuple(out)
 
 
+def _signer_fast(buf: bytes, start: int, end: int, index: int) -> SignerInfo | None:
+    """The usual SignerInfo layout in one pass, or ``None`` to use :func:`_signer`."""
+    tag, v_start, v_end = _short_tlv(buf, start, end)
+    if tag != d.INTEGER or v_end - v_start != 1 or buf[v_start] > 0x7F:
+        return None
+    version = buf[v_start]
+    tag, sid_start, sid_end = _short_tlv(buf, v_end, end)
+    issuer = serial = ski = None
+    if tag == d.SEQUENCE:
+        # IssuerAndSerialNumber: the Name starts where the SEQUENCE's content does.
+        tag, _, n_end = _short_tlv(buf, sid_start, sid_end)
+        if tag != d.SEQUENCE:
+            return None
+        tag, i_start, i_end = _short_tlv(buf, n_end, sid_end)
+        if tag != d.INTEGER or i_end != sid_end:
+            return None
+        issuer = buf[sid_start:n_end]
+        serial = d.decode_integer(buf, d.TLV(tag, i_start, i_end, i_end, n_end), "")
+    elif tag == d.CTX0_PRIM:
+        ski = buf[sid_start:sid_end]
+    else:
+        return None
+    pos = sid_end
+    tag, a_start, a_end = _short_tlv(buf, pos, end)
+    if tag != d.SEQUENCE:
+        return None
+    digest_alg = _alg(buf, d.TLV(tag, a_start, a_end, a_end, pos), "", 0, 32)
+    pos = a_end
+    tag, x_start, x_end = _short_tlv(buf, pos, end)
+    signed_attrs = signed_der = None
+    if tag == d.CTX0:
+        signed_attrs = _attributes_fast(buf, d.TLV(tag, x_start, x_end, x_end, pos))
+        if signed_attrs is None:
+            return None
+        # The signature covers the EXPLICIT SET OF encoding (RFC 5652 §5.4).
+        signed_der = b"\x31" + buf[pos + 1 : x_end]
+        pos = x_end
+        tag, x_start, x_end = _short_tlv(buf, pos, end)
+    if tag != d.SEQUENCE:
+        return None
+    sig_alg = _alg(buf, d.TLV(tag, x_start, x_end, x_end, pos), "", 0, 32)
+    pos = x_end
+    tag, o_start, o_end = _short_tlv(buf, pos, end)
+    if tag != d.OCTET_STRING or o_end != end:
+        return None  # unsigned attributes, or anything else: the general reader
+    return SignerInfo(
+        index,
+        version,
+        issuer,
+        serial,
+        ski,
+        digest_alg,
+        signed_attrs,
+        signed_der,
+        sig_alg,
+        buf[o_start:o_end],
+        (),
+    )
+
+
 def _signer(buf: bytes, tlv: d.TLV, index: int, depth: int, max_depth: int) -> SignerInfo:
     where = f"SignerInfo[{index}]"
     if tlv.tag != d.SEQUENCE:
@@ -369,7 +429,10 @@ def _parse_fast(buf: bytes, max_certificates: int, max_signers: int) -> SignedDa
         tag, s_start, s_end = _short_tlv(buf, q, c_end)
         if tag != d.SEQUENCE or len(signers) >= max_signers:
             return None
-        signers.append(_signer(buf, d.TLV(tag, s_start, s_end, s_end, q), len(signers), 4, 32))
+        si = _signer_fast(buf, s_start, s_end, len(signers))
+        if si is None:
+            si = _signer(buf, d.TLV(tag, s_start, s_end, s_end, q), len(signers), 4, 32)
+        signers.append(si)
         q = s_end
     return SignedData(
         ctype, version, tuple(digest_algs), etype, econtent, tuple(certs), 0, (), tuple(signers)
