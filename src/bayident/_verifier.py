@@ -510,6 +510,24 @@ class Verifier:
             digests, whole = await asyncio.to_thread(self._digest_sync, job)
         return self._enrich(job, await self._afinish(job, digests, whole))
 
+    def _new_job(self, at: _dt.datetime | None, policy: Policy | None) -> _Job:
+        """A job for one verification, after checking the time and policy arguments."""
+        given = at is not None
+        if at is None:
+            at = self._clock()
+        elif not isinstance(at, _dt.datetime):
+            raise InvalidArgument(f"at must be a datetime, not {type(at).__name__}")
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise InvalidArgument("at must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")
+        if policy is not None and not isinstance(policy, Policy):
+            raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
+        pol = policy or self.policy
+        job = _Job(at=at.astimezone(_dt.UTC), policy=pol, trust=self.trust, checks=[], warnings=[])
+        if given:
+            # Validation at a time in the past: revocation data produced since may vouch for it.
+            job.retroactive = job.at < self._clock() - pol.clock_skew
+        return job
+
     def validate_certificate(
         self,
         certificate: CertificateSource,
@@ -529,16 +547,8 @@ class Verifier:
         The result has one signer report, for the certificate.
         """
         options = _options(purpose, require_assurance)
-        if at is None:
-            at = self._clock()
-        elif not isinstance(at, _dt.datetime):
-            raise InvalidArgument(f"at must be a datetime, not {type(at).__name__}")
-        if at.tzinfo is None or at.utcoffset() is None:
-            raise InvalidArgument("at must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")
-        if policy is not None and not isinstance(policy, Policy):
-            raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
-        pol = policy or self.policy
-        job = _Job(at=at.astimezone(_dt.UTC), policy=pol, trust=self.trust, checks=[], warnings=[])
+        job = self._new_job(at, policy)
+        pol = job.policy
         job.options = options
         job.evidence_format = "certificate"
         loaded = _certificate_ders(certificate)
@@ -677,19 +687,8 @@ class Verifier:
         crls: Iterable[bytes] | None = None,
         ocsp_responses: Iterable[bytes] | None = None,
     ) -> _Job:
-        given = at is not None
-        if at is None:
-            at = self._clock()
-        elif not isinstance(at, _dt.datetime):
-            raise InvalidArgument(f"at must be a datetime, not {type(at).__name__}")
-        if at.tzinfo is None or at.utcoffset() is None:
-            raise InvalidArgument("at must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")
-        if policy is not None and not isinstance(policy, Policy):
-            raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
-        pol = policy or self.policy
-        job = _Job(at=at.astimezone(_dt.UTC), policy=pol, trust=self.trust, checks=[], warnings=[])
-        if given:
-            job.retroactive = job.at < self._clock() - pol.clock_skew
+        job = self._new_job(at, policy)
+        pol = job.policy
 
         try:
             raw, label = read_evidence(evidence, pol.max_evidence_bytes)
