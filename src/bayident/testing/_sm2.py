@@ -17,7 +17,6 @@ certificates.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -25,7 +24,6 @@ from typing import Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
 
 from bayident._exceptions import InvalidArgument
 from bayident.sm import (
@@ -37,7 +35,8 @@ from bayident.sm import (
     sm3,
 )
 from bayident.testing import _der
-from bayident.testing._ca import MockCA
+from bayident.testing._ca import MockCA, _name
+from bayident.testing._ca import _random_serial as _serial
 from bayident.testing._clock import Clock, utc_datetime
 from bayident.testing._cms import (
     Attribute,
@@ -171,28 +170,6 @@ def _certificate(
     return x509.load_der_x509_certificate(der)
 
 
-def _name(
-    common_name: str,
-    *,
-    country: str | None,
-    organization: str | None,
-    serial: str | None = None,
-) -> x509.Name:
-    if not isinstance(common_name, str) or not common_name:
-        raise InvalidArgument(f"name: expected a non-empty str, got {common_name!r}")
-    attrs: list[x509.NameAttribute[str]] = []
-    if country is not None:
-        if not isinstance(country, str) or len(country) != 2 or not country.isascii():
-            raise InvalidArgument(f"country: expected a two-letter code, got {country!r}")
-        attrs.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country))
-    if organization is not None:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    if serial is not None:
-        attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial))
-    return x509.Name(attrs)
-
-
 def _validity(
     clock: Clock | None, not_before: datetime | None, not_after: datetime | None, period: timedelta
 ) -> tuple[datetime, datetime]:
@@ -202,10 +179,6 @@ def _validity(
     if end < start:
         raise InvalidArgument(f"not_after: {end.isoformat()} is before not_before {start}")
     return start.replace(microsecond=0), end.replace(microsecond=0)
-
-
-def _serial() -> int:
-    return secrets.randbelow(2**64 - 1) + 1
 
 
 def _policies(policies: Sequence[str]) -> x509.CertificatePolicies:
