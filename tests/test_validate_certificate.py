@@ -76,3 +76,13 @@ def test_wrong_arguments(pki: tuple[MockCA, MockCA]) -> None:
         verifier.validate_certificate(ca.cert_pem, at=dt.datetime(2026, 1, 1))  # naive
     with pytest.raises(bayident.TrustStoreError):
         verifier.validate_certificate(b"not a certificate")
+
+
+def test_malformed_certificate_is_a_result_not_a_traceback(pki: tuple[MockCA, MockCA]) -> None:
+    root, ca = pki
+    verifier = bayident.Verifier(trust=[root.cert_pem])
+    for damaged in (b"\x30\x03\x02\x01\x01", ca.cert_der[:-20], b"\x30" + b"\xff" * 40):
+        result = verifier.validate_certificate(damaged, at=NOW)
+        assert not result.passed
+        assert result.sub_indication is SubIndication.FORMAT_FAILURE
+        assert result.checks[-1].name == "certificate-parse"
