@@ -442,8 +442,8 @@ def test_handler_reads_jwks_from_context_options() -> None:
         async_http_client=None,
     )
     assert not isinstance(ctx, VerificationResult)
-    ctx.options["jwks"] = iss.jwks
-    check(HANDLER.verify(ctx), Ind.PASSED, None)
+    ctx.ctx.options["jwks"] = iss.jwks
+    check(HANDLER.verify(ctx.ctx), Ind.PASSED, None)
 
 
 def test_verify_jws_reuses_a_verifier(issuer: MockJWTIssuer, trust: list[bytes]) -> None:

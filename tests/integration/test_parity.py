@@ -341,9 +341,6 @@ XFAIL: dict[tuple[str, str, str], str] = {
         "for certificates and CMS"
     ),
 }
-for _s in ("valid", "past-time"):
-    for _d in ("verify_jws", "averify_jws"):
-        XFAIL[(_d, "jws", _s)] = "jose.verify_jws never runs the scheme adapters: no identity"
 
 
 def _params() -> Iterator[Any]:
@@ -445,14 +442,7 @@ def test_cms_and_jws_from_one_signer_get_the_same_verdict(signers: Signers, scen
 
 REV_DOORS = ("Verifier.averify", "verify_jws", "averify_jws", "validate_certificate")
 REV_SCENARIOS = ("valid", "past-time", "revoked")
-REV_XFAIL = {
-    ("verify_jws", "past-time"): (
-        "the retroactive-time rule is applied by Verifier.verify's job start, not jose's"
-    ),
-    ("averify_jws", "past-time"): (
-        "the retroactive-time rule is applied by Verifier.verify's job start, not jose's"
-    ),
-}
+REV_XFAIL: dict[tuple[str, str], str] = {}
 
 
 def _rev_case(fmt: str, scenario: str) -> Case:

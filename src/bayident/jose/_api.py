@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -51,6 +52,19 @@ class JWTResult(BaseModel):
         return self.result.explain()
 
 
+@dataclass(frozen=True)
+class _Start:
+    """A verification started by the verifier's own job start, finished by its enrichers."""
+
+    verifier: Verifier
+    job: _Job
+    ctx: EvidenceContext
+
+    def finish(self, result: VerificationResult) -> VerificationResult:
+        # The same ending as Verifier.verify: the scheme adapters add the identity.
+        return self.verifier._enrich(self.job, result)
+
+
 def _context(
     evidence: Evidence,
     *,
@@ -62,7 +76,7 @@ def _context(
     verifier: Verifier | None,
     http_client: httpx.Client | None,
     async_http_client: httpx.AsyncClient | None,
-) -> EvidenceContext | VerificationResult:
+) -> _Start | VerificationResult:
     if verifier is not None:
         if not isinstance(verifier, Verifier):
             raise InvalidArgument(
@@ -75,16 +89,10 @@ def _context(
         v = Verifier(
             trust=trust, policy=policy, http_client=http_client, async_http_client=async_http_client
         )
-    if policy is not None and not isinstance(policy, Policy):
-        raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
-    if at is None:
-        at = v._clock()
-    elif not isinstance(at, _dt.datetime):
-        raise InvalidArgument(f"at must be a datetime, not {type(at).__name__}")
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidArgument("at must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")
-    pol = policy or v.policy
-    job = _Job(at=at.astimezone(_dt.UTC), policy=pol, trust=v.trust, checks=[], warnings=[])
+    # The verifier's own job start: the same time, policy and retroactive-time rules as
+    # every other door.
+    job = v._new_job(at, policy)
+    pol = job.policy
     try:
         raw, label = read_evidence(evidence, pol.max_evidence_bytes)
     except EvidenceFormatError as exc:
@@ -94,11 +102,12 @@ def _context(
         assert early is not None
         return early
     ctx = v._context(HANDLER, job, raw, label, content, extra_certs)
+    job.delegate = (HANDLER, ctx)
     if http_client is not None:
         ctx.http_client = http_client
     if async_http_client is not None:
         ctx.async_http_client = async_http_client
-    return ctx
+    return _Start(v, job, ctx)
 
 
 def _evidence(evidence: Evidence) -> Evidence:
@@ -155,7 +164,7 @@ def verify_jws(
     )
     if isinstance(ctx, VerificationResult):
         return ctx
-    return Run(ctx, key_set).run()
+    return ctx.finish(Run(ctx.ctx, key_set).run())
 
 
 async def averify_jws(
@@ -185,7 +194,7 @@ async def averify_jws(
     )
     if isinstance(ctx, VerificationResult):
         return ctx
-    return await Run(ctx, key_set).arun()
+    return ctx.finish(await Run(ctx.ctx, key_set).arun())
 
 
 def _names(value: str | Sequence[str] | None, what: str) -> tuple[str, ...] | None:
@@ -311,8 +320,8 @@ def verify_jwt(
     )
     if isinstance(ctx, VerificationResult):
         return _jwt_result(ctx, None)
-    run = Run(ctx, key_set, opts)
-    return _jwt_result(run.run(), run)
+    run = Run(ctx.ctx, key_set, opts)
+    return _jwt_result(ctx.finish(run.run()), run)
 
 
 async def averify_jwt(
@@ -357,5 +366,5 @@ async def averify_jwt(
     )
     if isinstance(ctx, VerificationResult):
         return _jwt_result(ctx, None)
-    run = Run(ctx, key_set, opts)
-    return _jwt_result(await run.arun(), run)
+    run = Run(ctx.ctx, key_set, opts)
+    return _jwt_result(ctx.finish(await run.arun()), run)
