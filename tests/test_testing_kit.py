@@ -1121,10 +1121,14 @@ def test_plugin_fixtures(pytester: pytest.Pytester) -> None:
 
         from cryptography import x509
 
-        def test_fixtures(bayident_clock, bayident_ca, bayident_signer, bayident_intermediate_ca):
-            assert bayident_clock.now() == datetime(2026, 1, 1, tzinfo=UTC)
+        def test_fixtures(
+            bayident_start, bayident_clock, bayident_ca, bayident_signer, bayident_intermediate_ca
+        ):
+            assert bayident_clock.now() == bayident_start
+            assert abs(datetime.now(UTC) - bayident_start) < timedelta(hours=1)
             bayident_clock.advance(timedelta(days=1))
-            assert bayident_ca.parent is None and bayident_ca.clock is None
+            assert bayident_ca.parent is None
+            assert bayident_ca.clock.now() == bayident_start
             assert bayident_signer.issuer is bayident_intermediate_ca
             assert bayident_intermediate_ca.parent is bayident_ca
             assert bayident_signer.chain == [
@@ -1132,8 +1136,8 @@ def test_plugin_fixtures(pytester: pytest.Pytester) -> None:
             ]
             assert bayident_signer.sign_detached_cms(b"x")[:1] == b"\\x30"
 
-        def test_clock_is_fresh(bayident_clock, bayident_ca):
-            assert bayident_clock.now() == datetime(2026, 1, 1, tzinfo=UTC)
+        def test_clock_is_fresh(bayident_start, bayident_clock, bayident_ca):
+            assert bayident_clock.now() == bayident_start
             test_clock_is_fresh.ca = bayident_ca
 
         def test_ca_is_session_wide(bayident_ca):

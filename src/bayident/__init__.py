@@ -11,24 +11,53 @@ Start with :func:`verify`::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._exceptions import BayidentError, InputError, InvalidArgument, PolicyError, TrustStoreError
-from ._identity import Assurance, AssuranceLevel, Identity, IdentityIdentifier, Recognition
-from ._policy import Policy
-from ._result import (
-    CertificateInfo,
-    Check,
-    CheckOutcome,
-    Indication,
-    RevocationInfo,
-    SignerReport,
-    SubIndication,
-    TimestampInfo,
-    VerificationResult,
-)
-from ._trust import TrustAnchor, TrustStore
-from ._verifier import Verifier, averify, verify
+from ._lazy import lazy_attributes
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from ._identity import Assurance, AssuranceLevel, Identity, IdentityIdentifier, Recognition
+    from ._policy import Policy
+    from ._result import (
+        CertificateInfo,
+        Check,
+        CheckOutcome,
+        Indication,
+        RevocationInfo,
+        SignerReport,
+        SubIndication,
+        TimestampInfo,
+        VerificationResult,
+    )
+    from ._trust import TrustAnchor, TrustStore
+    from ._verifier import Verifier, averify, verify
+
+_NAMES = {
+    "Assurance": "._identity",
+    "AssuranceLevel": "._identity",
+    "Identity": "._identity",
+    "IdentityIdentifier": "._identity",
+    "Recognition": "._identity",
+    "Policy": "._policy",
+    "CertificateInfo": "._result",
+    "Check": "._result",
+    "CheckOutcome": "._result",
+    "Indication": "._result",
+    "RevocationInfo": "._result",
+    "SignerReport": "._result",
+    "SubIndication": "._result",
+    "TimestampInfo": "._result",
+    "VerificationResult": "._result",
+    "TrustAnchor": "._trust",
+    "TrustStore": "._trust",
+    "Verifier": "._verifier",
+    "averify": "._verifier",
+    "verify": "._verifier",
+}
+__getattr__, __dir__ = lazy_attributes(__name__, _NAMES, globals())
 
 __all__ = [
     "Assurance",
@@ -58,6 +87,3 @@ __all__ = [
     "averify",
     "verify",
 ]
-
-from . import jose as _jose  # noqa: F401  # registers the JWS evidence handler
-from . import schemes as _schemes  # noqa: F401  # registers the scheme adapters

@@ -91,7 +91,26 @@ def register_evidence_handler(handler: EvidenceHandler, *, first: bool = False) 
             _HANDLERS.append(handler)
 
 
+# The formats and adapters bayident ships, loaded the first time a verification asks for a
+# handler or an enricher rather than as a side effect of ``import bayident`` (which stays
+# cheap: a pytest plugin or a CLI start pays only for what it uses).
+_BUILTIN_MODULES = ("bayident.jose", "bayident.schemes")
+_builtins_loaded = False
+
+
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    import importlib
+
+    for name in _BUILTIN_MODULES:
+        importlib.import_module(name)  # registers its handlers and enrichers
+    _builtins_loaded = True
+
+
 def handler_for(raw: bytes) -> EvidenceHandler | None:
+    _load_builtins()
     for h in list(_HANDLERS):
         if h.claims(raw):
             return h
@@ -131,4 +150,5 @@ def register_result_enricher(enricher: ResultEnricher) -> None:
 
 
 def result_enrichers() -> tuple[ResultEnricher, ...]:
+    _load_builtins()
     return tuple(_ENRICHERS)

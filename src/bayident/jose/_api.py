@@ -321,7 +321,10 @@ def verify_jwt(
     if isinstance(ctx, VerificationResult):
         return _jwt_result(ctx, None)
     run = Run(ctx.ctx, key_set, opts)
-    return _jwt_result(ctx.finish(run.run()), run)
+    # A JWT is a credential, not a signature over a document: its claims are the answer,
+    # and scheme token adapters call this door for their own evidence, so no adapter
+    # runs again on the result.
+    return _jwt_result(run.run(), run)
 
 
 async def averify_jwt(
@@ -367,4 +370,4 @@ async def averify_jwt(
     if isinstance(ctx, VerificationResult):
         return _jwt_result(ctx, None)
     run = Run(ctx.ctx, key_set, opts)
-    return _jwt_result(ctx.finish(await run.arun()), run)
+    return _jwt_result(await run.arun(), run)

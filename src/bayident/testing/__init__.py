@@ -25,52 +25,115 @@ The pytest fixtures ``bayident_clock``, ``bayident_ca``, ``bayident_intermediate
 
 from __future__ import annotations
 
-from bayident.testing._ca import KeyType, MockCA, MockSigner
-from bayident.testing._clock import Clock, MockClock
-from bayident.testing._cms import (
-    Attribute,
-    SignerSpec,
-    SigningKey,
-    build_signed_data,
-    content_type_attribute,
-    message_digest_attribute,
-    signing_certificate_v1_attribute,
-    signing_certificate_v2_attribute,
-    signing_time_attribute,
-)
-from bayident.testing._jwt import IssuerKeyType, JWKSServer, MockJWTIssuer, merge_signatures
-from bayident.testing._revocation import (
-    MockCRLPublisher,
-    MockOCSPResponder,
-    MockTSA,
-    RevocationServer,
-    add_unsigned_attribute,
-    mock_revocation_transport,
-    ocsp_revocation_choice,
-    revocation_values_attribute,
-)
-from bayident.testing._schemes import (
-    MUTUAL_RECOGNITION_POLICY,
-    MockDigiSignCA,
-    MockESignTrustCA,
-    MockGuangdongCA,
-    MockHongkongPostCA,
-    SandboxProtectedHKID,
-    listed_trust_store,
-    sandbox_registry,
-)
-from bayident.testing._schemes_iamsmart import MockIAmSmart, MockIAmSmartServer, MockIAmSmartUser
-from bayident.testing._schemes_tokens import MockGuangdongIdP, MockMacaoOneAccount
-from bayident.testing._sm2 import MockSM2CA, MockSM2Signer, issue_sm2_ca, issue_sm2_signer
-from bayident.testing._trustlist import (
-    REGIONS,
-    ListRoute,
-    MockTrustListOperator,
-    RegionProfile,
-    TrustListServer,
-    hostile_etsi_xml,
-    mock_transport,
-)
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from bayident.testing._ca import KeyType, MockCA, MockSigner
+    from bayident.testing._clock import Clock, MockClock
+    from bayident.testing._cms import (
+        Attribute,
+        SignerSpec,
+        SigningKey,
+        build_signed_data,
+        content_type_attribute,
+        message_digest_attribute,
+        signing_certificate_v1_attribute,
+        signing_certificate_v2_attribute,
+        signing_time_attribute,
+    )
+    from bayident.testing._jwt import IssuerKeyType, JWKSServer, MockJWTIssuer, merge_signatures
+    from bayident.testing._revocation import (
+        MockCRLPublisher,
+        MockOCSPResponder,
+        MockTSA,
+        RevocationServer,
+        add_unsigned_attribute,
+        mock_revocation_transport,
+        ocsp_revocation_choice,
+        revocation_values_attribute,
+    )
+    from bayident.testing._schemes import (
+        MUTUAL_RECOGNITION_POLICY,
+        MockDigiSignCA,
+        MockESignTrustCA,
+        MockGuangdongCA,
+        MockHongkongPostCA,
+        SandboxProtectedHKID,
+        listed_trust_store,
+        sandbox_registry,
+    )
+    from bayident.testing._schemes_iamsmart import (
+        MockIAmSmart,
+        MockIAmSmartServer,
+        MockIAmSmartUser,
+    )
+    from bayident.testing._schemes_tokens import MockGuangdongIdP, MockMacaoOneAccount
+    from bayident.testing._sm2 import MockSM2CA, MockSM2Signer, issue_sm2_ca, issue_sm2_signer
+    from bayident.testing._trustlist import (
+        REGIONS,
+        ListRoute,
+        MockTrustListOperator,
+        RegionProfile,
+        TrustListServer,
+        hostile_etsi_xml,
+        mock_transport,
+    )
+
+_NAMES = {
+    "KeyType": "bayident.testing._ca",
+    "MockCA": "bayident.testing._ca",
+    "MockSigner": "bayident.testing._ca",
+    "Clock": "bayident.testing._clock",
+    "MockClock": "bayident.testing._clock",
+    "Attribute": "bayident.testing._cms",
+    "SignerSpec": "bayident.testing._cms",
+    "SigningKey": "bayident.testing._cms",
+    "build_signed_data": "bayident.testing._cms",
+    "content_type_attribute": "bayident.testing._cms",
+    "message_digest_attribute": "bayident.testing._cms",
+    "signing_certificate_v1_attribute": "bayident.testing._cms",
+    "signing_certificate_v2_attribute": "bayident.testing._cms",
+    "signing_time_attribute": "bayident.testing._cms",
+    "IssuerKeyType": "bayident.testing._jwt",
+    "JWKSServer": "bayident.testing._jwt",
+    "MockJWTIssuer": "bayident.testing._jwt",
+    "merge_signatures": "bayident.testing._jwt",
+    "MockCRLPublisher": "bayident.testing._revocation",
+    "MockOCSPResponder": "bayident.testing._revocation",
+    "MockTSA": "bayident.testing._revocation",
+    "RevocationServer": "bayident.testing._revocation",
+    "add_unsigned_attribute": "bayident.testing._revocation",
+    "mock_revocation_transport": "bayident.testing._revocation",
+    "ocsp_revocation_choice": "bayident.testing._revocation",
+    "revocation_values_attribute": "bayident.testing._revocation",
+    "MUTUAL_RECOGNITION_POLICY": "bayident.testing._schemes",
+    "MockDigiSignCA": "bayident.testing._schemes",
+    "MockESignTrustCA": "bayident.testing._schemes",
+    "MockGuangdongCA": "bayident.testing._schemes",
+    "MockHongkongPostCA": "bayident.testing._schemes",
+    "SandboxProtectedHKID": "bayident.testing._schemes",
+    "listed_trust_store": "bayident.testing._schemes",
+    "sandbox_registry": "bayident.testing._schemes",
+    "MockIAmSmart": "bayident.testing._schemes_iamsmart",
+    "MockIAmSmartServer": "bayident.testing._schemes_iamsmart",
+    "MockIAmSmartUser": "bayident.testing._schemes_iamsmart",
+    "MockGuangdongIdP": "bayident.testing._schemes_tokens",
+    "MockMacaoOneAccount": "bayident.testing._schemes_tokens",
+    "MockSM2CA": "bayident.testing._sm2",
+    "MockSM2Signer": "bayident.testing._sm2",
+    "issue_sm2_ca": "bayident.testing._sm2",
+    "issue_sm2_signer": "bayident.testing._sm2",
+    "REGIONS": "bayident.testing._trustlist",
+    "ListRoute": "bayident.testing._trustlist",
+    "MockTrustListOperator": "bayident.testing._trustlist",
+    "RegionProfile": "bayident.testing._trustlist",
+    "TrustListServer": "bayident.testing._trustlist",
+    "hostile_etsi_xml": "bayident.testing._trustlist",
+    "mock_transport": "bayident.testing._trustlist",
+}
+__getattr__, __dir__ = lazy_attributes(__name__, _NAMES, globals())
 
 __all__ = [
     "MUTUAL_RECOGNITION_POLICY",
