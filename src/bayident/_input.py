@@ -53,6 +53,69 @@ def _describe(obj: object) -> str:
     return f"{type(obj).__name__}"
 
 
+# --- text or path ----------------------------------------------------------------------
+#
+# The rule for a ``str`` (a ``pathlib.Path`` is always a path), documented in
+# docs/quickstart.md "Evidence, content and trust as text":
+#   1. a str naming an existing file is that file;
+#   2. evidence text: a PEM block, a JSON object (JWS JSON), an S/MIME message, anything
+#      with a line break, a long run of base64 (base64 DER) or a compact JWS is the
+#      evidence itself, as UTF-8;
+#      content text: anything with white space or a line break is the content itself;
+#   3. anything else is taken for the name of a file that does not exist, and refused
+#      (InputError) rather than silently verified as text: pass bytes to be explicit.
+
+# base64 DER (long: any CMS is hundreds of bytes), or a compact JWS (its protected header
+# is a JSON object, so its base64url starts with "ey").
+_TOKEN_TEXT = re.compile(r"[A-Za-z0-9+/=]{200,}|ey\S*\.\S*\.\S*")
+_TEXT_STARTS = ("-----BEGIN", "{", "MIME-Version:", "Content-Type:")
+
+
+def short(text: str, keep: int = 24) -> str:
+    """A short, redacted rendering of user text for error messages (never the whole token)."""
+    flat = " ".join(text.split())
+    if len(flat) <= keep:
+        return repr(flat)
+    return f"{flat[:keep]!r}… ({len(text)} characters)"
+
+
+def _existing_file(text: str) -> Path | None:
+    try:
+        path = Path(text)
+        return path if path.is_file() else None
+    except (OSError, ValueError):  # too long for a file name, NUL bytes
+        return None
+
+
+def text_or_path(value: str, what: str) -> bytes | Path:
+    """A str given as evidence or content: its UTF-8 bytes, or the file it names."""
+    path = _existing_file(value)
+    if path is not None:
+        return path
+    stripped = value.strip()
+    if what == "content":
+        is_text = any(ch.isspace() for ch in value)
+    else:
+        is_text = (
+            stripped.startswith(_TEXT_STARTS)
+            or "\n" in value
+            or _TOKEN_TEXT.fullmatch(stripped) is not None
+        )
+    if is_text:
+        return value.encode("utf-8")
+    raise InputError(
+        f"cannot read {what} file {_short_path(value)}: no such file (a str is read as text "
+        "only when it is shaped like text; pass bytes to give the text itself)"
+    )
+
+
+def _short_path(value: str) -> str:
+    if len(value) <= 120 and "\n" not in value:
+        return value
+    name = value.replace("\\", "/").rsplit("/", 1)[-1]
+    return f"…/{short(name)}" if "/" in value else short(value)
+
+
 def read_evidence(evidence: Evidence, limit: int) -> tuple[bytes, str]:
     """The evidence bytes and a label saying where they came from."""
     if isinstance(evidence, (bytes, bytearray, memoryview)):
@@ -63,7 +126,12 @@ def read_evidence(evidence: Evidence, limit: int) -> tuple[bytes, str]:
                 "(Policy.max_evidence_bytes)"
             )
         return data, "evidence bytes"
-    if isinstance(evidence, (str, os.PathLike)):
+    if isinstance(evidence, str):
+        given = text_or_path(evidence, "evidence")
+        if isinstance(given, bytes):
+            return read_evidence(given, limit)[0], "evidence text"
+        evidence = given
+    if isinstance(evidence, os.PathLike):
         path = Path(evidence)
         try:
             with path.open("rb") as fh:
@@ -239,6 +307,8 @@ def _opener(content: Content) -> Callable[[], IO[bytes]] | None:
 
 
 def _chunks(content: Content) -> Iterable[bytes]:
+    if isinstance(content, str):
+        content = text_or_path(content, "content")
     if isinstance(content, (bytes, bytearray, memoryview)):
         yield bytes(content) if isinstance(content, memoryview) else content  # type: ignore[misc]
         return

@@ -72,6 +72,14 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def __init__(self, **data: Any) -> None:
+        # Callers catch BayidentError: a typo in a field name or a bad value is a
+        # PolicyError that names the field (and the likely intended one), not pydantic's.
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise PolicyError(_explain(exc, tuple(type(self).model_fields))) from None
+
     digest_algorithms: dict[str, _dt.date | None] = Field(
         default_factory=lambda: dict(_DEFAULT_DIGESTS),
         description="Digest algorithms accepted, each with the last day it is accepted (null: no end).",
@@ -237,10 +245,7 @@ class Policy(BaseModel):
         """A copy with some fields changed (validated like the constructor)."""
         data = self.model_dump()
         data.update(changes)
-        try:
-            return Policy(**data)
-        except ValidationError as exc:
-            raise PolicyError(str(exc)) from None
+        return Policy(**data)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Policy:
@@ -266,7 +271,7 @@ class Policy(BaseModel):
             data["clock_skew"] = _dt.timedelta(seconds=data["clock_skew"])
         try:
             return cls(**data)
-        except ValidationError as exc:
+        except PolicyError as exc:
             raise PolicyError(f"policy file {p}: {exc}") from None
 
     def accepts_digest(self, name: str, at: _dt.datetime) -> bool:
@@ -281,6 +286,23 @@ class Policy(BaseModel):
     def cache_key(self) -> str:
         """A stable identity of the rules, for caches that depend on them."""
         return self.model_dump_json()
+
+
+def _explain(exc: ValidationError, fields: tuple[str, ...]) -> str:
+    """One line per fault, naming the field; unknown fields get the closest known name."""
+    import difflib
+
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(part) for part in err["loc"]) or "policy"
+        if err["type"] == "extra_forbidden":
+            guess = difflib.get_close_matches(str(err["loc"][0]), fields, n=1, cutoff=0.6)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            lines.append(f"unknown policy field {where!r}{hint}")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"policy field {where!r}: {msg}")
+    return "; ".join(lines) or "invalid policy"
 
 
 def _allowed(table: dict[str, _dt.date | None], name: str, at: _dt.datetime) -> bool:

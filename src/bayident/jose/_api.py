@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -110,21 +109,6 @@ def _context(
     return _Start(v, job, ctx)
 
 
-def _evidence(evidence: Evidence) -> Evidence:
-    # A JWS is text: a str naming an existing file is a path, as everywhere in bayident;
-    # any other str shaped like a JWS (two '.' or a JSON object) is the token itself.
-    if isinstance(evidence, str):
-        try:
-            if os.path.exists(evidence):
-                return evidence
-        except (OSError, ValueError):
-            pass
-        text = evidence.strip()
-        if text.startswith("{") or text.count(".") >= 2:
-            return text.encode("utf-8")
-    return evidence
-
-
 def verify_jws(
     evidence: Evidence,
     *,
@@ -152,7 +136,7 @@ def verify_jws(
     """
     key_set = coerce_jwks(jwks)
     ctx = _context(
-        _evidence(evidence),
+        evidence,
         content=content,
         trust=trust,
         at=at,
@@ -182,7 +166,7 @@ async def averify_jws(
     """Asynchronous :func:`verify_jws`: a JWKS fetch does not block the event loop."""
     key_set = coerce_jwks(jwks)
     ctx = _context(
-        _evidence(evidence),
+        evidence,
         content=content,
         trust=trust,
         at=at,

@@ -1,0 +1,126 @@
+"""The traps a new user met in the first hour, each reproduced and now passing."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import bayident
+from _pki import AT, CONTENT, SandboxPKI
+from bayident import BayidentError, InputError, Policy, PolicyError
+from bayident.jose import verify_jws
+from bayident.testing import MockJWTIssuer
+
+
+def _pem(der: bytes) -> str:
+    body = base64.encodebytes(der).decode("ascii")
+    return f"-----BEGIN CMS-----\n{body}-----END CMS-----\n"
+
+
+# --- a str is text where text is meant ---------------------------------------------------
+
+
+def test_a_compact_jws_as_a_str_is_the_evidence(pki: SandboxPKI) -> None:
+    token = MockJWTIssuer.from_signer(pki.signer).sign_detached(CONTENT, x5c=True)
+    trust = [pki.root.cert_pem]
+    by_verify = bayident.verify(token, content=CONTENT, trust=trust, at=AT)
+    assert by_verify.passed, by_verify.explain()
+    assert by_verify.evidence_format == "jws"
+    by_jose = verify_jws(token, content=CONTENT, trust=trust, at=AT)
+    assert (by_jose.indication, by_jose.sub_indication) == (
+        by_verify.indication,
+        by_verify.sub_indication,
+    )
+
+
+def test_pem_text_and_base64_text_are_the_evidence(pki: SandboxPKI) -> None:
+    cms = pki.signer.sign_detached_cms(CONTENT)
+    trust = [pki.root.cert_pem]
+    assert bayident.verify(_pem(cms), content=CONTENT, trust=trust, at=AT).passed
+    b64 = base64.b64encode(cms).decode("ascii")
+    assert bayident.verify(b64, content=CONTENT, trust=trust, at=AT).passed
+
+
+def test_document_text_is_the_content(pki: SandboxPKI) -> None:
+    text = "Cross-boundary application: I, CHAN Tai Man, apply.\n"
+    cms = pki.signer.sign_detached_cms(text.encode("utf-8"))
+    res = bayident.verify(cms, content=text, trust=[pki.root.cert_pem], at=AT)
+    assert res.passed, res.explain()
+
+
+def test_a_str_naming_a_file_is_the_file_and_a_path_is_always_a_path(
+    pki: SandboxPKI, tmp_path: Path
+) -> None:
+    cms = pki.signer.sign_detached_cms(CONTENT)
+    (tmp_path / "form.p7s").write_bytes(cms)
+    (tmp_path / "form.txt").write_bytes(CONTENT)
+    trust = [pki.root.cert_pem]
+    as_str = bayident.verify(
+        str(tmp_path / "form.p7s"), content=str(tmp_path / "form.txt"), trust=trust, at=AT
+    )
+    assert as_str.passed
+    as_path = bayident.verify(
+        tmp_path / "form.p7s", content=tmp_path / "form.txt", trust=trust, at=AT
+    )
+    assert as_path.passed
+
+
+@pytest.mark.parametrize("what", ["evidence", "content"])
+def test_a_missing_file_name_is_refused_not_verified_as_text(
+    pki: SandboxPKI, tmp_path: Path, what: str
+) -> None:
+    cms = pki.signer.sign_detached_cms(CONTENT)
+    missing = str(tmp_path / "no-such-form.p7s")
+    kwargs = {"evidence": missing, "content": CONTENT}
+    if what == "content":
+        kwargs = {"evidence": cms, "content": missing}
+    with pytest.raises(InputError, match=r"no-such-form\.p7s"):
+        bayident.verify(kwargs["evidence"], content=kwargs["content"], at=AT)
+
+
+def test_errors_never_echo_a_whole_token() -> None:
+    # Not a JWS (no "ey" header), no line break, not base64: taken for a missing file.
+    secret = "ab!" * 500
+    with pytest.raises(InputError) as info:
+        bayident.verify(secret, at=AT)
+    assert len(str(info.value)) < 300
+    assert secret not in str(info.value)
+    # Shaped like a token, so read as one: the result does not echo it either.
+    token = "eyJ" + "A" * 1500 + ".e30.c2ln"
+    res = bayident.verify(token, at=AT)
+    assert not res.passed
+    assert token not in res.explain()
+
+
+# --- errors a new user can catch ---------------------------------------------------------
+
+
+def test_a_policy_typo_is_a_policy_error_with_a_suggestion() -> None:
+    with pytest.raises(PolicyError, match="did you mean 'clock_skew'"):
+        Policy(clock_skw=5)  # type: ignore[call-arg]
+    with pytest.raises(BayidentError, match="max_signers"):
+        Policy(max_signers=0)
+    with pytest.raises(PolicyError, match="revocation_mode"):
+        Policy().replace(revocation_mode="sometimes")
+
+
+def test_a_policy_file_typo_names_the_file_and_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text("max_chain_lenght = 4\n")
+    with pytest.raises(PolicyError, match=r"policy\.toml.*did you mean 'max_chain_length'"):
+        Policy.from_file(path)
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_python_dash_m_bayident_is_the_cli() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bayident", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert bayident.__version__ in out.stdout
