@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -378,8 +379,14 @@ def test_a_check_with_newlines_stays_on_one_line() -> None:
         validation_time=NOW,
     )
     out = io.StringIO()
-    PlainRenderer(out).result(result)
+    PlainRenderer(out).result(result, verbose=True)
     assert out.getvalue() == "FAILED / FORMAT_FAILURE: bad thing\n  FAIL x: a b [c d]\n"
+    out = io.StringIO()
+    PlainRenderer(out).result(result)
+    assert out.getvalue().splitlines()[:2] == [
+        "FAILED / FORMAT_FAILURE: bad thing",
+        "  FAIL x: a b [c d]",
+    ]
 
 
 # --- demo -------------------------------------------------------------------------------
@@ -431,7 +438,8 @@ def test_demo_keep_writes_files_the_cli_can_verify(
     kept = tmp_path / "sandbox"
     code, out, _ = run(capsys, "demo", "--keep", kept)
     assert code == 0
-    assert f"bayident verify {kept / 'form.personal.p7s'}" in out
+    assert f"cd {kept}" in out
+    assert "bayident verify form.personal.p7s --content form.txt" in out
     common = ["--trust-anchor", kept / "hk-root.pem", "--policy", kept / "mutual-recognition.toml"]
     code, out, _ = run(
         capsys, "verify", kept / "form.personal.p7s", "--content", kept / "form.txt", *common
@@ -507,3 +515,146 @@ def test_as_a_process(files: Files, tmp_path: Path) -> None:
     demo = _cli("demo")
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "Traceback" not in demo.stderr
+
+
+# --- one screen -------------------------------------------------------------------------
+
+
+def _commands(demo_out: str) -> list[list[str]]:
+    """The `bayident ...` commands the demo printed, continuation lines joined."""
+    import shlex
+
+    text = demo_out.replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines()]
+    # Commands are indented; the demo's own title line starts "bayident demo:".
+    return [
+        shlex.split(line)[1:] for line in lines if line.startswith("bayident ") and ":" not in line
+    ]
+
+
+def test_every_command_demo_keep_prints_works_and_fits_80_columns(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    kept = tmp_path / "sandbox"
+    code, out, _ = run(capsys, "demo", "--keep", kept)
+    assert code == 0
+    assert all(len(line) <= 80 for line in out.splitlines() if str(kept) not in line), out
+    commands = _commands(out)
+    assert {c[0] for c in commands} == {"verify", "trustlist"}
+    assert any("form.personal.jws" in c for c in commands)
+    assert any("hk-trust-list.json" in c for c in commands)
+    monkeypatch.chdir(kept)
+    expected_exit = {"form-tampered.txt": 1}
+    for argv in commands:
+        code, out, err = run(capsys, *argv)
+        want = next((v for k, v in expected_exit.items() if k in argv), 0)
+        assert code == want, (argv, out, err)
+        if argv[0] == "verify":
+            assert all(len(line) <= 80 for line in out.splitlines()), out
+            assert "--verbose lists every check" in out
+
+
+def test_verbose_lists_every_check_and_the_default_only_what_did_not_pass(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    kept = tmp_path / "sandbox"
+    run(capsys, "demo", "--keep", kept)
+    args = ["verify", kept / "form.personal.p7s", "--content", kept / "form.txt"]
+    args += ["--trust-anchor", kept / "hk-root.pem"]
+    _, short, _ = run(capsys, *args)
+    _, verbose, _ = run(capsys, *args, "--verbose")
+    assert "ok   signer 0: signature" not in short
+    assert "ok   signer 0: signature" in verbose
+    assert (
+        short.splitlines()[0]
+        == verbose.splitlines()[0].split("\n")[0][: len(short.splitlines()[0])]
+    )
+    passed = int(short.splitlines()[-1].split()[0])
+    assert passed == sum(1 for line in verbose.splitlines() if line.startswith("  ok "))
+
+
+def test_demo_help_counts_the_situations_it_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from bayident._demo import run_cases
+
+    words = {4: "four", 5: "five", 6: "six", 7: "seven"}
+    code, out, _ = run(capsys, "demo", "--help")
+    assert code == 0
+    assert f"in {words[len(run_cases())]} situations" in " ".join(out.split())
+
+
+def test_demo_keep_into_an_unwritable_place_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"")
+    code, _, err = run(capsys, "demo", "--keep", blocker / "sub")
+    assert code == 64
+    assert_one_error_line(err, "cannot write the sandbox files")
+
+
+def _bash_complete(script: Path, *words: str) -> list[str]:
+    import shlex
+    import subprocess
+
+    line = " ".join(shlex.quote(w) for w in words)
+    program = (
+        f"source {shlex.quote(str(script))}; COMP_WORDS=({line}); "
+        f"COMP_CWORD={len(words) - 1}; _bayident_complete; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+    )
+    done = subprocess.run(["bash", "-c", program], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_bash_completion_follows_the_parser(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, script, _ = run(capsys, "completion", "bash")
+    assert code == 0
+    path = tmp_path / "bayident.bash"
+    path.write_text(script)
+    assert "verify" in _bash_complete(path, "bayident", "")
+    assert _bash_complete(path, "bayident", "trustl") == ["trustlist"]
+    assert {"diff", "fetch", "inspect"} <= set(_bash_complete(path, "bayident", "trustlist", ""))
+    options = _bash_complete(path, "bayident", "verify", "form.p7s", "--trust-l")
+    assert options == ["--trust-list", "--trust-list-signer"]
+    assert "--verbose" in _bash_complete(path, "bayident", "verify", "--")
+
+
+@pytest.mark.parametrize("shell", ["zsh", "fish"])
+def test_other_shells_get_a_script_naming_every_command(
+    capsys: pytest.CaptureFixture[str], shell: str
+) -> None:
+    code, script, _ = run(capsys, "completion", shell)
+    assert code == 0
+    for word in ("verify", "trustlist", "demo", "trust-anchor"):
+        assert word in script
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_large_content_shows_progress_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("rich")
+    from bayident.cli._progress import ContentProgress
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    content = tmp_path / "archive.bin"
+    content.write_bytes(b"x" * 5000)
+    terminal = _Terminal()
+    with ContentProgress(content, terminal, threshold=1000) as shown:
+        assert shown.source is shown
+        read = b"".join(iter(lambda: shown.read(1024), b""))  # type: ignore[union-attr]
+    assert read == content.read_bytes()
+    assert "hashing" in terminal.getvalue()
+    for err in (io.StringIO(), None):  # a pipe, or --json
+        with ContentProgress(content, err, threshold=1000) as quiet:
+            assert quiet.source == content
+    with ContentProgress(content, _Terminal(), threshold=10_000) as small:
+        assert small.source == content

@@ -12,7 +12,9 @@ import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives import serialization
 
 from ._policy import Policy
 from ._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult
@@ -67,10 +69,28 @@ class _Sandbox:
     gd_root_pem: bytes
     personal_signature: bytes
     company_signature: bytes
+    personal_jws: bytes = b""
+    # The Hong Kong trusted list naming the sandbox root, signed by its operator.
+    trust_list_json: bytes = b""
+    trust_list_xml: bytes | None = None  # needs the etsi extra
+    trust_list_signer_pem: bytes = b""
+
+
+def _trust_lists(hk_root: Any) -> tuple[bytes, bytes | None, bytes]:
+    from .testing import MockTrustListOperator
+
+    operator = MockTrustListOperator("HK")
+    tl = operator.trusted_list(services=[operator.service(ca=hk_root)])
+    try:
+        xml: bytes | None = operator.etsi_xml(tl)
+    except ImportError:  # lxml and signxml come with the etsi extra
+        xml = None
+    signer_pem = operator.signer_certificate.public_bytes(serialization.Encoding.PEM)
+    return operator.json_jws(tl).encode(), xml, signer_pem
 
 
 def _build_sandbox() -> _Sandbox:
-    from .testing import MockCA
+    from .testing import MockCA, MockJWTIssuer
 
     hk_root = MockCA(
         "Sandbox Hongkong Post Root CA", country="HK", organization="Sandbox Hongkong Post"
@@ -107,12 +127,17 @@ def _build_sandbox() -> _Sandbox:
         )
         gd_root_pem = gd_root.cert_pem
         company_signature = company.sign_detached_cms(FORM)
+    tl_json, tl_xml, tl_signer = _trust_lists(hk_root)
     return _Sandbox(
         hk_root_pem=hk_root.cert_pem,
         ecert_ca_pem=ecert_ca.cert_pem,
         gd_root_pem=gd_root_pem,
         personal_signature=personal.sign_detached_cms(FORM),
         company_signature=company_signature,
+        personal_jws=MockJWTIssuer.from_signer(personal).sign_detached(FORM, x5c=True).encode(),
+        trust_list_json=tl_json,
+        trust_list_xml=tl_xml,
+        trust_list_signer_pem=tl_signer,
     )
 
 
@@ -206,9 +231,39 @@ def _write_sandbox(directory: Path, box: _Sandbox) -> None:
             "# Accept only signers whose certificate policies fall under this arc.\n"
             f'required_policy_oids = ["{MUTUAL_RECOGNITION_ARC}"]\n'
         ).encode(),
+        "form.personal.jws": box.personal_jws,
+        "hk-trust-list.json": box.trust_list_json,
+        "hk-trust-list-signer.pem": box.trust_list_signer_pem,
     }
+    if box.trust_list_xml is not None:
+        files["hk-trust-list.xml"] = box.trust_list_xml
     for name, data in files.items():
         (directory / name).write_bytes(data)
+
+
+def keep_commands(keep: Path) -> list[str]:
+    """Commands to try on the kept files, one shell line each (with ``\\`` continuations)."""
+    cont = " \\\n      "
+    lines = [
+        f"  cd {keep}",
+        "  # the CMS signature, under the mutual-recognition policy:",
+        "  bayident verify form.personal.p7s --content form.txt"
+        f"{cont}--trust-anchor hk-root.pem --policy mutual-recognition.toml",
+        "  # the tampered form:",
+        f"  bayident verify form.personal.p7s --content form-tampered.txt{cont}"
+        "--trust-anchor hk-root.pem",
+        "  # the same signer as a detached JWS:",
+        f"  bayident verify form.personal.jws --content form.txt{cont}--trust-anchor hk-root.pem",
+        "  # trust from the signed Hong Kong trusted list (XML needs the etsi extra):",
+        f"  bayident trustlist inspect hk-trust-list.json{cont}--signer hk-trust-list-signer.pem",
+        f"  bayident verify form.personal.p7s --content form.txt{cont}"
+        f"--trust-list hk-trust-list.json{cont}--trust-list-signer hk-trust-list-signer.pem",
+    ]
+    if (keep / "hk-trust-list.xml").exists():
+        lines.append(
+            f"  bayident trustlist inspect hk-trust-list.xml{cont}--signer hk-trust-list-signer.pem"
+        )
+    return lines
 
 
 def run(out: Renderer, *, keep: Path | None = None) -> int:
@@ -230,11 +285,9 @@ def run(out: Renderer, *, keep: Path | None = None) -> int:
     wrong = [c for c in cases if not c.as_expected]
     out.line()
     if keep is not None:
-        out.line(f"Sandbox files written to {keep}. Verify one yourself:")
-        out.line(
-            f"  bayident verify {keep / 'form.personal.p7s'} --content {keep / 'form.txt'} "
-            f"--trust-anchor {keep / 'hk-root.pem'} --policy {keep / 'mutual-recognition.toml'}"
-        )
+        out.line(f"Sandbox files written to {keep}. Try them yourself:")
+        for command in keep_commands(keep):
+            out.line(command)
         out.line()
     if wrong:
         out.line(

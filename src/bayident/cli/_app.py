@@ -143,6 +143,13 @@ def _build_parser() -> _Parser:
         help="print the whole result as JSON (schema: docs/result-schema.json)",
     )
     verify.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every check made and each certificate's revocation status, not only "
+        "the checks that did not pass",
+    )
+    verify.add_argument(
         "--revocation",
         choices=("off", "soft-fail", "hard-fail", "require"),
         help=(
@@ -159,7 +166,7 @@ def _build_parser() -> _Parser:
         help="run a cross-border demonstration on a sandbox PKI",
         description=(
             "Build a sandbox Hong Kong and Guangdong PKI in memory, sign a form and verify it "
-            "in four situations. Exits 0 when every verdict is the expected one."
+            "in five situations. Exits 0 when every verdict is the expected one."
         ),
     )
     demo.add_argument(
@@ -171,6 +178,15 @@ def _build_parser() -> _Parser:
 
     add_trustlist_parser(commands, _parse_at)
     commands.add_parser("version", help="print the version", description="Print the version.")
+    from ._completion import SHELLS
+
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print a completion script for SHELL. For bash: "
+        "'source <(bayident completion bash)', or save it in your completion folder.",
+    )
+    completion.add_argument("shell", metavar="SHELL", choices=SHELLS, help=", ".join(SHELLS))
     return parser
 
 
@@ -204,18 +220,22 @@ def _run_verify(args: argparse.Namespace, out: TextIO) -> int:
     _require_readable(args.evidence, "evidence")
     if args.content is not None:
         _require_readable(args.content, "content")
-    result = bayident.verify(
-        args.evidence,
-        content=args.content,
-        trust=trust,
-        at=args.at,
-        policy=policy,
-        extra_certs=extra or None,
-    )
+    from ._progress import ContentProgress
+
+    # A bar on stderr while a large content file is hashed: terminals only, never --json.
+    with ContentProgress(args.content, None if args.json else sys.stderr) as c:
+        result = bayident.verify(
+            args.evidence,
+            content=c.source,
+            trust=trust,
+            at=args.at,
+            policy=policy,
+            extra_certs=extra or None,
+        )
     if args.json:
         out.write(result.model_dump_json(indent=2) + "\n")
     else:
-        make_renderer(out).result(result)
+        make_renderer(out).result(result, verbose=args.verbose)
     return exit_code(result)
 
 
@@ -264,6 +284,17 @@ def _load_extra_certs(paths: Sequence[Path]) -> list[x509.Certificate]:
 def _run_demo(args: argparse.Namespace, out: TextIO) -> int:
     from .. import _demo
 
+    if args.keep is not None:
+        # A directory that cannot be made is the user's to fix: exit 64, one line.
+        try:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            probe = args.keep / ".bayident-write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise _UsageError(
+                f"cannot write the sandbox files to '{args.keep}': {exc.strerror or exc}"
+            ) from None
     return _demo.run(make_renderer(out), keep=args.keep)
 
 
@@ -299,12 +330,18 @@ def main(argv: list[str] | None = None) -> int:
             return _run_verify(args, out)
         if args.command == "demo":
             return _run_demo(args, out)
+        if args.command == "completion":
+            from ._completion import completion_script
+
+            out.write(completion_script(_build_parser(), args.shell, _PROG))
+            return 0
         if args.command == "trustlist":
             from ._trustlist import run_trustlist
 
             return run_trustlist(args, out, err)
         raise _UsageError(
-            f"a command is required: verify, trustlist, demo or version (see '{_PROG} --help')"
+            "a command is required: verify, trustlist, demo, completion or version "
+            f"(see '{_PROG} --help')"
         )
     except _Exit as done:
         return done.status

@@ -8,12 +8,18 @@ and the ``cli`` extra is installed.
 from __future__ import annotations
 
 import os
+import shutil
+import textwrap
 from collections.abc import Iterable
 from typing import Any, Protocol, TextIO
 
 from .._result import Check, CheckOutcome, Indication, VerificationResult
 
-__all__ = ["Renderer", "make_renderer", "verdict_line"]
+__all__ = ["Renderer", "make_renderer", "summary_lines", "verdict_line"]
+
+# What a person needs to act on: the checks that did not pass. Passed and skipped ones are
+# counted, and listed with --verbose.
+_SHOWN = (CheckOutcome.FAILED, CheckOutcome.INDETERMINATE, CheckOutcome.WARNING)
 
 _MARKS = {
     CheckOutcome.PASSED: "ok  ",
@@ -78,11 +84,76 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def signer_lines(result: VerificationResult) -> list[str]:
+    """Who signed, one line a signer: the certificate subject and the identity, if any."""
+    lines = []
+    for signer in result.signers:
+        who = signer.certificate.subject if signer.certificate is not None else "no certificate"
+        lines.append(f"signer {signer.index}: {_one_line(who)}")
+    ident = result.identity
+    if ident is not None:
+        name = ident.name_en or ident.name_zh or "unnamed"
+        lines.append(f"identity: {name} ({ident.scheme}, {ident.jurisdiction})")
+    return lines
+
+
+def summary_lines(result: VerificationResult) -> list[str]:
+    """The one-screen account: verdict, signers, the checks that did not pass, a count."""
+    lines = [verdict_line(result)]
+    lines += ["  " + line for line in signer_lines(result)]
+    shown = [c for c in result.checks if c.outcome in _SHOWN]
+    lines += ["  " + check_line(c) for c in shown]
+    lines += [f"  warning: {_one_line(w)}" for w in result.warnings]
+    passed = sum(c.outcome is CheckOutcome.PASSED for c in result.checks)
+    skipped = sum(c.outcome is CheckOutcome.SKIPPED for c in result.checks)
+    count = f"  {passed} check{'s' if passed != 1 else ''} passed"
+    if skipped:
+        count += f", {skipped} skipped"
+    lines.append(count + " (--verbose lists every check)")
+    return lines
+
+
+def wrap(line: str, width: int) -> list[str]:
+    """One logical line wrapped to ``width``, continuation lines indented under the text."""
+    if len(line) <= width:
+        return [line]
+    indent = len(line) - len(line.lstrip(" "))
+    return textwrap.wrap(
+        line.strip(),
+        width=width,
+        initial_indent=" " * indent,
+        subsequent_indent=" " * (indent + 4),
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [line]
+
+
+def _width(out: TextIO) -> int:
+    # The terminal's width when there is one; 80 columns for pipes and files (COLUMNS wins).
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            tty = out.isatty()
+        except (AttributeError, ValueError):
+            tty = False
+        columns = shutil.get_terminal_size((80, 24)).columns if tty else 80
+    return max(columns, 40)
+
+
 class Renderer(Protocol):
     """Where the CLI writes what people read."""
 
-    def result(self, result: VerificationResult, *, checks: Iterable[Check] | None = None) -> None:
-        """The verdict line, then each check (all of them unless ``checks`` is given)."""
+    def result(
+        self,
+        result: VerificationResult,
+        *,
+        checks: Iterable[Check] | None = None,
+        verbose: bool = False,
+    ) -> None:
+        """The verdict and what did not pass (``verbose``: every check; ``checks``: those)."""
 
     def heading(self, text: str) -> None:
         """A section title."""
@@ -96,21 +167,31 @@ class PlainRenderer:
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
+        self._width = _width(out)
 
-    def result(self, result: VerificationResult, *, checks: Iterable[Check] | None = None) -> None:
-        self._out.write(verdict_line(result) + "\n")
-        for check in result.checks if checks is None else checks:
-            self._out.write("  " + check_line(check) + "\n")
-        for line in revocation_lines(result) if checks is None else ():
-            self._out.write("  " + line + "\n")
-        for warning in result.warnings:
-            self._out.write(f"  warning: {_one_line(warning)}\n")
+    def _write(self, line: str) -> None:
+        for part in wrap(line, self._width):
+            self._out.write(part + "\n")
+
+    def result(
+        self,
+        result: VerificationResult,
+        *,
+        checks: Iterable[Check] | None = None,
+        verbose: bool = False,
+    ) -> None:
+        for line, _style in _result_lines(result, checks, verbose):
+            self._write(line)
 
     def heading(self, text: str) -> None:
-        self._out.write(f"\n== {text}\n")
+        self._out.write("\n")
+        self._write(f"== {text}")
 
     def line(self, text: str = "", *, style: str | None = None) -> None:
-        self._out.write(text + "\n")
+        if not text:
+            self._out.write("\n")
+        for part in text.splitlines():
+            self._write(part)
 
 
 class RichRenderer:
@@ -120,17 +201,20 @@ class RichRenderer:
         from rich.console import Console  # the ``cli`` extra; checked by make_renderer
 
         self._console: Any = Console(file=out, highlight=False, soft_wrap=True)
+        self._width = _width(out)
 
-    def result(self, result: VerificationResult, *, checks: Iterable[Check] | None = None) -> None:
+    def result(
+        self,
+        result: VerificationResult,
+        *,
+        checks: Iterable[Check] | None = None,
+        verbose: bool = False,
+    ) -> None:
         from rich.text import Text
 
-        self._console.print(Text(verdict_line(result), style=_STYLES[result.indication]))
-        for check in result.checks if checks is None else checks:
-            self._console.print(Text("  " + check_line(check), style=_CHECK_STYLES[check.outcome]))
-        for line in revocation_lines(result) if checks is None else ():
-            self._console.print(Text("  " + line))
-        for warning in result.warnings:
-            self._console.print(Text(f"  warning: {_one_line(warning)}", style="yellow"))
+        for line, style in _result_lines(result, checks, verbose):
+            for part in wrap(line, self._width):
+                self._console.print(Text(part, style=style))
 
     def heading(self, text: str) -> None:
         from rich.text import Text
@@ -141,7 +225,27 @@ class RichRenderer:
     def line(self, text: str = "", *, style: str | None = None) -> None:
         from rich.text import Text
 
-        self._console.print(Text(text, style=style or ""))
+        for part in text.splitlines() or [""]:
+            for piece in wrap(part, self._width) if part else [""]:
+                self._console.print(Text(piece, style=style or ""))
+
+
+def _result_lines(
+    result: VerificationResult, checks: Iterable[Check] | None, verbose: bool
+) -> list[tuple[str, str]]:
+    """(line, rich style) pairs: the summary, every check (verbose), or the given checks."""
+    if checks is None and not verbose:
+        out = [(line, "") for line in summary_lines(result)]
+        out[0] = (out[0][0], _STYLES[result.indication])
+        return out
+    lines = [(verdict_line(result), _STYLES[result.indication])]
+    for check in result.checks if checks is None else checks:
+        lines.append(("  " + check_line(check), _CHECK_STYLES[check.outcome]))
+    for line in revocation_lines(result) if checks is None else ():
+        lines.append(("  " + line, ""))
+    for warning in result.warnings:
+        lines.append((f"  warning: {_one_line(warning)}", "yellow"))
+    return lines
 
 
 def make_renderer(out: TextIO) -> Renderer:
