@@ -124,3 +124,17 @@ def test_python_dash_m_bayident_is_the_cli() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert bayident.__version__ in out.stdout
+
+
+def test_a_passed_results_signer_certificate_is_typed_as_present(pki: SandboxPKI) -> None:
+    from bayident import ResultError
+
+    cms = pki.signer.sign_detached_cms(CONTENT)
+    res = bayident.verify(cms, content=CONTENT, trust=[pki.root.cert_pem], at=AT)
+    assert res.passed
+    assert res.signer_certificate().subject == res.signers[0].certificate.subject  # type: ignore[union-attr]
+    failed = bayident.verify(cms, content=CONTENT + b"!", trust=[pki.root.cert_pem], at=AT)
+    with pytest.raises(ResultError, match="not PASSED"):
+        failed.signer_certificate()
+    with pytest.raises(ResultError, match="no signer 3"):
+        res.signer_certificate(3)

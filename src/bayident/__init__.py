@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._exceptions import BayidentError, InputError, InvalidArgument, PolicyError, TrustStoreError
+from ._exceptions import (
+    BayidentError,
+    InputError,
+    InvalidArgument,
+    PolicyError,
+    ResultError,
+    TrustStoreError,
+)
 from ._lazy import lazy_attributes
 
 __version__ = "0.1.0"
@@ -74,6 +81,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Recognition",
+    "ResultError",
     "RevocationInfo",
     "SignerReport",
     "SubIndication",

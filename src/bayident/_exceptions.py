@@ -35,6 +35,11 @@ class PolicyError(BayidentError, ValueError):
     """A policy that cannot be loaded or is internally inconsistent."""
 
 
+class ResultError(BayidentError, LookupError):
+    """Something asked of a result that it does not hold (a signer of a result that did not
+    pass, a signer index out of range)."""
+
+
 class TrustStoreError(BayidentError, ValueError):
     """Trust anchors that cannot be loaded (unreadable file, not a certificate)."""
 

@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from ._exceptions import ResultError
 from ._identity import Identity, Recognition
 
 __all__ = [
@@ -348,6 +349,24 @@ class VerificationResult(BaseModel):
     def passed(self) -> bool:
         """``True`` only when the indication is ``PASSED``."""
         return self.indication is Indication.PASSED
+
+    def signer_certificate(self, index: int = 0) -> CertificateInfo:
+        """The certificate of signer ``index`` of a PASSED result, typed as present.
+
+        ``result.signers[0].certificate`` is optional (a failed result may name no
+        certificate); after ``result.passed`` this is the way to reach it that a strict type
+        checker accepts. Raises :class:`bayident.ResultError` when the result did not pass,
+        or has no such signer.
+        """
+        if not self.passed:
+            raise ResultError(
+                f"the result is {self.indication.value}, not PASSED: its signers' "
+                "certificates are not vouched for (check result.passed first)"
+            )
+        signer = next((s for s in self.signers if s.index == index), None)
+        if signer is None or signer.certificate is None:
+            raise ResultError(f"the result has no signer {index} with a certificate")
+        return signer.certificate
 
     def failed_checks(self) -> tuple[Check, ...]:
         """The checks that did not pass, in order."""
