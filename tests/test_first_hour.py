@@ -138,3 +138,19 @@ def test_a_passed_results_signer_certificate_is_typed_as_present(pki: SandboxPKI
         failed.signer_certificate()
     with pytest.raises(ResultError, match="no signer 3"):
         res.signer_certificate(3)
+
+
+def test_a_missing_extra_is_one_line_and_exit_64(tmp_path: Path) -> None:
+    # Run as if lxml and signxml were not installed.
+    program = (
+        "import sys; sys.modules['lxml'] = None; sys.modules['signxml'] = None\n"
+        "from bayident.cli import main\n"
+        f"sys.exit(main(['verify', {str(tmp_path / 'x.p7s')!r}, '--trust-list', 'list.xml']))\n"
+    )
+    (tmp_path / "x.p7s").write_bytes(b"0")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 64, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1
+    assert "pip install 'bayident[etsi]'" in lines[0]
+    assert "internal error" not in lines[0]

@@ -35,6 +35,20 @@ class PolicyError(BayidentError, ValueError):
     """A policy that cannot be loaded or is internally inconsistent."""
 
 
+class MissingExtraError(BayidentError, ImportError):
+    """A feature needs an optional extra that is not installed; the message names the
+    ``pip install 'bayident[EXTRA]'`` command. The command line exits 64 with that line."""
+
+    def __init__(self, feature: str, extra: str, missing: str) -> None:
+        super().__init__(
+            f"{feature} needs the '{extra}' extra ({missing} is not installed): "
+            f"pip install 'bayident[{extra}]'"
+        )
+        self.feature = feature
+        self.extra = extra
+        self.missing = missing
+
+
 class ResultError(BayidentError, LookupError):
     """Something asked of a result that it does not hold (a signer of a result that did not
     pass, a signer index out of range)."""

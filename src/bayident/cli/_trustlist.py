@@ -271,13 +271,9 @@ def _write_summary(out: TextIO, summary: dict[str, Any], as_json: bool) -> None:
 
 
 def _require_extra() -> None:
-    try:
-        import lxml  # noqa: F401
-        import signxml  # noqa: F401
-    except ImportError:
-        raise TrustListUsageError(
-            "trusted lists need the 'etsi' extra (lxml, signxml): pip install 'bayident[etsi]'"
-        ) from None
+    from .._extras import require
+
+    require("etsi", "reading trusted lists")
 
 
 def run_trustlist(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
@@ -389,10 +385,10 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def trust_with_lists(args: argparse.Namespace, trust: Any, err: TextIO | None = None) -> Any:
     """The trust store for ``verify``: anchors of ``--trust-list`` lists plus ``--trust-anchor``."""
+    _require_extra()
     from ..trustlist import TrustListValidator, read_trusted_list, trust_store_from_lists
 
     err = err or sys.stderr
-    _require_extra()
     signers = load_signers(args.trust_list_signer)
     at = args.at or _dt.datetime.now(_dt.UTC)
     validator = TrustListValidator()
