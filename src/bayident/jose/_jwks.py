@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from .._algorithms import describe_key
-from .._exceptions import InvalidArgument
+from .._exceptions import BayidentError, InvalidArgument
 from ._b64 import B64Error, b64url_decode
 from ._json import JSONError, loads_object
 
@@ -36,7 +36,7 @@ class JWKError(ValueError):
     """One JWK that cannot be used; the message says why."""
 
 
-class JWKSFetchError(Exception):
+class JWKSFetchError(BayidentError, OSError):
     """The JWKS could not be fetched or read."""
 
 
