@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _sm3_reference import reference_sm3
 from bayident._exceptions import InvalidArgument
 from bayident.sm import (
     DEFAULT_SM2_ID,
@@ -79,23 +80,19 @@ SM3_VECTORS = [
 @pytest.mark.parametrize(("data", "digest"), SM3_VECTORS)
 def test_sm3_known_answers(data: bytes, digest: str) -> None:
     assert sm3(data).hex() == digest
-    pure = _sm3._PureSM3()
-    pure.update(data)
-    assert pure.finalize().hex() == digest
+    assert reference_sm3(data).hex() == digest
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=300), st.lists(st.integers(0, 300), max_size=4))
-def test_sm3_pure_python_and_chunked_match_backend(data: bytes, cuts: list[int]) -> None:
-    expected = sm3(data)
-    pure = _sm3._PureSM3()
+def test_sm3_chunked_matches_the_reference(data: bytes, cuts: list[int]) -> None:
+    expected = reference_sm3(data)
     hasher = SM3Hash()
     previous = 0
     for cut in [*sorted(c % (len(data) + 1) for c in cuts), len(data)]:
-        pure.update(data[previous:cut])
         hasher.update(data[previous:cut])
         previous = cut
-    assert pure.finalize() == expected
+    assert sm3(data) == expected
     assert hasher.digest() == expected
 
 
@@ -115,7 +112,9 @@ def test_sm3_rejects_non_bytes() -> None:
         SM3Hash().update(3)  # type: ignore[arg-type]
 
 
-def test_sm3_falls_back_to_pure_python(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_any_sm3_backend_the_extra_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bayident import MissingExtraError
+
     def broken() -> object:
         raise ImportError("blocked")
 
@@ -123,12 +122,12 @@ def test_sm3_falls_back_to_pure_python(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_sm3, "_tongsuopy_factory", broken)
     _sm3._select.cache_clear()
     try:
-        assert _sm3.backend_name() == "pure-python"
-        assert sm3(b"abc").hex() == SM3_VECTORS[0][1]
+        with pytest.raises(MissingExtraError, match=r"bayident\[sm\]"):
+            sm3(b"abc")
     finally:
         monkeypatch.undo()
         _sm3._select.cache_clear()
-    assert _sm3.backend_name() != "pure-python"
+    assert _sm3.backend_name() in ("cryptography", "tongsuopy")
 
 
 # --- Known answer (Z_A, e, verification) ----------------------------------------------------

@@ -354,27 +354,12 @@ def read_content_whole(content: Content, limit: int) -> bytes | None:
     return buf.getvalue()
 
 
-class _SM3Once:
-    """SM3 of content hashed once (pyca/cryptography's own SM3; digest() ends it)."""
-
-    __slots__ = ("_h",)
-
-    def __init__(self) -> None:
-        from cryptography.hazmat.primitives import hashes
-
-        self._h = hashes.Hash(hashes.SM3())
-
-    def update(self, data: bytes) -> None:
-        self._h.update(data)
-
-    def digest(self) -> bytes:
-        return self._h.finalize()
-
-
 def new_hasher(name: str) -> Any:
     """A hashlib-style object for a digest name used in policies ('sha256', 'sha3-256', 'sm3')."""
     if name == "sm3":
-        return _SM3Once()
+        from .sm._sm3 import SM3Hash  # the one SM3 entry point
+
+        return SM3Hash()
     if name == "shake256":
         return _Shake256_512()
     return hashlib.new(name.replace("-", "_"))
