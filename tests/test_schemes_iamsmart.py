@@ -20,6 +20,7 @@ from bayident.schemes.iamsmart import (
     IAmSmartSettings,
     decrypt_content,
     encrypt_content,
+    parse_key_reply,
     parse_reply,
     sign_request,
 )
@@ -85,7 +86,12 @@ def test_a_profile_callback_becomes_an_identity(iam: MockIAmSmart, user: MockIAm
     assert (ident.name_en, ident.name_zh) == ("CHAN, Tai Man", "陳大文")
     assert ident.date_of_birth == dt.date(1980, 1, 31)
     assert ident.assurance.level is AssuranceLevel.SUBSTANTIAL
-    assert [c.name for c in res.checks] == ["request-signature", "content-envelope", "profile"]
+    assert [c.name for c in res.checks] == [
+        "request-signature",
+        "content-key",
+        "content-envelope",
+        "profile",
+    ]
     assert identity_matches_hkid(res, "A123456(3)").matched
 
 
@@ -207,11 +213,14 @@ def test_truncated_or_malformed_envelope(iam: MockIAmSmart, content: str, code: 
     assert failed_check(res) == "content-envelope"
 
 
-def test_unknown_code(iam: MockIAmSmart) -> None:
+def test_unknown_code_is_reported_as_unknown(iam: MockIAmSmart) -> None:
     body = _reply_with(None, code="D99999")
     res = run("profile-callback", {"headers": _signed(iam, body, "code"), "body": body})
-    assert res.sub_indication is SubIndication.FORMAT_FAILURE
-    assert "UNKNOWN_CODE" in res.message
+    assert (res.indication, res.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.SIGNED_DATA_NOT_FOUND,
+    )
+    assert "status unknown" in res.message
     assert "D99999" in res.message
     assert failed_check(res) == "reply-code"
 
@@ -575,7 +584,11 @@ def _flow(iam: MockIAmSmart, user: MockIAmSmartUser, client: httpx.Client) -> No
         extra_certs=iam.hongkong_post.intermediates(),
     )
     assert res.passed, res.explain()
-    assert [c.name for c in res.checks][:2] == ["request-signature", "content-envelope"]
+    assert [c.name for c in res.checks][:3] == [
+        "request-signature",
+        "content-key",
+        "content-envelope",
+    ]
 
 
 def test_the_mock_in_process(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
@@ -608,7 +621,8 @@ def test_the_mock_in_process(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
                 "HKICHash": hkid_hash("G123456(A)"),
             },
         )
-        assert parse_reply(resp.content).code == "D40001"
+        refused = parse_reply(resp.content)
+        assert (refused.code, refused.status) == ("D70005", "identity-mismatch")
 
 
 def test_the_mock_on_a_real_local_server(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
@@ -616,15 +630,13 @@ def test_the_mock_on_a_real_local_server(iam: MockIAmSmart, user: MockIAmSmartUs
         assert server.url.startswith("http://127.0.0.1:")
         with httpx.Client(base_url=server.url, timeout=5) as client:
             _flow(iam, user, client)
-            key = json.loads(
-                parse_reply(
-                    iam.call(client, "/api/v1/security/getKey", {}, encrypt=False).content
-                ).content
-                or "{}"
+            reply = parse_reply(
+                iam.call(client, "/api/v1/security/getKey", {}, encrypt=False).content
             )
-    from bayident.schemes.iamsmart import unwrap_secret_key
-
-    assert unwrap_secret_key(key["secretKey"], iam.service_key) == iam.content_key
+    # getKey's content is a plain JSON object, as in the public samples.
+    assert isinstance(reply.content, dict)
+    key = parse_key_reply(reply.to_json())
+    assert key.content_key(iam.service_key) == iam.content_key
 
 
 # ------------------------------------------------------------------ recognition
