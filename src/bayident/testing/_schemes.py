@@ -42,7 +42,7 @@ from bayident.schemes import (
     default_registry,
 )
 from bayident.schemes._base import CertificateView
-from bayident.schemes.guangdong_ca import gdca_profile, netca_profile
+from bayident.schemes.guangdong_ca import gdca_profile, gmt0015_extension, netca_profile
 from bayident.schemes.hkpost import MUTUAL_RECOGNITION_ARC
 from bayident.testing._ca import KeyType, MockCA, MockSigner, _generate_key, _key_usage, _validity
 from bayident.testing._clock import Clock
@@ -453,13 +453,17 @@ class MockESignTrustCA(_SchemeCA):
 
 
 class MockGuangdongCA(_SchemeCA):
-    """A GDCA-like (or, with ``brand='NETCA'``, NETCA-like) CA, RSA or SM2.
+    """A GDCA-like (or, with ``brand='NETCA'``, NETCA-like) sandbox CA, RSA or SM2.
 
-    Organisation certificates carry the unified social credit code in the subject
-    serialNumber; personal ones the resident identity number there. SM2 needs the ``sm``
-    extra (it uses :class:`bayident.testing.MockSM2CA`). ``root`` and ``issuing`` are
-    :class:`MockCA` objects for RSA and ``sm2_root`` / ``sm2_issuing`` the
-    :class:`MockSM2CA` ones for SM2.
+    As Mainland CAs do (GM/T 0015), certificates carry the holder's numbers in private
+    extensions: the resident identity number as an IdentifyCode under
+    ``1.2.156.10260.4.1.1`` (SM2) or a string under ``1.2.86.11.7.1`` (RSA), the unified
+    social credit code under ``.4.1.4`` / ``1.2.86.11.7.4`` (and, with
+    ``edition="2023"``, under ``1.2.156.10260.4.4`` as well). ``identity_in`` puts the
+    number in the extensions (default), in the subject serialNumber or in both. SM2
+    needs the ``sm`` extra (it uses :class:`bayident.testing.MockSM2CA`). ``root`` and
+    ``issuing`` are :class:`MockCA` objects for RSA and ``sm2_root`` / ``sm2_issuing``
+    the :class:`MockSM2CA` ones for SM2. All names are sandbox names.
     """
 
     jurisdiction = "CN-GD"
@@ -471,17 +475,22 @@ class MockGuangdongCA(_SchemeCA):
         algorithm: Literal["rsa", "sm2"] = "rsa",
         brand: Literal["GDCA", "NETCA"] = "GDCA",
         clock: Clock | None = None,
+        identity_in: Literal["extension", "subject", "both"] = "extension",
+        edition: Literal["2012", "2023"] = "2012",
     ) -> None:
         if algorithm not in ("rsa", "sm2") or brand not in ("GDCA", "NETCA"):
             raise InvalidArgument("algorithm must be 'rsa' or 'sm2', brand 'GDCA' or 'NETCA'")
+        if identity_in not in ("extension", "subject", "both") or edition not in ("2012", "2023"):
+            raise InvalidArgument(
+                "identity_in must be 'extension', 'subject' or 'both'; edition '2012' or '2023'"
+            )
         self.algorithm = algorithm
         self.brand = brand
+        self.identity_in = identity_in
+        self.edition = edition
         sm2 = "SM2 " if algorithm == "sm2" else ""
-        root_name = (
-            "GDCA TrustAUTH R5 ROOT"
-            if (brand, algorithm) == ("GDCA", "rsa")
-            else f"{brand} {sm2}Root CA (sandbox)"
-        )
+        # Never a real CA's name: a sandbox root must not pass for the real one.
+        root_name = f"{brand} {sm2}Root CA (sandbox)"
         issuing_name = f"{brand} {sm2}Issuing CA (sandbox)"
         self.root: MockCA | None = None
         self.issuing: MockCA | None = None
@@ -515,6 +524,17 @@ class MockGuangdongCA(_SchemeCA):
         """The default GDCA or NETCA adapter."""
         return GuangdongCAAdapter(gdca_profile() if self.brand == "GDCA" else netca_profile())
 
+    def _identity_extensions(self, serial: str, organisation: bool) -> list[tuple[str, bytes]]:
+        if self.identity_in == "subject":
+            return []
+        algorithm: Literal["sm2", "rsa"] = "sm2" if self.sm2_issuing is not None else "rsa"
+        if not organisation:
+            return [gmt0015_extension("person", serial, algorithm=algorithm)]
+        out = [gmt0015_extension("organisation", serial, algorithm=algorithm)]
+        if self.edition == "2023" and algorithm == "sm2":
+            out.append(gmt0015_extension("uscc", serial, algorithm="sm2"))
+        return out
+
     def _issue(
         self,
         name: str,
@@ -522,23 +542,33 @@ class MockGuangdongCA(_SchemeCA):
         organisation: str | None,
         policies: Sequence[str],
     ) -> MockSigner | MockSM2Signer:
+        extensions = self._identity_extensions(serial, organisation is not None)
+        in_subject = self.identity_in != "extension"
         if self.sm2_issuing is not None:
             return self.sm2_issuing.issue_signer(
                 name,
                 organization=organisation,
-                # The subject serialNumber, where Mainland CAs put either number.
-                unified_social_credit_code=serial,
+                # The subject serialNumber, where some Mainland CAs also put the number.
+                unified_social_credit_code=serial if in_subject else None,
                 policies=list(policies) or None,
+                extensions=extensions,
             )
         assert self.issuing is not None
         attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
         if organisation:
             attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
-        attrs += [
-            x509.NameAttribute(NameOID.COMMON_NAME, name),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, serial),
-        ]
-        return _issue(self.issuing, x509.Name(attrs), policies=policies)
+        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, name))
+        if in_subject:
+            attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial))
+        return _issue(
+            self.issuing,
+            x509.Name(attrs),
+            policies=policies,
+            extensions=[
+                x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), value)
+                for oid, value in extensions
+            ],
+        )
 
     def issue_organisation(
         self,

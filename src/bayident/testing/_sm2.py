@@ -360,6 +360,7 @@ class MockSM2CA:
         not_after: datetime | None = None,
         serial_number: int | None = None,
         private_key: IssuerKey | None = None,
+        extensions: Sequence[tuple[str, bytes]] = (),
     ) -> MockSM2Signer:
         """Issue an end-entity signing certificate (see :func:`issue_sm2_signer`)."""
         return issue_sm2_signer(
@@ -375,6 +376,7 @@ class MockSM2CA:
             not_after=not_after,
             serial_number=serial_number,
             private_key=private_key,
+            extensions=extensions,
         )
 
     def __repr__(self) -> str:
@@ -445,6 +447,7 @@ def issue_sm2_signer(
     not_after: datetime | None = None,
     serial_number: int | None = None,
     private_key: IssuerKey | None = None,
+    extensions: Sequence[tuple[str, bytes]] = (),
 ) -> MockSM2Signer:
     """Issue an end-entity certificate for an SM2 (or ``key_type``) key, signed by ``issuer``.
 
@@ -462,6 +465,9 @@ def issue_sm2_signer(
         not_before, not_after: validity; default from the issuer's clock, one year.
         serial_number: certificate serial (default: 64 random bits).
         private_key: use this key instead of generating one.
+        extensions: extra non-critical extensions as (dotted OID, DER value), e.g. the
+            GM/T 0015 identity extensions Mainland CAs use (see
+            :func:`bayident.schemes.guangdong_ca.gmt0015_extension`).
     """
     parent = _Issuer(issuer)
     if unified_social_credit_code is not None and (
@@ -490,6 +496,8 @@ def issue_sm2_signer(
         exts.append((_key_usage(key_usage), True))
     if policies is not None:
         exts.append((_policies(policies), False))
+    for oid, value in extensions:
+        exts.append((x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), value), False))
     certificate = _certificate(
         subject=subject,
         issuer=parent.name,
