@@ -14,6 +14,7 @@ from bayident.testing import (
     MockESignTrustCA,
     MockGuangdongCA,
     MockHongkongPostCA,
+    sandbox_recognition_policy,
     sandbox_registry,
 )
 from bayident.trustlist import RecognitionPolicy, RecognitionRule
@@ -53,7 +54,7 @@ def verify(signer, store, recognizer: Recognizer, **kw):  # type: ignore[no-unty
 def test_a_hongkong_post_mutual_recognition_certificate_in_guangdong(
     hkpost: MockHongkongPostCA,
 ) -> None:
-    gd = Recognizer(home_jurisdiction="CN-GD")
+    gd = Recognizer(home_jurisdiction="CN-GD", certificate_policy=sandbox_recognition_policy())
     s = hkpost.issue_personal("CHAN Tai Man", mutual_recognition=True)
     res = verify(s, hkpost.trust_store(listed=True), gd, purpose="sign")
     assert res.passed
@@ -65,7 +66,7 @@ def test_a_hongkong_post_mutual_recognition_certificate_in_guangdong(
 
 
 def test_without_mutual_recognition_status_it_is_not_admitted(hkpost: MockHongkongPostCA) -> None:
-    gd = Recognizer(home_jurisdiction="CN-GD")
+    gd = Recognizer(home_jurisdiction="CN-GD", certificate_policy=sandbox_recognition_policy())
     s = hkpost.issue_personal("CHAN Tai Man")
     res = verify(s, hkpost.trust_store(listed=True), gd, purpose="sign")
     assert (res.indication, res.sub_indication) == (

@@ -57,6 +57,7 @@ from bayident.testing._schemes import (
     MockHongkongPostCA,
     SandboxProtectedHKID,
     listed_trust_store,
+    sandbox_recognition_policy,
     sandbox_registry,
 )
 from bayident.testing._schemes_iamsmart import MockIAmSmart, MockIAmSmartServer, MockIAmSmartUser
@@ -119,6 +120,7 @@ __all__ = [
     "mock_transport",
     "ocsp_revocation_choice",
     "revocation_values_attribute",
+    "sandbox_recognition_policy",
     "sandbox_registry",
     "signing_certificate_v1_attribute",
     "signing_certificate_v2_attribute",

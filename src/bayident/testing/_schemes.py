@@ -8,9 +8,12 @@ profiles the built-in certificate adapters read::
     with use_registry(registry):
         result = bayident.verify(cms, content=b"form", trust=hkpost.trust_store())
 
-The CAs carry the public names of the real ones where the public record gives them (a
-Hongkong Post root, "GDCA TrustAUTH R5 ROOT") and "(sandbox)" names otherwise, with
-sandbox keys: they are trusted only by a trust store that includes them. Nothing here is a
+Every CA has a sandbox name: the real CA's name followed by "(sandbox)" where the
+mock imitates a named hierarchy ("Hongkong Post Root CA 2 (sandbox)"), so that a sandbox
+root never passes for the real one; keys are sandbox keys, trusted only by a trust store
+that includes them. :func:`sandbox_recognition_policy` is the Greater Bay Area
+recognition policy with the sandbox names admitted beside the real ones, and
+:func:`sandbox_registry` uses it. Nothing here is a
 real certificate profile where the public record is silent: the protected HKID, for one,
 uses :class:`SandboxProtectedHKID`, a method of the sandbox's own.
 """
@@ -22,7 +25,7 @@ import hmac
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -48,6 +51,9 @@ from bayident.testing._ca import KeyType, MockCA, MockSigner, _generate_key, _ke
 from bayident.testing._clock import Clock
 from bayident.testing._sm2 import MockSM2CA, MockSM2Signer
 
+if TYPE_CHECKING:
+    from bayident.trustlist import RecognitionPolicy
+
 __all__ = [
     "MUTUAL_RECOGNITION_POLICY",
     "MockDigiSignCA",
@@ -56,6 +62,7 @@ __all__ = [
     "MockHongkongPostCA",
     "SandboxProtectedHKID",
     "listed_trust_store",
+    "sandbox_recognition_policy",
     "sandbox_registry",
 ]
 
@@ -221,9 +228,37 @@ def sandbox_registry(
     registry = default_registry().copy()
     for adapter in adapters:
         registry.register(adapter, replace=True)
-    if recognizer is not None:
-        registry.recognizer = recognizer
+    if recognizer is None:
+        recognizer = Recognizer(certificate_policy=sandbox_recognition_policy())
+    registry.recognizer = recognizer
     return registry
+
+
+def sandbox_recognition_policy(**kwargs: Any) -> RecognitionPolicy:
+    """The Greater Bay Area mutual recognition policy, admitting the sandbox CAs too.
+
+    Each rule's anchor and issuer names gain their "(sandbox)" twins, so certificates of
+    :class:`MockHongkongPostCA` are recognised as the real hierarchy's would be, while
+    the real names keep their meaning. ``kwargs`` go to
+    :meth:`bayident.trustlist.RecognitionPolicy.greater_bay_area_default`.
+    """
+    from bayident.trustlist import RecognitionPolicy as _Policy
+
+    policy = _Policy.greater_bay_area_default(**kwargs)
+
+    def twins(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(n for name in names for n in (name, f"{name} (sandbox)"))
+
+    rules = tuple(
+        rule.model_copy(
+            update={
+                "anchor_names": twins(rule.anchor_names),
+                "issuer_names": twins(rule.issuer_names),
+            }
+        )
+        for rule in policy.rules
+    )
+    return policy.model_copy(update={"rules": rules, "name": f"{policy.name} (sandbox)"})
 
 
 class _SchemeCA:
@@ -251,9 +286,10 @@ def _cn_of(cert: x509.Certificate) -> str:
 class MockHongkongPostCA(_SchemeCA):
     """A Hongkong Post-like CA: a root, an e-Cert issuing CA and an iAM Smart-Cert CA.
 
-    By default the names are those of the mutual-recognition hierarchy ("Hongkong Post
-    Root CA 2" / "Hongkong Post e-Cert CA 2 - 15"), so the Greater Bay Area recognition
-    policy applies to its mutual-recognition certificates. e-Cert (Personal) certificates
+    By default the names are the sandbox twins of the mutual-recognition hierarchy
+    ("Hongkong Post Root CA 2 (sandbox)" / "Hongkong Post e-Cert CA 2 - 15 (sandbox)"), so
+    :func:`sandbox_recognition_policy` applies to its mutual-recognition certificates
+    while the real policy does not. e-Cert (Personal) certificates
     carry the name, the Subscriber Reference Number (subject OU, ten digits), the optional
     e-mail and, with ``hkid=``, the HKID protected by :attr:`protected_hkid`.
     """
@@ -264,8 +300,8 @@ class MockHongkongPostCA(_SchemeCA):
         self,
         *,
         clock: Clock | None = None,
-        root_name: str = "Hongkong Post Root CA 2",
-        issuing_name: str = "Hongkong Post e-Cert CA 2 - 15",
+        root_name: str = "Hongkong Post Root CA 2 (sandbox)",
+        issuing_name: str = "Hongkong Post e-Cert CA 2 - 15 (sandbox)",
         iamsmart_name: str = "Hongkong Post iAM Smart-Cert CA (sandbox)",
         protected_hkid: SandboxProtectedHKID | None = None,
     ) -> None:
