@@ -642,16 +642,47 @@ def test_the_mock_on_a_real_local_server(iam: MockIAmSmart, user: MockIAmSmartUs
 # ------------------------------------------------------------------ recognition
 
 
-def test_guangdong_accepts_iamsmart_sign_in(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
-    reg = sandbox_registry(iam.adapter(), recognizer=Recognizer(home_jurisdiction="CN-GD"))
+BINDING = {
+    "arrangement": "gd-hk-cross-border-2023",
+    "identity": {
+        "jurisdiction": "CN-GD",
+        "scheme": "gd-unified-identity",
+        "identifiers": [{"kind": "GD_UID", "value": "gd-0001"}],
+    },
+    "consent": {
+        "reference": "consent-42",
+        "consentedAt": "2026-02-01T08:00:00Z",
+        "recordedBy": "广东政务服务网",
+    },
+}
+
+
+def test_guangdong_accepts_a_bound_iamsmart_sign_in(
+    iam: MockIAmSmart, user: MockIAmSmartUser
+) -> None:
+    gd = Recognizer(home_jurisdiction="CN-GD", relying_sector="government")
+    reg = sandbox_registry(iam.adapter(), recognizer=gd)
     with use_registry(reg):
-        res = run("profile-reply", {"body": iam.reply(user.profile())}, purpose="authenticate")
-        assert res.passed
+        res = run(
+            "profile-reply",
+            {"body": iam.reply(user.profile()), "binding": BINDING},
+            purpose="authenticate",
+        )
+        assert res.passed, res.explain()
         assert res.recognition is not None
         assert res.recognition.rule == "gd-hk-cross-border/iamsmart-sign-in"
+        assert res.identity is not None
+        bound = res.identity.bound_to("CN-GD")
+        assert bound is not None
+        assert bound.consent.reference == "consent-42"
+        # Without the binding the arrangement does not apply.
+        unbound = run("profile-reply", {"body": iam.reply(user.profile())}, purpose="authenticate")
+        assert unbound.recognition is not None
+        assert not unbound.recognition.admitted
+        assert "not bound with consent" in unbound.recognition.reason
         high = run(
             "profile-reply",
-            {"body": iam.reply(user.profile())},
+            {"body": iam.reply(user.profile()), "binding": BINDING},
             purpose="authenticate",
             require_assurance="high",
         )
@@ -677,3 +708,35 @@ def test_signing_is_not_admitted_by_the_sign_in_rule(
     assert res.recognition is not None
     assert not res.recognition.admitted
     assert res.signers[0].passed
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"identity": "x"}, "binding.identity"),
+        ({"consent": {"reference": "c"}}, "binding.consent.recordedBy"),
+        (
+            {"consent": {"recordedBy": "x", "consentedAt": "yesterday"}},
+            "binding.consent.consentedAt",
+        ),
+        (
+            {"consent": {"recordedBy": "x", "consentedAt": "2026-02-01T08:00:00"}},
+            "binding.consent.consentedAt",
+        ),
+        (
+            {"identity": {"jurisdiction": "CN-GD", "scheme": "s", "identifiers": [1]}},
+            "binding.identity.identifiers[0]",
+        ),
+    ],
+)
+def test_a_malformed_binding_names_the_member(
+    iam: MockIAmSmart, user: MockIAmSmartUser, change: dict[str, Any], field: str
+) -> None:
+    res = run(
+        "profile-reply",
+        {"body": iam.reply(user.profile()), "binding": BINDING | change},
+        purpose="authenticate",
+    )
+    assert (res.indication, res.sub_indication) == (Indication.FAILED, SubIndication.FORMAT_FAILURE)
+    assert field in res.message
+    assert failed_check(res) == "binding"

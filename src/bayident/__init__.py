@@ -12,7 +12,15 @@ Start with :func:`verify`::
 from __future__ import annotations
 
 from ._exceptions import BayidentError, InputError, InvalidArgument, PolicyError, TrustStoreError
-from ._identity import Assurance, AssuranceLevel, Identity, IdentityIdentifier, Recognition
+from ._identity import (
+    Assurance,
+    AssuranceLevel,
+    ConsentRecord,
+    Identity,
+    IdentityBinding,
+    IdentityIdentifier,
+    Recognition,
+)
 from ._policy import Policy
 from ._result import (
     CertificateInfo,
@@ -37,7 +45,9 @@ __all__ = [
     "CertificateInfo",
     "Check",
     "CheckOutcome",
+    "ConsentRecord",
     "Identity",
+    "IdentityBinding",
     "IdentityIdentifier",
     "Indication",
     "InputError",

@@ -57,11 +57,13 @@ from ._dispatch import (
     verify_as,
 )
 from ._recognition import (
+    CROSS_BORDER_2023,
     CertificateRecognitionPolicy,
     IdentityRule,
     RecognitionOutcome,
     Recognizer,
     default_identity_rules,
+    iamsmart_without_binding_rule,
 )
 from ._tokens import TokenAdapter, TokenProfile
 from .digisign import DigiSignAdapter
@@ -73,6 +75,7 @@ from .iamsmart import IAmSmartAdapter
 from .macao import MacaoOneAccountAdapter
 
 __all__ = [
+    "CROSS_BORDER_2023",
     "ENTRY_POINT_GROUP",
     "EVIDENCE_FORMAT",
     "EVIDENCE_MARKER",
@@ -108,6 +111,7 @@ __all__ = [
     "builtin_adapters",
     "default_identity_rules",
     "default_registry",
+    "iamsmart_without_binding_rule",
     "identify_certificate",
     "identity_matches_hkid",
     "parse_scheme_evidence",

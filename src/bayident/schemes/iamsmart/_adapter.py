@@ -9,6 +9,9 @@ Evidence types (the ``type`` of a scheme-evidence envelope with scheme ``iamsmar
 ``profile-reply``
     ``{"body": "<reply>", "openID"?: "..."}``: a reply the service fetched itself over TLS
     (no signature headers); decrypted and mapped the same way.
+
+    Both profile types take an optional ``binding``: the relying party's record of the
+    account's binding to a Guangdong unified identity (see :mod:`.._binding`).
 ``signing-result``
     ``{"result": {businessID, state, hashCode, timestamp, signature, cert}, "request":
     {hashCode, HKICHash, businessID?, state?}, "signer": {"hkid": ...} or {"profile":
@@ -50,6 +53,7 @@ from ..._result import (
 from ...identifiers import IdentifierKind, hkid_hash
 from ...identifiers import validate as _validate_identifier
 from .._base import SchemeEvidence, SchemeFailure, active_registry, parse_json_object
+from .._binding import attach_binding
 from .._dispatch import EVIDENCE_FORMAT, apply_recognition, identify_certificate
 from .._fields import b64_field, certificate_field, fail, obj_field, opt_str, req_str
 from ._common import EnvelopeErrorCode, IAmSmartEnvelopeError
@@ -402,6 +406,7 @@ class IAmSmartAdapter:
             f"iAM Smart profile from reply {tx_id[:64]!r}",
             self.settings.authentication_assurance,
         )
+        identity = attach_binding(identity, data, "an iAM Smart profile")
         assert ctx.make_result is not None
         result = ctx.make_result(
             Indication.PASSED,
