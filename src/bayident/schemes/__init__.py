@@ -65,6 +65,15 @@ from ._recognition import (
     default_identity_rules,
     iamsmart_without_binding_rule,
 )
+from ._roots import (
+    ROOT_CATALOGUE,
+    CatalogueRoot,
+    catalogue_anchors,
+    catalogue_root,
+    impersonated_root,
+    pinned_fingerprint,
+    trust_store_from_catalogue,
+)
 from ._tokens import TokenAdapter, TokenProfile
 from .digisign import DigiSignAdapter
 from .esigntrust import ESignTrustAdapter
@@ -80,6 +89,8 @@ __all__ = [
     "EVIDENCE_FORMAT",
     "EVIDENCE_MARKER",
     "MAX_SCHEME_EVIDENCE_BYTES",
+    "ROOT_CATALOGUE",
+    "CatalogueRoot",
     "CertificateAdapter",
     "CertificateProfile",
     "CertificateRecognitionPolicy",
@@ -109,13 +120,18 @@ __all__ = [
     "apply_recognition",
     "averify_as",
     "builtin_adapters",
+    "catalogue_anchors",
+    "catalogue_root",
     "default_identity_rules",
     "default_registry",
     "iamsmart_without_binding_rule",
     "identify_certificate",
     "identity_matches_hkid",
+    "impersonated_root",
     "parse_scheme_evidence",
+    "pinned_fingerprint",
     "scheme_evidence",
+    "trust_store_from_catalogue",
     "use_registry",
     "verify_as",
 ]

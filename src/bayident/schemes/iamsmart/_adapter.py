@@ -56,6 +56,7 @@ from .._base import SchemeEvidence, SchemeFailure, active_registry, parse_json_o
 from .._binding import attach_binding
 from .._dispatch import EVIDENCE_FORMAT, apply_recognition, identify_certificate
 from .._fields import b64_field, certificate_field, fail, obj_field, opt_str, req_str
+from .._roots import impersonated_root
 from ._common import EnvelopeErrorCode, IAmSmartEnvelopeError
 from ._envelope import (
     DEFAULT_UNWRAP_PADDINGS,
@@ -628,6 +629,18 @@ class IAmSmartAdapter:
                 f"the iAM Smart-Cert must chain to a Hongkong Post root; this one chains to "
                 f"'{anchor_cn or 'no anchor'}' (IAmSmartSettings.root_patterns: "
                 f"{', '.join(s.root_patterns)})",
+                "result.cert",
+            )
+        impostor = (
+            impersonated_root(anchor.certificate, anchor.fingerprint)
+            if anchor is not None
+            else None
+        )
+        if impostor is not None:
+            raise fail(
+                "certificate-scheme",
+                SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+                impostor,
                 "result.cert",
             )
         found = identify_certificate(
