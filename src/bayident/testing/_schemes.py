@@ -442,13 +442,13 @@ class MockDigiSignCA(_SchemeCA):
 
 
 class MockESignTrustCA(_SchemeCA):
-    """An eSignTrust-like CA: a G03-named root, a qualified and a normalised issuing CA."""
+    """An eSignTrust-like sandbox CA: a root, a qualified and a normalised issuing CA."""
 
     jurisdiction = "MO"
 
     def __init__(self, *, clock: Clock | None = None) -> None:
         self.root = MockCA(
-            "eSignTrust Root Certification Authority (G03)",
+            "eSignTrust Root Certification Authority (G03) (sandbox)",
             organization="Macao Post and Telecommunications (sandbox)",
             country="MO",
             clock=clock,
