@@ -38,6 +38,7 @@ from bayident.schemes.iamsmart import (
     VerifiedRequest,
     decrypt_content,
     encrypt_content,
+    parse_key_reply,
     parse_profile,
     parse_reply,
     sign_request,
@@ -902,6 +903,6 @@ def test_profile_is_frozen() -> None:
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(document=st.binary(max_size=300))
 def test_profile_and_reply_never_raise_anything_else(document: bytes) -> None:
-    for parse in (parse_profile, parse_reply):
+    for parse in (parse_profile, parse_reply, parse_key_reply):
         with contextlib.suppress(IAmSmartEnvelopeError):
             parse(document)

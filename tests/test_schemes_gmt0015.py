@@ -14,9 +14,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bayident import AssuranceLevel
 from bayident.schemes import CertificateView, ProfileError
+from bayident.schemes._gmt0015 import read_identity_value
 from bayident.schemes.guangdong_ca import (
     GuangdongCAAdapter,
     gdca_profile,
@@ -238,3 +241,9 @@ def test_the_sandbox_ca_issues_identity_extensions(algorithm: str, edition: str)
         assert got is not None
         assert "extension" in (got.verified_by or "")
     assert "sandbox" in ca._root_certificate().subject.rfc4514_string().lower()
+
+
+@given(st.binary(max_size=300))
+def test_reading_any_extension_value_never_raises(value: bytes) -> None:
+    read = read_identity_value(value)
+    assert read is None or isinstance(read[0], str)
