@@ -275,7 +275,10 @@ class _SchemeCA:
             return listed_trust_store(
                 cert, jurisdiction=self.jurisdiction, territory=self.territory
             )
-        return TrustStore.from_certificates([cert], name=f"{_cn_of(cert)} (sandbox)")
+        name = _cn_of(cert)
+        return TrustStore.from_certificates(
+            [cert], name=name if name.endswith("(sandbox)") else f"{name} (sandbox)"
+        )
 
 
 def _cn_of(cert: x509.Certificate) -> str:
