@@ -247,3 +247,34 @@ def test_the_sandbox_ca_issues_identity_extensions(algorithm: str, edition: str)
 def test_reading_any_extension_value_never_raises(value: bytes) -> None:
     read = read_identity_value(value)
     assert read is None or isinstance(read[0], str)
+
+
+def test_mock_sm2_ca_writes_identity_extensions() -> None:
+    pytest.importorskip("tongsuopy")
+    from bayident.testing import MockSM2CA
+
+    ca = MockSM2CA("Sandbox GDCA SM2 Test Root", clock=MockClock(NOW))
+    person = ca.issue_signer("李小明", resident_id=RIC)
+    ext = person.certificate.extensions.get_extension_for_oid(
+        x509.ObjectIdentifier("1.2.156.10260.4.1.1")
+    )
+    assert ext.value.value == _tlv(0x80, RIC)  # type: ignore[attr-defined]
+    org = ca.issue_signer("某公司", unified_social_credit_code=USCC)
+    ext = org.certificate.extensions.get_extension_for_oid(
+        x509.ObjectIdentifier("1.2.156.10260.4.1.4")
+    )
+    assert ext.value.value == _tlv(0x13, USCC)  # type: ignore[attr-defined]
+    bare = ca.issue_signer("某公司", unified_social_credit_code=USCC, identity_extensions=False)
+    oids = {e.oid.dotted_string for e in bare.certificate.extensions}
+    assert "1.2.156.10260.4.1.4" not in oids
+
+
+@pytest.mark.parametrize("algorithm", ["rsa", "sm2"])
+def test_a_subject_only_sandbox_ca_writes_no_extension(algorithm: str) -> None:
+    if algorithm == "sm2":
+        pytest.importorskip("tongsuopy")
+    ca = MockGuangdongCA(algorithm=algorithm, clock=MockClock(NOW), identity_in="subject")  # type: ignore[arg-type]
+    signer = ca.issue_person("李小明", RIC)
+    oids = {e.oid.dotted_string for e in signer.certificate.extensions}
+    assert not any(o.startswith(("1.2.156.10260.4", "1.2.86.11.7")) for o in oids)
+    assert signer.certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)

@@ -591,6 +591,7 @@ class MockGuangdongCA(_SchemeCA):
                 unified_social_credit_code=serial if in_subject else None,
                 policies=list(policies) or None,
                 extensions=extensions,
+                identity_extensions=False,  # this CA chooses its extensions itself
             )
         assert self.issuing is not None
         attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
