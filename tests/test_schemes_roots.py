@@ -120,3 +120,41 @@ def test_iamsmart_refuses_a_root_that_only_bears_hongkong_posts_name() -> None:
     assert not res.passed
     assert res.failed_checks()[-1].name == "certificate-scheme"
     assert "not the catalogued" in res.message
+
+
+def test_certificate_recognition_refuses_an_anchor_named_like_a_pinned_root() -> None:
+    from bayident.schemes import Recognizer
+    from bayident.testing import listed_trust_store, sandbox_recognition_policy
+
+    clock = MockClock(NOW - dt.timedelta(days=1))
+    # A sandbox hierarchy carrying the real names of the earlier mutual-recognition chain.
+    post = MockHongkongPostCA(
+        clock=clock,
+        root_name="Hongkong Post Root CA 1",
+        issuing_name="Hongkong Post e-Cert CA 1 - 10",
+    )
+    signer = post.issue_personal("CHAN Tai Man", mutual_recognition=True)
+    store = listed_trust_store(post.root, jurisdiction="HK")
+    gd = Recognizer(home_jurisdiction="CN-GD", certificate_policy=sandbox_recognition_policy())
+    with use_registry(sandbox_registry(post.adapter(), recognizer=gd)):
+        res = bayident.verify(
+            signer.sign_detached_cms(b"doc"),
+            content=b"doc",
+            trust=store,
+            at=NOW,
+            purpose="sign",
+            extra_certs=post.intermediates(),
+        )
+    assert not res.passed
+    assert "not the catalogued" in res.message
+    # The recognizer refuses such an anchor too, whatever the certificate rules say.
+    anchor = next(iter(store))
+    out = gd.decide(
+        identity=None,
+        purpose="sign",
+        chain=[signer.certificate, post.issuing.certificate, post.root.certificate],
+        anchor=anchor,
+        at=NOW,
+    ).recognition
+    assert not out.admitted
+    assert "not the catalogued" in out.reason

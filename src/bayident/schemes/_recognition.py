@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .._exceptions import InvalidArgument
 from .._identity import AssuranceLevel, Identity, Recognition
+from ._roots import impersonated_root
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -311,8 +312,16 @@ class Recognizer:
 
         misses: list[tuple[str, str]] = []
         first_rule: str | None = None
-        # 2. Certificate rules.
-        if chain and self.certificate_policy is not None:
+        # 2. Certificate rules. Their anchor names are pinned where the root catalogue holds
+        # a confirmed fingerprint: an anchor merely named like a real root is not it.
+        impostor = (
+            impersonated_root(anchor.certificate, anchor.fingerprint)
+            if chain and anchor is not None
+            else None
+        )
+        if impostor is not None:
+            misses.append(("", impostor))
+        elif chain and self.certificate_policy is not None:
             decision = self.certificate_policy.evaluate(
                 list(chain),
                 anchor,
