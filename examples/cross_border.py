@@ -1,6 +1,7 @@
 """Across the border: one Guangdong service, three signers, one recognition policy.
 
-1. A Hong Kong resident signs a Guangdong form with iAM Smart.
+1. A Hong Kong resident, whose iAM Smart account is bound to a Guangdong unified identity
+   under the 2023 arrangement, signs in and signs a Guangdong form with iAM Smart.
 2. A Macau company signs with an eSignTrust qualified certificate.
 3. A Guangdong company signs with an SM2 certificate (and a Hong Kong service checks it).
 
@@ -16,7 +17,13 @@ from datetime import UTC, datetime
 
 import bayident
 from bayident.identifiers import hkid_hash
-from bayident.schemes import IdentityRule, Recognizer, scheme_evidence, use_registry
+from bayident.schemes import (
+    CROSS_BORDER_2023,
+    IdentityRule,
+    Recognizer,
+    scheme_evidence,
+    use_registry,
+)
 from bayident.testing import (
     MockClock,
     MockESignTrustCA,
@@ -81,18 +88,40 @@ identities = (
     ),
 )
 guangdong = Recognizer(
-    home_jurisdiction="CN-GD", certificate_policy=certificates, identity_rules=identities
+    home_jurisdiction="CN-GD",
+    relying_sector="government",  # the 2023 arrangement covers government services
+    certificate_policy=certificates,
+    identity_rules=identities,
 )
 registry = sandbox_registry(iam.adapter(), iam.hongkong_post.adapter(), recognizer=guangdong)
 
 with use_registry(registry):
     # 1. iAM Smart: sign in, then sign the form's hash.
     user = iam.enrol("A123456(3)", "CHAN, Tai Man", zh_name="陳大文")
+    # The service's own record of the account's binding (the resident consented on
+    # 广东政务服务网); what the two sides exchange is not public, so the service passes it.
+    binding = {
+        "arrangement": CROSS_BORDER_2023,
+        "identity": {
+            "jurisdiction": "CN-GD",
+            "scheme": "gd-unified-identity",
+            "identifiers": [{"kind": "GD_UID", "value": "sandbox-uid-0001"}],
+        },
+        "consent": {"reference": "sandbox-consent-1", "recordedBy": "广东政务服务网"},
+    }
     body = iam.reply(user.profile())
     signed_in = bayident.verify(
-        scheme_evidence("iamsmart", "profile-reply", {"body": body}), at=now, purpose="authenticate"
+        scheme_evidence("iamsmart", "profile-reply", {"body": body, "binding": binding}),
+        at=now,
+        purpose="authenticate",
     )
-    show("1a. Hong Kong resident signs in with iAM Smart", signed_in, True)
+    show("1a. Hong Kong resident (bound account) signs in with iAM Smart", signed_in, True)
+    unbound = bayident.verify(
+        scheme_evidence("iamsmart", "profile-reply", {"body": iam.reply(user.profile())}),
+        at=now,
+        purpose="authenticate",
+    )
+    show("1a'. ... an account without the binding is not admitted", unbound, False)
     request = {"hashCode": hashlib.sha256(form).hexdigest(), "HKICHash": hkid_hash(user.hkid)}
     result = iam.sign_hash(user, request["hashCode"])
     evidence = scheme_evidence(

@@ -1,7 +1,9 @@
 """iAM Smart: a profile callback and a hash-signing result, against a mock iAM Smart.
 
-The mock speaks the real envelopes (HMAC-signed requests, AES-256-GCM content, reply
-codes); the service side is bayident's iAM Smart adapter behind verify().
+The mock speaks the public envelopes (HMAC-signed requests, AES-256-GCM content, the getKey
+reply's plain-object content, callbacks carrying their own wrapped content key, the public
+reply codes); the service side is bayident's iAM Smart adapter behind verify(). The end
+shows what a declined signing and an HKIC mismatch (D70005) give.
 Run: python examples/scheme_iamsmart.py
 """
 
@@ -15,7 +17,7 @@ from datetime import UTC, datetime
 import bayident
 from bayident.identifiers import hkid_hash
 from bayident.schemes import scheme_evidence, use_registry
-from bayident.schemes.iamsmart import decrypt_content, parse_reply
+from bayident.schemes.iamsmart import decrypt_content, parse_key_reply, parse_reply
 from bayident.testing import MockClock, MockIAmSmart, sandbox_registry
 
 clock = MockClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
@@ -26,6 +28,12 @@ with (
     use_registry(sandbox_registry(iam.adapter(), iam.hongkong_post.adapter())),
     iam.client() as api,
 ):
+    # 0. The content key: getKey's content is a plain JSON object.
+    key_reply = parse_key_reply(iam.call(api, "/api/v1/security/getKey", {}, encrypt=False).content)
+    if key_reply.content_key(iam.service_key) != iam.content_key:
+        sys.exit("getKey: the unwrapped content key is not the mock's")
+    print("getKey: content key valid for", (key_reply.expires_in or 0) // 3_600_000, "hours")
+
     # 1. Sign-in: the user approves in the app; the service exchanges the code.
     reply = parse_reply(
         iam.call(
@@ -81,3 +89,24 @@ with (
         print(f"  {check.outcome.value:>8} {check.name}")
     if not (signed_in.passed and signed.passed):
         sys.exit(signed.explain())
+
+    # 4. Outcomes that are not a success say what happened.
+    expected = {"D70001": "INDETERMINATE", "D70005": "FAILED"}
+    for code, indication in expected.items():
+        headers, body = iam.callback(None, code=code)
+        outcome = bayident.verify(
+            scheme_evidence(
+                "iamsmart",
+                "signing-callback",
+                {
+                    "headers": headers,
+                    "body": body,
+                    "request": request,
+                    "signer": {"hkid": user.hkid},
+                },
+            ),
+            at=clock.now(),
+        )
+        print(f"{code}: {outcome.indication.value} - {outcome.message}")
+        if outcome.indication.value != indication:
+            sys.exit(outcome.explain())

@@ -368,7 +368,6 @@ def test_mo_bir_valid_format(value: str, normalized: str) -> None:
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        ("3234567(8)", "first digit is 3, expected 1, 5 or 7"),
         ("1234567(A)", "check character is 'A', expected a digit"),
         ("123456(8)", "expected seven digits and a check digit, as 1234567(8) or 1/234567/8"),
         ("1/234567(8)", "expected seven digits and a check digit, as 1234567(8) or 1/234567/8"),
@@ -423,3 +422,15 @@ def test_arbitrary_text_never_raises_and_reasons_are_consistent(
         assert check.normalized.isascii()
         # A normalised value validates to itself.
         assert validate(kind, check.normalized, today=TODAY).normalized == check.normalized
+
+
+def test_mo_bir_first_digit_rule_is_an_opt_in_heuristic() -> None:
+    # No public source gives the "first digit 1, 5 or 7" rule: off unless asked for.
+    plain = validate("MO_BIR", "3234567(8)")
+    assert plain.valid
+    assert any("no public source" in note for note in plain.notes)
+    strict = validate("MO_BIR", "3234567(8)", bir_first_digit_heuristic=True)
+    assert not strict.valid
+    assert strict.reason is not None
+    assert "heuristic with no public source" in strict.reason
+    assert validate("MO_BIR", "5234567(8)", bir_first_digit_heuristic=True).valid

@@ -252,7 +252,9 @@ def test_a_gdca_personal_certificate(gdca: MockGuangdongCA) -> None:
     assert res.identity.identifier("CN_RIC").value == RIC  # type: ignore[union-attr]
 
 
-def test_an_invalid_credit_code_is_not_taken_as_an_identifier(gdca: MockGuangdongCA) -> None:
+def test_an_invalid_credit_code_is_not_taken_as_an_identifier(clock: MockClock) -> None:
+    # In the subject (the fallback), a value failing its check is not an identifier.
+    gdca = MockGuangdongCA(clock=clock, identity_in="subject")
     res = verify(gdca.issue_organisation("某公司", USCC[:-1] + "U"), gdca.trust_store())
     assert res.passed
     assert res.identity is not None

@@ -20,6 +20,7 @@ from bayident.schemes.iamsmart import (
     IAmSmartSettings,
     decrypt_content,
     encrypt_content,
+    parse_key_reply,
     parse_reply,
     sign_request,
 )
@@ -85,7 +86,12 @@ def test_a_profile_callback_becomes_an_identity(iam: MockIAmSmart, user: MockIAm
     assert (ident.name_en, ident.name_zh) == ("CHAN, Tai Man", "陳大文")
     assert ident.date_of_birth == dt.date(1980, 1, 31)
     assert ident.assurance.level is AssuranceLevel.SUBSTANTIAL
-    assert [c.name for c in res.checks] == ["request-signature", "content-envelope", "profile"]
+    assert [c.name for c in res.checks] == [
+        "request-signature",
+        "content-key",
+        "content-envelope",
+        "profile",
+    ]
     assert identity_matches_hkid(res, "A123456(3)").matched
 
 
@@ -207,11 +213,14 @@ def test_truncated_or_malformed_envelope(iam: MockIAmSmart, content: str, code: 
     assert failed_check(res) == "content-envelope"
 
 
-def test_unknown_code(iam: MockIAmSmart) -> None:
+def test_unknown_code_is_reported_as_unknown(iam: MockIAmSmart) -> None:
     body = _reply_with(None, code="D99999")
     res = run("profile-callback", {"headers": _signed(iam, body, "code"), "body": body})
-    assert res.sub_indication is SubIndication.FORMAT_FAILURE
-    assert "UNKNOWN_CODE" in res.message
+    assert (res.indication, res.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.SIGNED_DATA_NOT_FOUND,
+    )
+    assert "status unknown" in res.message
     assert "D99999" in res.message
     assert failed_check(res) == "reply-code"
 
@@ -575,7 +584,11 @@ def _flow(iam: MockIAmSmart, user: MockIAmSmartUser, client: httpx.Client) -> No
         extra_certs=iam.hongkong_post.intermediates(),
     )
     assert res.passed, res.explain()
-    assert [c.name for c in res.checks][:2] == ["request-signature", "content-envelope"]
+    assert [c.name for c in res.checks][:3] == [
+        "request-signature",
+        "content-key",
+        "content-envelope",
+    ]
 
 
 def test_the_mock_in_process(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
@@ -608,7 +621,8 @@ def test_the_mock_in_process(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
                 "HKICHash": hkid_hash("G123456(A)"),
             },
         )
-        assert parse_reply(resp.content).code == "D40001"
+        refused = parse_reply(resp.content)
+        assert (refused.code, refused.status) == ("D70005", "identity-mismatch")
 
 
 def test_the_mock_on_a_real_local_server(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
@@ -616,30 +630,59 @@ def test_the_mock_on_a_real_local_server(iam: MockIAmSmart, user: MockIAmSmartUs
         assert server.url.startswith("http://127.0.0.1:")
         with httpx.Client(base_url=server.url, timeout=5) as client:
             _flow(iam, user, client)
-            key = json.loads(
-                parse_reply(
-                    iam.call(client, "/api/v1/security/getKey", {}, encrypt=False).content
-                ).content
-                or "{}"
+            reply = parse_reply(
+                iam.call(client, "/api/v1/security/getKey", {}, encrypt=False).content
             )
-    from bayident.schemes.iamsmart import unwrap_secret_key
-
-    assert unwrap_secret_key(key["secretKey"], iam.service_key) == iam.content_key
+    # getKey's content is a plain JSON object, as in the public samples.
+    assert isinstance(reply.content, dict)
+    key = parse_key_reply(reply.to_json())
+    assert key.content_key(iam.service_key) == iam.content_key
 
 
 # ------------------------------------------------------------------ recognition
 
 
-def test_guangdong_accepts_iamsmart_sign_in(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
-    reg = sandbox_registry(iam.adapter(), recognizer=Recognizer(home_jurisdiction="CN-GD"))
+BINDING = {
+    "arrangement": "gd-hk-cross-border-2023",
+    "identity": {
+        "jurisdiction": "CN-GD",
+        "scheme": "gd-unified-identity",
+        "identifiers": [{"kind": "GD_UID", "value": "gd-0001"}],
+    },
+    "consent": {
+        "reference": "consent-42",
+        "consentedAt": "2026-02-01T08:00:00Z",
+        "recordedBy": "广东政务服务网",
+    },
+}
+
+
+def test_guangdong_accepts_a_bound_iamsmart_sign_in(
+    iam: MockIAmSmart, user: MockIAmSmartUser
+) -> None:
+    gd = Recognizer(home_jurisdiction="CN-GD", relying_sector="government")
+    reg = sandbox_registry(iam.adapter(), recognizer=gd)
     with use_registry(reg):
-        res = run("profile-reply", {"body": iam.reply(user.profile())}, purpose="authenticate")
-        assert res.passed
+        res = run(
+            "profile-reply",
+            {"body": iam.reply(user.profile()), "binding": BINDING},
+            purpose="authenticate",
+        )
+        assert res.passed, res.explain()
         assert res.recognition is not None
         assert res.recognition.rule == "gd-hk-cross-border/iamsmart-sign-in"
+        assert res.identity is not None
+        bound = res.identity.bound_to("CN-GD")
+        assert bound is not None
+        assert bound.consent.reference == "consent-42"
+        # Without the binding the arrangement does not apply.
+        unbound = run("profile-reply", {"body": iam.reply(user.profile())}, purpose="authenticate")
+        assert unbound.recognition is not None
+        assert not unbound.recognition.admitted
+        assert "not bound with consent" in unbound.recognition.reason
         high = run(
             "profile-reply",
-            {"body": iam.reply(user.profile())},
+            {"body": iam.reply(user.profile()), "binding": BINDING},
             purpose="authenticate",
             require_assurance="high",
         )
@@ -665,3 +708,35 @@ def test_signing_is_not_admitted_by_the_sign_in_rule(
     assert res.recognition is not None
     assert not res.recognition.admitted
     assert res.signers[0].passed
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"identity": "x"}, "binding.identity"),
+        ({"consent": {"reference": "c"}}, "binding.consent.recordedBy"),
+        (
+            {"consent": {"recordedBy": "x", "consentedAt": "yesterday"}},
+            "binding.consent.consentedAt",
+        ),
+        (
+            {"consent": {"recordedBy": "x", "consentedAt": "2026-02-01T08:00:00"}},
+            "binding.consent.consentedAt",
+        ),
+        (
+            {"identity": {"jurisdiction": "CN-GD", "scheme": "s", "identifiers": [1]}},
+            "binding.identity.identifiers[0]",
+        ),
+    ],
+)
+def test_a_malformed_binding_names_the_member(
+    iam: MockIAmSmart, user: MockIAmSmartUser, change: dict[str, Any], field: str
+) -> None:
+    res = run(
+        "profile-reply",
+        {"body": iam.reply(user.profile()), "binding": BINDING | change},
+        purpose="authenticate",
+    )
+    assert (res.indication, res.sub_indication) == (Indication.FAILED, SubIndication.FORMAT_FAILURE)
+    assert field in res.message
+    assert failed_check(res) == "binding"

@@ -7,13 +7,21 @@ import datetime as dt
 import pytest
 
 import bayident
-from bayident import Assurance, AssuranceLevel, Identity, Indication, SubIndication
-from bayident.schemes import IdentityRule, Recognizer, use_registry
+from bayident import Assurance, AssuranceLevel, ConsentRecord, Identity, Indication, SubIndication
+from bayident.schemes import (
+    CROSS_BORDER_2023,
+    IdentityRule,
+    Recognizer,
+    default_identity_rules,
+    iamsmart_without_binding_rule,
+    use_registry,
+)
 from bayident.testing import (
     MockClock,
     MockESignTrustCA,
     MockGuangdongCA,
     MockHongkongPostCA,
+    sandbox_recognition_policy,
     sandbox_registry,
 )
 from bayident.trustlist import RecognitionPolicy, RecognitionRule
@@ -53,7 +61,7 @@ def verify(signer, store, recognizer: Recognizer, **kw):  # type: ignore[no-unty
 def test_a_hongkong_post_mutual_recognition_certificate_in_guangdong(
     hkpost: MockHongkongPostCA,
 ) -> None:
-    gd = Recognizer(home_jurisdiction="CN-GD")
+    gd = Recognizer(home_jurisdiction="CN-GD", certificate_policy=sandbox_recognition_policy())
     s = hkpost.issue_personal("CHAN Tai Man", mutual_recognition=True)
     res = verify(s, hkpost.trust_store(listed=True), gd, purpose="sign")
     assert res.passed
@@ -65,7 +73,7 @@ def test_a_hongkong_post_mutual_recognition_certificate_in_guangdong(
 
 
 def test_without_mutual_recognition_status_it_is_not_admitted(hkpost: MockHongkongPostCA) -> None:
-    gd = Recognizer(home_jurisdiction="CN-GD")
+    gd = Recognizer(home_jurisdiction="CN-GD", certificate_policy=sandbox_recognition_policy())
     s = hkpost.issue_personal("CHAN Tai Man")
     res = verify(s, hkpost.trust_store(listed=True), gd, purpose="sign")
     assert (res.indication, res.sub_indication) == (
@@ -189,8 +197,12 @@ def _identity(scheme: str, jurisdiction: str, level: AssuranceLevel) -> Identity
 
 
 def test_identity_rules_are_scoped_to_the_relying_party() -> None:
-    ident = _identity("iamsmart", "HK", AssuranceLevel.SUBSTANTIAL)
-    gd = Recognizer(home_jurisdiction="CN-GD", certificate_policy=None)
+    ident = _identity("iamsmart", "HK", AssuranceLevel.SUBSTANTIAL).bind(
+        _identity("gd-unified-identity", "CN-GD", AssuranceLevel.LOW),
+        arrangement=CROSS_BORDER_2023,
+        consent=ConsentRecord(reference="c-1", recorded_by="广东政务服务网"),
+    )
+    gd = Recognizer(home_jurisdiction="CN-GD", certificate_policy=None, relying_sector="government")
     mo = Recognizer(home_jurisdiction="MO", certificate_policy=None)
     assert gd.decide(identity=ident, purpose="authenticate").recognition.admitted
     out = mo.decide(identity=ident, purpose="authenticate").recognition
@@ -239,3 +251,54 @@ def test_verify_still_validates_the_options(hkpost: MockHongkongPostCA) -> None:
     s = hkpost.issue_personal("CHAN Tai Man")
     with pytest.raises(bayident.InvalidArgument):
         bayident.verify(s.sign_detached_cms(DOC), content=DOC, purpose="read")
+
+
+def test_the_cross_border_rule_needs_a_government_service_and_a_binding() -> None:
+    plain = _identity("iamsmart", "HK", AssuranceLevel.SUBSTANTIAL)
+    consent = ConsentRecord(
+        reference="c-1",
+        consented_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+        recorded_by="广东政务服务网",
+    )
+    gd_person = _identity("gd-unified-identity", "CN-GD", AssuranceLevel.LOW)
+    bound = plain.bind(gd_person, arrangement=CROSS_BORDER_2023, consent=consent)
+    gov = Recognizer(
+        home_jurisdiction="CN-GD", certificate_policy=None, relying_sector="government"
+    )
+    shop = Recognizer(home_jurisdiction="CN-GD", certificate_policy=None, relying_sector="commerce")
+    undeclared = Recognizer(home_jurisdiction="CN-GD", certificate_policy=None)
+    at = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+
+    assert gov.decide(identity=bound, purpose="authenticate", at=at).recognition.admitted
+    out = gov.decide(identity=plain, purpose="authenticate", at=at).recognition
+    assert not out.admitted
+    assert out.rule == "gd-hk-cross-border/iamsmart-sign-in"
+    assert "not bound with consent to a CN-GD identity" in out.reason
+    for other in (shop, undeclared):
+        out = other.decide(identity=bound, purpose="authenticate", at=at).recognition
+        assert not out.admitted
+        assert "government sector" in out.reason
+    # A binding under another arrangement, or consented after the fact, does not count.
+    elsewhere = plain.bind(gd_person, arrangement="private-link", consent=consent)
+    assert not gov.decide(identity=elsewhere, purpose="authenticate", at=at).recognition.admitted
+    early = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    late = gov.decide(identity=bound, purpose="authenticate", at=early).recognition
+    assert not late.admitted
+    assert "after the verification time" in late.reason
+    no_record = plain.bind(
+        gd_person, arrangement=CROSS_BORDER_2023, consent=ConsentRecord(recorded_by="x")
+    )
+    assert not gov.decide(identity=no_record, purpose="authenticate", at=at).recognition.admitted
+
+
+def test_wider_acceptance_is_an_opt_in_named_rule() -> None:
+    plain = _identity("iamsmart", "HK", AssuranceLevel.SUBSTANTIAL)
+    wider = Recognizer(
+        home_jurisdiction="CN-GD",
+        certificate_policy=None,
+        identity_rules=[*default_identity_rules(), iamsmart_without_binding_rule()],
+    )
+    out = wider.decide(identity=plain, purpose="authenticate").recognition
+    assert out.admitted
+    assert out.rule == "opt-in/iamsmart-sign-in-without-binding"
+    assert iamsmart_without_binding_rule().name not in {r.name for r in default_identity_rules()}

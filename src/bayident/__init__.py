@@ -27,7 +27,15 @@ from ._lazy import lazy_attributes
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from ._identity import Assurance, AssuranceLevel, Identity, IdentityIdentifier, Recognition
+    from ._identity import (
+        Assurance,
+        AssuranceLevel,
+        ConsentRecord,
+        Identity,
+        IdentityBinding,
+        IdentityIdentifier,
+        Recognition,
+    )
     from ._policy import Policy
     from ._result import (
         CertificateInfo,
@@ -46,7 +54,9 @@ if TYPE_CHECKING:
 _NAMES = {
     "Assurance": "._identity",
     "AssuranceLevel": "._identity",
+    "ConsentRecord": "._identity",
     "Identity": "._identity",
+    "IdentityBinding": "._identity",
     "IdentityIdentifier": "._identity",
     "Recognition": "._identity",
     "Policy": "._policy",
@@ -74,7 +84,9 @@ __all__ = [
     "CertificateInfo",
     "Check",
     "CheckOutcome",
+    "ConsentRecord",
     "Identity",
+    "IdentityBinding",
     "IdentityIdentifier",
     "Indication",
     "InputError",

@@ -13,7 +13,15 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Assurance", "AssuranceLevel", "Identity", "IdentityIdentifier", "Recognition"]
+__all__ = [
+    "Assurance",
+    "AssuranceLevel",
+    "ConsentRecord",
+    "Identity",
+    "IdentityBinding",
+    "IdentityIdentifier",
+    "Recognition",
+]
 
 _FROZEN = ConfigDict(frozen=True, extra="ignore")
 
@@ -63,6 +71,44 @@ class IdentityIdentifier(BaseModel):
     )
 
 
+class ConsentRecord(BaseModel):
+    """The consent a binding of two identities was made with.
+
+    Under the 2023 Guangdong–Hong Kong cross-boundary arrangement the resident consents,
+    on 广东政务服务网 / 粤省事, to bind their iAM Smart account to a Guangdong unified
+    identity; what the record holds is not public, so every field is the relying
+    party's own account of it.
+    """
+
+    model_config = _FROZEN
+
+    reference: str | None = Field(
+        default=None, description="The consent record's identifier, as its keeper gives it."
+    )
+    consented_at: _dt.datetime | None = Field(
+        default=None, description="When the person consented (timezone-aware)."
+    )
+    recorded_by: str = Field(description="Who keeps the record, e.g. '广东政务服务网'.")
+    scope: tuple[str, ...] = Field(
+        default=(), description="What the consent covers, e.g. the services named."
+    )
+
+
+class IdentityBinding(BaseModel):
+    """A link from one identity to another, made with the person's consent.
+
+    ``identity`` is the other identity (for the 2023 arrangement, the Guangdong
+    unified-identity account an iAM Smart account is bound to); ``arrangement`` names the
+    scheme of bindings (:data:`bayident.schemes.CROSS_BORDER_2023`).
+    """
+
+    model_config = _FROZEN
+
+    identity: Identity
+    arrangement: str
+    consent: ConsentRecord
+
+
 class Identity(BaseModel):
     """A verified identity, normalised across the Bay Area's schemes."""
 
@@ -79,10 +125,32 @@ class Identity(BaseModel):
     date_of_birth: _dt.date | None = None
     assurance: Assurance
     evidence: str = Field(description="What the identity was read from, in a sentence.")
+    bindings: tuple[IdentityBinding, ...] = Field(
+        default=(),
+        description="Identities this one is bound to with the person's consent, e.g. an "
+        "iAM Smart account bound to a Guangdong unified identity.",
+    )
 
     def identifier(self, kind: str) -> IdentityIdentifier | None:
         """The first identifier of ``kind``, if any."""
         return next((i for i in self.identifiers if i.kind == kind), None)
+
+    def bound_to(self, jurisdiction: str, arrangement: str | None = None) -> IdentityBinding | None:
+        """The first binding to an identity of ``jurisdiction`` (and ``arrangement``), if any."""
+        return next(
+            (
+                b
+                for b in self.bindings
+                if b.identity.jurisdiction == jurisdiction
+                and (arrangement is None or b.arrangement == arrangement)
+            ),
+            None,
+        )
+
+    def bind(self, other: Identity, *, arrangement: str, consent: ConsentRecord) -> Identity:
+        """A copy of this identity bound to ``other`` under ``arrangement`` with ``consent``."""
+        binding = IdentityBinding(identity=other, arrangement=arrangement, consent=consent)
+        return self.model_copy(update={"bindings": (*self.bindings, binding)})
 
 
 class Recognition(BaseModel):
@@ -94,3 +162,6 @@ class Recognition(BaseModel):
     rule: str | None = Field(default=None, description="The recognition rule that decided.")
     purpose: str | None = None
     reason: str
+
+
+IdentityBinding.model_rebuild()

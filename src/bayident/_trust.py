@@ -176,6 +176,14 @@ class TrustStore:
         return store
 
     @classmethod
+    def from_catalogue(cls, *names: str) -> TrustStore:
+        """The named real roots of the Bay Area root catalogue (opt-in; see
+        :func:`bayident.schemes.trust_store_from_catalogue`)."""
+        from .schemes._roots import trust_store_from_catalogue
+
+        return trust_store_from_catalogue(*names)
+
+    @classmethod
     def from_files(cls, *paths: str | os.PathLike[str]) -> TrustStore:
         """Anchors from files, each PEM (one or many certificates) or DER."""
         return cls.from_certificates(

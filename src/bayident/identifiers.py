@@ -360,7 +360,13 @@ _BIR_NOTE = (
 )
 
 
-def _validate_mo_bir(compact: str) -> IdentifierCheck:
+_BIR_HEURISTIC_NOTE = (
+    "first digit not checked: the rule that it is 1, 5 or 7 has no public source "
+    "(validate(..., bir_first_digit_heuristic=True) applies it)"
+)
+
+
+def _validate_mo_bir(compact: str, first_digit_heuristic: bool = False) -> IdentifierCheck:
     kind = IdentifierKind.MO_BIR
     for form in _BIR_FORMS:
         match = form.fullmatch(compact)
@@ -371,8 +377,11 @@ def _validate_mo_bir(compact: str) -> IdentifierCheck:
             kind, "expected seven digits and a check digit, as 1234567(8) or 1/234567/8"
         )
     first, rest, check = match.groups()
-    if first not in "157":
-        return _invalid(kind, f"first digit is {first}, expected 1, 5 or 7")
+    # An often-quoted rule with no public source: opt-in only, and said so when it refuses.
+    if first_digit_heuristic and first not in "157":
+        return _invalid(
+            kind, f"first digit is {first}, expected 1, 5 or 7 (a heuristic with no public source)"
+        )
     if not check.isdigit():
         return _invalid(kind, f"check character is {check!r}, expected a digit")
     return IdentifierCheck(
@@ -382,7 +391,7 @@ def _validate_mo_bir(compact: str) -> IdentifierCheck:
         reason=None,
         region="MO",
         check_verified=False,
-        notes=(_BIR_NOTE,),
+        notes=(_BIR_NOTE,) if first_digit_heuristic else (_BIR_NOTE, _BIR_HEURISTIC_NOTE),
     )
 
 
@@ -456,7 +465,11 @@ def _validate_cn_uscc(compact: str) -> IdentifierCheck:
 
 
 def validate(
-    kind: str | IdentifierKind, value: str, *, today: _dt.date | None = None
+    kind: str | IdentifierKind,
+    value: str,
+    *,
+    today: _dt.date | None = None,
+    bir_first_digit_heuristic: bool = False,
 ) -> IdentifierCheck:
     """Check the format and check character of an identity number.
 
@@ -465,6 +478,8 @@ def validate(
         digit without parentheses are accepted and normalised.
     :param today: the date against which a date of birth may not be in the future
         (default: the local date today).
+    :param bir_first_digit_heuristic: also require a Macau BIR to start with 1, 5 or 7, a
+        rule often quoted but without a public source (off by default).
 
     :returns: An :class:`IdentifierCheck`; ``reason`` names the fault when ``valid`` is false.
 
@@ -484,4 +499,4 @@ def validate(
         return _validate_travel_permit(compact)
     if resolved is IdentifierKind.CN_USCC:
         return _validate_cn_uscc(compact)
-    return _validate_mo_bir(compact)
+    return _validate_mo_bir(compact, bir_first_digit_heuristic)

@@ -235,7 +235,9 @@ def _run_verify(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         out.write(result.model_dump_json(indent=2) + "\n")
     else:
-        make_renderer(out).result(result, verbose=args.verbose)
+        make_renderer(out).result(
+            result, verbose=args.verbose, revocation=args.revocation is not None
+        )
     return exit_code(result)
 
 

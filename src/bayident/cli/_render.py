@@ -97,10 +97,17 @@ def signer_lines(result: VerificationResult) -> list[str]:
     return lines
 
 
-def summary_lines(result: VerificationResult) -> list[str]:
-    """The one-screen account: verdict, signers, the checks that did not pass, a count."""
+def summary_lines(result: VerificationResult, *, revocation: bool = False) -> list[str]:
+    """The one-screen account: verdict, signers, the checks that did not pass, a count.
+
+    Each certificate's revocation status is shown too when ``revocation`` is set (the user
+    asked with ``--revocation``) or when an OCSP response or CRL was actually consulted.
+    """
     lines = [verdict_line(result)]
     lines += ["  " + line for line in signer_lines(result)]
+    consulted = any(i.source is not None for s in result.signers for i in s.revocation)
+    if revocation or consulted:
+        lines += ["  " + line for line in revocation_lines(result)]
     shown = [c for c in result.checks if c.outcome in _SHOWN]
     lines += ["  " + check_line(c) for c in shown]
     lines += [f"  warning: {_one_line(w)}" for w in result.warnings]
@@ -152,8 +159,10 @@ class Renderer(Protocol):
         *,
         checks: Iterable[Check] | None = None,
         verbose: bool = False,
+        revocation: bool = False,
     ) -> None:
-        """The verdict and what did not pass (``verbose``: every check; ``checks``: those)."""
+        """The verdict and what did not pass (``verbose``: every check; ``checks``: those;
+        ``revocation``: each certificate's revocation status as well)."""
 
     def heading(self, text: str) -> None:
         """A section title."""
@@ -179,8 +188,9 @@ class PlainRenderer:
         *,
         checks: Iterable[Check] | None = None,
         verbose: bool = False,
+        revocation: bool = False,
     ) -> None:
-        for line, _style in _result_lines(result, checks, verbose):
+        for line, _style in _result_lines(result, checks, verbose, revocation):
             self._write(line)
 
     def heading(self, text: str) -> None:
@@ -209,10 +219,11 @@ class RichRenderer:
         *,
         checks: Iterable[Check] | None = None,
         verbose: bool = False,
+        revocation: bool = False,
     ) -> None:
         from rich.text import Text
 
-        for line, style in _result_lines(result, checks, verbose):
+        for line, style in _result_lines(result, checks, verbose, revocation):
             for part in wrap(line, self._width):
                 self._console.print(Text(part, style=style))
 
@@ -231,11 +242,11 @@ class RichRenderer:
 
 
 def _result_lines(
-    result: VerificationResult, checks: Iterable[Check] | None, verbose: bool
+    result: VerificationResult, checks: Iterable[Check] | None, verbose: bool, revocation: bool
 ) -> list[tuple[str, str]]:
     """(line, rich style) pairs: the summary, every check (verbose), or the given checks."""
     if checks is None and not verbose:
-        out = [(line, "") for line in summary_lines(result)]
+        out = [(line, "") for line in summary_lines(result, revocation=revocation)]
         out[0] = (out[0][0], _STYLES[result.indication])
         return out
     lines = [(verdict_line(result), _STYLES[result.indication])]

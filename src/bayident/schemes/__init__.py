@@ -57,11 +57,22 @@ from ._dispatch import (
     verify_as,
 )
 from ._recognition import (
+    CROSS_BORDER_2023,
     CertificateRecognitionPolicy,
     IdentityRule,
     RecognitionOutcome,
     Recognizer,
     default_identity_rules,
+    iamsmart_without_binding_rule,
+)
+from ._roots import (
+    ROOT_CATALOGUE,
+    CatalogueRoot,
+    catalogue_anchors,
+    catalogue_root,
+    impersonated_root,
+    pinned_fingerprint,
+    trust_store_from_catalogue,
 )
 from ._tokens import TokenAdapter, TokenProfile
 from .digisign import DigiSignAdapter
@@ -73,10 +84,13 @@ from .iamsmart import IAmSmartAdapter
 from .macao import MacaoOneAccountAdapter
 
 __all__ = [
+    "CROSS_BORDER_2023",
     "ENTRY_POINT_GROUP",
     "EVIDENCE_FORMAT",
     "EVIDENCE_MARKER",
     "MAX_SCHEME_EVIDENCE_BYTES",
+    "ROOT_CATALOGUE",
+    "CatalogueRoot",
     "CertificateAdapter",
     "CertificateProfile",
     "CertificateRecognitionPolicy",
@@ -106,12 +120,18 @@ __all__ = [
     "apply_recognition",
     "averify_as",
     "builtin_adapters",
+    "catalogue_anchors",
+    "catalogue_root",
     "default_identity_rules",
     "default_registry",
+    "iamsmart_without_binding_rule",
     "identify_certificate",
     "identity_matches_hkid",
+    "impersonated_root",
     "parse_scheme_evidence",
+    "pinned_fingerprint",
     "scheme_evidence",
+    "trust_store_from_catalogue",
     "use_registry",
     "verify_as",
 ]

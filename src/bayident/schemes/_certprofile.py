@@ -20,6 +20,7 @@ from .._identity import Assurance, AssuranceLevel, Identity, IdentityIdentifier
 from ..identifiers import IdentifierKind
 from ..identifiers import validate as _validate_identifier
 from ._base import CertificateView, ProfileError, ProfileMatch
+from ._roots import impersonated_root
 
 __all__ = ["CertificateProfile", "ProfileAdapter"]
 
@@ -187,6 +188,11 @@ class ProfileAdapter:
         :raises ProfileError: a field the profile requires is missing or invalid.
         """
         p = self.profile
+        if view.anchor is not None:
+            # A CA name recognises the scheme only if the anchor really is that CA.
+            impostor = impersonated_root(view.anchor.certificate, view.anchor.fingerprint)
+            if impostor is not None:
+                raise ProfileError(impostor, "anchor")
         name = view.subject_cn.strip()
         if p.require_subject_name and not name:
             raise ProfileError(

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .._exceptions import InvalidArgument
 from .._identity import AssuranceLevel, Identity, Recognition
+from ._roots import impersonated_root
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -32,19 +33,27 @@ if TYPE_CHECKING:
     from .._trust import TrustAnchor
 
 __all__ = [
+    "CROSS_BORDER_2023",
     "CertificateRecognitionPolicy",
     "IdentityRule",
     "RecognitionOutcome",
     "Recognizer",
     "default_identity_rules",
+    "iamsmart_without_binding_rule",
 ]
 
 Purpose = Literal["sign", "authenticate"]
 
+#: The name of the 2023 Guangdong–Hong Kong cross-boundary arrangement, as an
+#: :class:`~bayident.IdentityBinding` ``arrangement``.
+CROSS_BORDER_2023 = "gd-hk-cross-border-2023"
+
 _CROSS_BORDER_2023 = (
-    "Guangdong–Hong Kong cross-boundary government services (跨境通办) agreement, "
-    "2 November 2023: Hong Kong residents sign in to Guangdong government services with "
-    "iAM Smart"
+    "HKSAR Government press release P2023110200372 (info.gov.hk, 2 November 2023) and the "
+    "Guangdong Government's announcements of 粤港跨境通办: a Hong Kong resident holding a "
+    "Home Return Permit chooses iAM Smart on 广东政务服务网 / 粤省事, consents, and the iAM "
+    "Smart account is bound to a Guangdong unified-identity account; Guangdong government "
+    "services then authenticate that Guangdong identity through a trusted link (可用不可见)"
 )
 
 
@@ -71,7 +80,12 @@ class IdentityRule(BaseModel):
     """Admit identities of some schemes and jurisdictions, for some purposes.
 
     Every non-empty constraint must hold. ``relying_jurisdictions`` limits the rule to
-    relying parties of those jurisdictions (the recognizer's ``home_jurisdiction``).
+    relying parties of those jurisdictions (the recognizer's ``home_jurisdiction``) and
+    ``relying_sectors`` to relying parties of those sectors (its ``relying_sector``, e.g.
+    ``"government"``). ``require_binding_to`` requires the identity to be bound (see
+    :class:`~bayident.IdentityBinding`) to an identity of one of those jurisdictions,
+    under one of ``binding_arrangements`` when given, with a consent record dated no
+    later than the verification time.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -83,25 +97,60 @@ class IdentityRule(BaseModel):
     schemes: tuple[str, ...] = ()
     jurisdictions: tuple[str, ...] = ()
     minimum_assurance: AssuranceLevel = AssuranceLevel.LOW
+    relying_sectors: tuple[str, ...] = ()
+    require_binding_to: tuple[str, ...] = ()
+    binding_arrangements: tuple[str, ...] = ()
     enabled: bool = True
     disabled_reason: str = ""
     sources: tuple[str, ...] = ()
 
 
 def default_identity_rules() -> tuple[IdentityRule, ...]:
-    """The identity rules with a public basis (see ``docs/schemes/recognition.md``)."""
+    """The identity rules with a public basis (see ``docs/recognition.md``).
+
+    Only what the 2023 arrangement says: a Guangdong *government* service admits an iAM
+    Smart sign-in whose account is bound, with the resident's consent, to a Guangdong
+    unified identity. Anything wider is an opt-in rule such as
+    :func:`iamsmart_without_binding_rule`.
+    """
     return (
         IdentityRule(
             name="gd-hk-cross-border/iamsmart-sign-in",
             description="Guangdong government services accept a Hong Kong resident who signs "
-            "in with iAM Smart.",
+            "in with iAM Smart, the account bound with consent to a Guangdong unified "
+            "identity (跨境通办, 2 November 2023).",
             purposes=("authenticate",),
             relying_jurisdictions=("CN-GD",),
+            relying_sectors=("government",),
             schemes=("iamsmart",),
             jurisdictions=("HK",),
             minimum_assurance=AssuranceLevel.SUBSTANTIAL,
+            require_binding_to=("CN-GD",),
+            binding_arrangements=(CROSS_BORDER_2023,),
             sources=(_CROSS_BORDER_2023,),
         ),
+    )
+
+
+def iamsmart_without_binding_rule(
+    *, relying_jurisdictions: tuple[str, ...] = ("CN-GD",)
+) -> IdentityRule:
+    """An opt-in rule wider than the 2023 arrangement: any iAM Smart sign-in, unbound.
+
+    The arrangement binds the iAM Smart account to a Guangdong identity and covers
+    government services; a relying party that accepts iAM Smart sign-ins beyond that
+    does so on its own authority and names this rule to say so.
+    """
+    return IdentityRule(
+        name="opt-in/iamsmart-sign-in-without-binding",
+        description="The relying party accepts an iAM Smart sign-in without a binding to a "
+        "Guangdong identity (its own choice, wider than the 2023 arrangement).",
+        purposes=("authenticate",),
+        relying_jurisdictions=relying_jurisdictions,
+        schemes=("iamsmart",),
+        jurisdictions=("HK",),
+        minimum_assurance=AssuranceLevel.SUBSTANTIAL,
+        sources=("relying party's own decision",),
     )
 
 
@@ -112,6 +161,36 @@ def _default_certificate_policy() -> CertificateRecognitionPolicy | None:
         return None
     policy: CertificateRecognitionPolicy = RecognitionPolicy.greater_bay_area_default()
     return policy
+
+
+def _unmet(
+    rule: IdentityRule, identity: Identity, sector: str | None, at: _dt.datetime | None
+) -> str | None:
+    """Why the rule's sector or binding constraint is not met, or None when it is."""
+    if rule.relying_sectors and sector not in rule.relying_sectors:
+        return (
+            f"the rule covers relying parties of the {' or '.join(rule.relying_sectors)} "
+            f"sector; this one is {repr(sector) if sector else 'not declared'} "
+            "(Recognizer(relying_sector=...))"
+        )
+    if not rule.require_binding_to:
+        return None
+    for binding in identity.bindings:
+        if binding.identity.jurisdiction not in rule.require_binding_to:
+            continue
+        if rule.binding_arrangements and binding.arrangement not in rule.binding_arrangements:
+            continue
+        consent = binding.consent
+        if consent.reference is None and consent.consented_at is None:
+            return "the binding's consent record has neither a reference nor a date"
+        when = consent.consented_at
+        aware = when is not None and at is not None and None not in (when.tzinfo, at.tzinfo)
+        if aware and when is not None and at is not None and when > at:
+            return f"the binding's consent is dated {when.isoformat()}, after the verification time"
+        return None
+    where = " or ".join(rule.require_binding_to)
+    under = f" under {' or '.join(rule.binding_arrangements)}" if rule.binding_arrangements else ""
+    return f"the identity is not bound with consent to a {where} identity{under}"
 
 
 @dataclass(frozen=True)
@@ -144,7 +223,8 @@ class Recognizer:
     that come with a certificate path (default: the Greater Bay Area mutual recognition
     policy of :mod:`bayident.trustlist`, when that package is installed); ``identity_rules``
     for the rest (default: :func:`default_identity_rules`). ``admit_domestic=False`` makes
-    domestic identities go through the rules too.
+    domestic identities go through the rules too. ``relying_sector`` is the relying
+    party's sector (``"government"`` for the services the 2023 arrangement covers).
     """
 
     def __init__(
@@ -154,9 +234,12 @@ class Recognizer:
         certificate_policy: CertificateRecognitionPolicy | None = _UNSET,
         identity_rules: Sequence[IdentityRule] | None = None,
         admit_domestic: bool = True,
+        relying_sector: str | None = None,
     ) -> None:
         if home_jurisdiction is not None and not isinstance(home_jurisdiction, str):
             raise InvalidArgument("home_jurisdiction must be a str such as 'HK' or 'CN-GD'")
+        if relying_sector is not None and not isinstance(relying_sector, str):
+            raise InvalidArgument("relying_sector must be a str such as 'government'")
         if (
             certificate_policy is not None
             and certificate_policy is not _UNSET
@@ -173,6 +256,7 @@ class Recognizer:
         )
         self.identity_rules = rules
         self.admit_domestic = admit_domestic
+        self.relying_sector = relying_sector
 
     @classmethod
     def default(cls) -> Recognizer:
@@ -228,8 +312,16 @@ class Recognizer:
 
         misses: list[tuple[str, str]] = []
         first_rule: str | None = None
-        # 2. Certificate rules.
-        if chain and self.certificate_policy is not None:
+        # 2. Certificate rules. Their anchor names are pinned where the root catalogue holds
+        # a confirmed fingerprint: an anchor merely named like a real root is not it.
+        impostor = (
+            impersonated_root(anchor.certificate, anchor.fingerprint)
+            if chain and anchor is not None
+            else None
+        )
+        if impostor is not None:
+            misses.append(("", impostor))
+        elif chain and self.certificate_policy is not None:
             decision = self.certificate_policy.evaluate(
                 list(chain),
                 anchor,
@@ -277,6 +369,10 @@ class Recognizer:
                     continue
                 if not rule.enabled:
                     misses.append((rule.name, f"disabled ({rule.disabled_reason or 'not set'})"))
+                    continue
+                unmet = _unmet(rule, identity, self.relying_sector, at)
+                if unmet is not None:
+                    misses.append((rule.name, unmet))
                     continue
                 need = rule.minimum_assurance
                 if required is not None and required.rank > need.rank:

@@ -16,10 +16,10 @@ import datetime as _dt
 import re
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .._exceptions import InvalidArgument
 from .._handlers import EvidenceContext
@@ -80,15 +80,34 @@ class TokenProfile(BaseModel):
     default_assurance: AssuranceLevel | None = None
     assurance_basis: str = ""
     sources: tuple[str, ...] = ()
+    # Userinfo evidence (an opaque OAuth2 access token; see ``_userinfo``): every value
+    # is the platform's, from the service's registration; none is assumed.
+    userinfo_endpoint: str | None = None
+    userinfo_method: Literal["GET", "POST"] = "GET"
+    userinfo_send_as: Literal["header", "query", "form"] = "header"
+    userinfo_parameter: str | None = None
+    userinfo_claims_path: tuple[str, ...] = ()
+    userinfo_max_bytes: int = Field(default=64 * 1024, gt=0, le=4 * 1024 * 1024)
 
-    @field_validator("jwks_url")
+    @field_validator("jwks_url", "userinfo_endpoint")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(
             ("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")
         ):
-            raise ValueError("jwks_url must be https (or http on a loopback address for tests)")
+            raise ValueError("URLs must be https (or http on a loopback address for tests)")
         return value
+
+    @model_validator(mode="after")
+    def _token_parameter(self) -> TokenProfile:
+        if self.userinfo_send_as != "header" and not self.userinfo_parameter:
+            raise ValueError(
+                "userinfo_parameter is required when the token is not sent in the "
+                "Authorization header"
+            )
+        if self.userinfo_send_as == "form" and self.userinfo_method != "POST":
+            raise ValueError("a form-encoded token needs userinfo_method 'POST'")
+        return self
 
     @property
     def configured(self) -> bool:
@@ -100,11 +119,13 @@ class TokenAdapter:
     """Verifies identity tokens of one platform and maps their claims to an Identity.
 
     ``http_client`` / ``async_http_client`` fetch the JWKS (default: the verifier's).
-    Evidence type: ``id-token`` with data ``{"token": "<compact JWT>"}``;
+    Evidence types: ``id-token`` with data ``{"token": "<compact JWT>"}``, and
+    ``userinfo`` with data ``{"accessToken": "<opaque token>"}``, whose userinfo is fetched
+    from the profile's ``userinfo_endpoint`` (see :mod:`._userinfo`);
     :meth:`verify_token` wraps a token and verifies it in one call.
     """
 
-    evidence_types = ("id-token",)
+    evidence_types = ("id-token", "userinfo")
     default_purpose = "authenticate"
 
     def __init__(
@@ -174,6 +195,10 @@ class TokenAdapter:
         """Verify the token in ``evidence.data['token']`` and map its claims."""
         from ..jose import verify_jwt
 
+        if evidence.type == "userinfo":
+            from ._userinfo import verify_userinfo
+
+            return verify_userinfo(self, evidence, ctx)
         token = req_str(evidence.data, "token", "token", max_length=MAX_TOKEN_CHARS, check="token")
         keys = self._keys(ctx)
         jwt = verify_jwt(
@@ -190,6 +215,10 @@ class TokenAdapter:
         """As :meth:`verify_evidence`, fetching the JWKS without blocking."""
         from ..jose import averify_jwt
 
+        if evidence.type == "userinfo":
+            from ._userinfo import averify_userinfo
+
+            return await averify_userinfo(self, evidence, ctx)
         token = req_str(evidence.data, "token", "token", max_length=MAX_TOKEN_CHARS, check="token")
         keys = self._keys(ctx)
         jwt = await averify_jwt(

@@ -3,9 +3,10 @@
 Digi-Sign Certification Services Limited is a recognised certification authority under
 the Electronic Transactions Ordinance (Cap. 553); its CPS OID arc is
 ``1.3.6.1.4.1.8420``. Its certificates are recognised by a policy under that arc or a CA
-named "Digi-Sign" in the validated path. Its certificate types and their policy OIDs are
-not in the public record gathered here, so ``type_by_policy`` and the type-to-assurance
-map are settings and the default assurance is 'low'. See ``docs/schemes/digisign.md``.
+named "Digi-Sign" in the validated path. Digi-Sign publishes its ID-Cert classes (Class 1
+to 11) and its CPS OID, but the policy OID of each class was not found in the sources
+checked, so ``type_by_policy`` and the type-to-assurance map are settings and the default
+assurance is 'low'. See ``docs/schemes/digisign.md``.
 """
 
 from __future__ import annotations
@@ -32,12 +33,12 @@ def digisign_profile(**changes: Any) -> CertificateProfile:
         policy_arcs=(DIGISIGN_CPS_ARC,),
         require="either",
         default_assurance=AssuranceLevel.LOW,
-        assurance_basis="certificate types are not public: configure type_by_policy and "
-        "assurance_by_type to raise it",
+        assurance_basis="the policy OID of each Digi-Sign ID-Cert class was not found in the "
+        "sources checked: configure type_by_policy and assurance_by_type to raise it",
         sources=(
             "Office of the Government Chief Information Officer (now Digital Policy Office), "
             "register of recognised certification authorities under Cap. 553",
-            "Digi-Sign CPS OID arc 1.3.6.1.4.1.8420",
+            "Digi-Sign CPS OID arc 1.3.6.1.4.1.8420; ID-Cert classes 1 to 11 (Digi-Sign CPS)",
         ),
     )
     return base.model_copy(update=changes) if changes else base

@@ -6,8 +6,8 @@ signature-creation device), Normalised certificates (advanced signatures, after 
 face-to-face check) and Encipherment certificates, each for persons, corporations and
 government. Certificates are recognised by a CA named "eSignTrust" in the validated path.
 The type is read from the issuing CA's name ("… Qualified Certificate CA"); the policy
-OIDs of each type are not public here, so ``type_by_policy`` is a setting that, when
-given, takes precedence. See ``docs/schemes/esigntrust.md``.
+OIDs of each type were not found in the sources checked, so ``type_by_policy`` is a
+setting that, when given, takes precedence. See ``docs/schemes/esigntrust.md``.
 """
 
 from __future__ import annotations

@@ -42,6 +42,8 @@ _SOURCES = (
     "ecert.gov.hk, Hongkong Post e-Cert (Personal) product page: name as on the HKID card, "
     "HKID number in an encrypted form, optional e-mail, unique Subscriber Reference Number",
     "Hongkong Post e-Cert (Server) CPS, OID 1.3.6.1.4.1.16030.1.7.21 (the CPS arc)",
+    "Hongkong Post CPS OIDs per product: 1.3.6.1.4.1.16030.1.3.x e-Cert (Organisational "
+    "Role), 1.3.6.1.4.1.16030.1.7.x e-Cert (Server)",
 )
 
 
@@ -55,8 +57,14 @@ def hongkong_post_profile(**changes: Any) -> CertificateProfile:
         issuer_patterns=("Hongkong Post",),
         policy_arcs=(HONGKONG_POST_CPS_ARC,),
         require="either",
+        # Hongkong Post publishes a CPS OID per product: Organisational Role under .1.3,
+        # Server under .1.7 (e.g. .1.7.21). The others were not found in the sources checked.
+        type_by_policy=(
+            (f"{HONGKONG_POST_CPS_ARC}.1.3", "organisational"),
+            (f"{HONGKONG_POST_CPS_ARC}.1.7", "server"),
+        ),
         # The iAM Smart-Cert is issued by Hongkong Post; an issuing CA named for iAM Smart
-        # is taken to issue it. Set type_by_policy once the policy OIDs are known.
+        # is taken to issue it (its policy OID was not found in the sources checked).
         type_by_issuer=(("iAM Smart", "iam-smart-cert"),),
         type_by_subject_org=(
             ("e-Cert (Personal)", "personal"),

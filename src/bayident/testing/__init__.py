@@ -62,6 +62,7 @@ if TYPE_CHECKING:
         MockHongkongPostCA,
         SandboxProtectedHKID,
         listed_trust_store,
+        sandbox_recognition_policy,
         sandbox_registry,
     )
     from bayident.testing._schemes_iamsmart import (
@@ -115,6 +116,7 @@ _NAMES = {
     "MockHongkongPostCA": "bayident.testing._schemes",
     "SandboxProtectedHKID": "bayident.testing._schemes",
     "listed_trust_store": "bayident.testing._schemes",
+    "sandbox_recognition_policy": "bayident.testing._schemes",
     "sandbox_registry": "bayident.testing._schemes",
     "MockIAmSmart": "bayident.testing._schemes_iamsmart",
     "MockIAmSmartServer": "bayident.testing._schemes_iamsmart",
@@ -182,6 +184,7 @@ __all__ = [
     "mock_transport",
     "ocsp_revocation_choice",
     "revocation_values_attribute",
+    "sandbox_recognition_policy",
     "sandbox_registry",
     "signing_certificate_v1_attribute",
     "signing_certificate_v2_attribute",

@@ -8,9 +8,12 @@ profiles the built-in certificate adapters read::
     with use_registry(registry):
         result = bayident.verify(cms, content=b"form", trust=hkpost.trust_store())
 
-The CAs carry the public names of the real ones where the public record gives them (a
-Hongkong Post root, "GDCA TrustAUTH R5 ROOT") and "(sandbox)" names otherwise, with
-sandbox keys: they are trusted only by a trust store that includes them. Nothing here is a
+Every CA has a sandbox name: the real CA's name followed by "(sandbox)" where the
+mock imitates a named hierarchy ("Hongkong Post Root CA 2 (sandbox)"), so that a sandbox
+root never passes for the real one; keys are sandbox keys, trusted only by a trust store
+that includes them. :func:`sandbox_recognition_policy` is the Greater Bay Area
+recognition policy with the sandbox names admitted beside the real ones, and
+:func:`sandbox_registry` uses it. Nothing here is a
 real certificate profile where the public record is silent: the protected HKID, for one,
 uses :class:`SandboxProtectedHKID`, a method of the sandbox's own.
 """
@@ -22,7 +25,7 @@ import hmac
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -42,11 +45,14 @@ from bayident.schemes import (
     default_registry,
 )
 from bayident.schemes._base import CertificateView
-from bayident.schemes.guangdong_ca import gdca_profile, netca_profile
+from bayident.schemes.guangdong_ca import gdca_profile, gmt0015_extension, netca_profile
 from bayident.schemes.hkpost import MUTUAL_RECOGNITION_ARC
 from bayident.testing._ca import KeyType, MockCA, MockSigner, _generate_key, _key_usage, _validity
 from bayident.testing._clock import Clock
 from bayident.testing._sm2 import MockSM2CA, MockSM2Signer
+
+if TYPE_CHECKING:
+    from bayident.trustlist import RecognitionPolicy
 
 __all__ = [
     "MUTUAL_RECOGNITION_POLICY",
@@ -56,6 +62,7 @@ __all__ = [
     "MockHongkongPostCA",
     "SandboxProtectedHKID",
     "listed_trust_store",
+    "sandbox_recognition_policy",
     "sandbox_registry",
 ]
 
@@ -221,9 +228,37 @@ def sandbox_registry(
     registry = default_registry().copy()
     for adapter in adapters:
         registry.register(adapter, replace=True)
-    if recognizer is not None:
-        registry.recognizer = recognizer
+    if recognizer is None:
+        recognizer = Recognizer(certificate_policy=sandbox_recognition_policy())
+    registry.recognizer = recognizer
     return registry
+
+
+def sandbox_recognition_policy(**kwargs: Any) -> RecognitionPolicy:
+    """The Greater Bay Area mutual recognition policy, admitting the sandbox CAs too.
+
+    Each rule's anchor and issuer names gain their "(sandbox)" twins, so certificates of
+    :class:`MockHongkongPostCA` are recognised as the real hierarchy's would be, while
+    the real names keep their meaning. ``kwargs`` go to
+    :meth:`bayident.trustlist.RecognitionPolicy.greater_bay_area_default`.
+    """
+    from bayident.trustlist import RecognitionPolicy as _Policy
+
+    policy = _Policy.greater_bay_area_default(**kwargs)
+
+    def twins(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(n for name in names for n in (name, f"{name} (sandbox)"))
+
+    rules = tuple(
+        rule.model_copy(
+            update={
+                "anchor_names": twins(rule.anchor_names),
+                "issuer_names": twins(rule.issuer_names),
+            }
+        )
+        for rule in policy.rules
+    )
+    return policy.model_copy(update={"rules": rules, "name": f"{policy.name} (sandbox)"})
 
 
 class _SchemeCA:
@@ -240,7 +275,10 @@ class _SchemeCA:
             return listed_trust_store(
                 cert, jurisdiction=self.jurisdiction, territory=self.territory
             )
-        return TrustStore.from_certificates([cert], name=f"{_cn_of(cert)} (sandbox)")
+        name = _cn_of(cert)
+        return TrustStore.from_certificates(
+            [cert], name=name if name.endswith("(sandbox)") else f"{name} (sandbox)"
+        )
 
 
 def _cn_of(cert: x509.Certificate) -> str:
@@ -251,9 +289,10 @@ def _cn_of(cert: x509.Certificate) -> str:
 class MockHongkongPostCA(_SchemeCA):
     """A Hongkong Post-like CA: a root, an e-Cert issuing CA and an iAM Smart-Cert CA.
 
-    By default the names are those of the mutual-recognition hierarchy ("Hongkong Post
-    Root CA 2" / "Hongkong Post e-Cert CA 2 - 15"), so the Greater Bay Area recognition
-    policy applies to its mutual-recognition certificates. e-Cert (Personal) certificates
+    By default the names are the sandbox twins of the mutual-recognition hierarchy
+    ("Hongkong Post Root CA 2 (sandbox)" / "Hongkong Post e-Cert CA 2 - 15 (sandbox)"), so
+    :func:`sandbox_recognition_policy` applies to its mutual-recognition certificates
+    while the real policy does not. e-Cert (Personal) certificates
     carry the name, the Subscriber Reference Number (subject OU, ten digits), the optional
     e-mail and, with ``hkid=``, the HKID protected by :attr:`protected_hkid`.
     """
@@ -264,8 +303,8 @@ class MockHongkongPostCA(_SchemeCA):
         self,
         *,
         clock: Clock | None = None,
-        root_name: str = "Hongkong Post Root CA 2",
-        issuing_name: str = "Hongkong Post e-Cert CA 2 - 15",
+        root_name: str = "Hongkong Post Root CA 2 (sandbox)",
+        issuing_name: str = "Hongkong Post e-Cert CA 2 - 15 (sandbox)",
         iamsmart_name: str = "Hongkong Post iAM Smart-Cert CA (sandbox)",
         protected_hkid: SandboxProtectedHKID | None = None,
     ) -> None:
@@ -406,13 +445,13 @@ class MockDigiSignCA(_SchemeCA):
 
 
 class MockESignTrustCA(_SchemeCA):
-    """An eSignTrust-like CA: a G03-named root, a qualified and a normalised issuing CA."""
+    """An eSignTrust-like sandbox CA: a root, a qualified and a normalised issuing CA."""
 
     jurisdiction = "MO"
 
     def __init__(self, *, clock: Clock | None = None) -> None:
         self.root = MockCA(
-            "eSignTrust Root Certification Authority (G03)",
+            "eSignTrust Root Certification Authority (G03) (sandbox)",
             organization="Macao Post and Telecommunications (sandbox)",
             country="MO",
             clock=clock,
@@ -453,13 +492,17 @@ class MockESignTrustCA(_SchemeCA):
 
 
 class MockGuangdongCA(_SchemeCA):
-    """A GDCA-like (or, with ``brand='NETCA'``, NETCA-like) CA, RSA or SM2.
+    """A GDCA-like (or, with ``brand='NETCA'``, NETCA-like) sandbox CA, RSA or SM2.
 
-    Organisation certificates carry the unified social credit code in the subject
-    serialNumber; personal ones the resident identity number there. SM2 needs the ``sm``
-    extra (it uses :class:`bayident.testing.MockSM2CA`). ``root`` and ``issuing`` are
-    :class:`MockCA` objects for RSA and ``sm2_root`` / ``sm2_issuing`` the
-    :class:`MockSM2CA` ones for SM2.
+    As Mainland CAs do (GM/T 0015), certificates carry the holder's numbers in private
+    extensions: the resident identity number as an IdentifyCode under
+    ``1.2.156.10260.4.1.1`` (SM2) or a string under ``1.2.86.11.7.1`` (RSA), the unified
+    social credit code under ``.4.1.4`` / ``1.2.86.11.7.4`` (and, with
+    ``edition="2023"``, under ``1.2.156.10260.4.4`` as well). ``identity_in`` puts the
+    number in the extensions (default), in the subject serialNumber or in both. SM2
+    needs the ``sm`` extra (it uses :class:`bayident.testing.MockSM2CA`). ``root`` and
+    ``issuing`` are :class:`MockCA` objects for RSA and ``sm2_root`` / ``sm2_issuing``
+    the :class:`MockSM2CA` ones for SM2. All names are sandbox names.
     """
 
     jurisdiction = "CN-GD"
@@ -471,17 +514,22 @@ class MockGuangdongCA(_SchemeCA):
         algorithm: Literal["rsa", "sm2"] = "rsa",
         brand: Literal["GDCA", "NETCA"] = "GDCA",
         clock: Clock | None = None,
+        identity_in: Literal["extension", "subject", "both"] = "extension",
+        edition: Literal["2012", "2023"] = "2012",
     ) -> None:
         if algorithm not in ("rsa", "sm2") or brand not in ("GDCA", "NETCA"):
             raise InvalidArgument("algorithm must be 'rsa' or 'sm2', brand 'GDCA' or 'NETCA'")
+        if identity_in not in ("extension", "subject", "both") or edition not in ("2012", "2023"):
+            raise InvalidArgument(
+                "identity_in must be 'extension', 'subject' or 'both'; edition '2012' or '2023'"
+            )
         self.algorithm = algorithm
         self.brand = brand
+        self.identity_in = identity_in
+        self.edition = edition
         sm2 = "SM2 " if algorithm == "sm2" else ""
-        root_name = (
-            "GDCA TrustAUTH R5 ROOT"
-            if (brand, algorithm) == ("GDCA", "rsa")
-            else f"{brand} {sm2}Root CA (sandbox)"
-        )
+        # Never a real CA's name: a sandbox root must not pass for the real one.
+        root_name = f"{brand} {sm2}Root CA (sandbox)"
         issuing_name = f"{brand} {sm2}Issuing CA (sandbox)"
         self.root: MockCA | None = None
         self.issuing: MockCA | None = None
@@ -515,6 +563,17 @@ class MockGuangdongCA(_SchemeCA):
         """The default GDCA or NETCA adapter."""
         return GuangdongCAAdapter(gdca_profile() if self.brand == "GDCA" else netca_profile())
 
+    def _identity_extensions(self, serial: str, organisation: bool) -> list[tuple[str, bytes]]:
+        if self.identity_in == "subject":
+            return []
+        algorithm: Literal["sm2", "rsa"] = "sm2" if self.sm2_issuing is not None else "rsa"
+        if not organisation:
+            return [gmt0015_extension("person", serial, algorithm=algorithm)]
+        out = [gmt0015_extension("organisation", serial, algorithm=algorithm)]
+        if self.edition == "2023" and algorithm == "sm2":
+            out.append(gmt0015_extension("uscc", serial, algorithm="sm2"))
+        return out
+
     def _issue(
         self,
         name: str,
@@ -522,23 +581,34 @@ class MockGuangdongCA(_SchemeCA):
         organisation: str | None,
         policies: Sequence[str],
     ) -> MockSigner | MockSM2Signer:
+        extensions = self._identity_extensions(serial, organisation is not None)
+        in_subject = self.identity_in != "extension"
         if self.sm2_issuing is not None:
             return self.sm2_issuing.issue_signer(
                 name,
                 organization=organisation,
-                # The subject serialNumber, where Mainland CAs put either number.
-                unified_social_credit_code=serial,
+                # The subject serialNumber, where some Mainland CAs also put the number.
+                unified_social_credit_code=serial if in_subject else None,
                 policies=list(policies) or None,
+                extensions=extensions,
+                identity_extensions=False,  # this CA chooses its extensions itself
             )
         assert self.issuing is not None
         attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
         if organisation:
             attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
-        attrs += [
-            x509.NameAttribute(NameOID.COMMON_NAME, name),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, serial),
-        ]
-        return _issue(self.issuing, x509.Name(attrs), policies=policies)
+        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, name))
+        if in_subject:
+            attrs.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, serial))
+        return _issue(
+            self.issuing,
+            x509.Name(attrs),
+            policies=policies,
+            extensions=[
+                x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), value)
+                for oid, value in extensions
+            ],
+        )
 
     def issue_organisation(
         self,

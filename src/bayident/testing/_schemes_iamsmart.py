@@ -12,7 +12,14 @@ The HTTP API (``transport()`` / ``serve()``) answers ``/api/v1/security/getKey``
 ``/auth/getToken``, ``/account/auth/profile/initiateRequest``,
 ``/account/signing/initiateRequest`` and ``/account/signing/ackResult``: requests must
 carry valid signature headers, bodies are ``{"content": <envelope>}`` and replies
-``{txID, code, message, content}``. A hash-signing request queues the signing callback
+``{txID, code, message, content}`` in the shapes of the public samples: the ``getKey``
+reply's ``content`` is a plain JSON object ``{secretKey, pubKey, issueAt, expiresIn}``;
+callbacks carry their own RSA-wrapped content key in ``secretKey`` (``callback_keys=
+"getkey"`` makes them use the getKey key instead); an HKICHash that does not match the
+user is answered ``D70005``, API errors with ``D200xx`` codes (``D20009`` unknown access
+token, ``D20010`` openID mismatch; ``D20000`` for an unauthenticated request, whose exact
+code the samples do not show), an unreadable body with ``D30004`` and an unknown
+authorisation code with ``D40004``. A hash-signing request queues the signing callback
 (:meth:`pop_callback`). Authentication needs no QR page: :meth:`authorise` stands for the
 user approving in the app and returns the authorisation code.
 """
@@ -29,12 +36,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from bayident._exceptions import InvalidArgument
 from bayident.identifiers import IdentifierKind, hkid_hash
@@ -107,11 +114,17 @@ class MockIAmSmart:
         signature_encoding: SignatureEncoding = "pkcs1v15-sha256",
         base_url: str = "https://iamsmart.sandbox.test",
         service_key: rsa.RSAPrivateKey | None = None,
+        callback_keys: Literal["own", "getkey"] = "own",
     ) -> None:
         if signature_encoding not in ("pkcs1v15-sha256", "pkcs1v15-sha256-prehashed"):
             raise InvalidArgument(
                 "the mock signs 'pkcs1v15-sha256' or 'pkcs1v15-sha256-prehashed' results"
             )
+        if callback_keys not in ("own", "getkey"):
+            raise InvalidArgument("callback_keys must be 'own' or 'getkey'")
+        #: "own": each callback carries a fresh content key wrapped in ``secretKey``, as
+        #: the public samples receive them; "getkey": callbacks use the getKey key.
+        self.callback_keys = callback_keys
         self.client_id = client_id
         self.client_secret = client_secret or secrets.token_hex(16)
         self.clock = clock
@@ -142,6 +155,7 @@ class MockIAmSmart:
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "content_key": self.content_key,
+            "service_private_key": self.service_key,
             "signature_encoding": self.signature_encoding,
         }
         values.update(changes)
@@ -216,8 +230,27 @@ class MockIAmSmart:
     def callback(
         self, content: Mapping[str, Any] | None, *, code: str = "D00000"
     ) -> tuple[dict[str, str], str]:
-        """A signed callback (headers and body) carrying ``content``."""
-        body = self.reply(content, code=code)
+        """A signed callback (headers and body) carrying ``content``.
+
+        With ``callback_keys="own"`` the content is encrypted under a fresh key, sent
+        RSA-wrapped to the service's key in the callback's ``secretKey`` member.
+        """
+        if self.callback_keys == "getkey" or content is None:
+            body = self.reply(content, code=code)
+            return self._headers(body), body
+        key = secrets.token_bytes(32)
+        sealed = encrypt_content(key, json.dumps(content, ensure_ascii=False).encode("utf-8"))
+        body = (
+            IAmSmartReply(
+                txID=uuid.uuid4().hex,
+                code=code,
+                message="success" if code == "D00000" else code,
+                content=sealed,
+                secretKey=wrap_secret_key(key, self.service_key.public_key()),
+            )
+            .to_json()
+            .decode("utf-8")
+        )
         return self._headers(body), body
 
     def profile_callback(
@@ -267,7 +300,7 @@ class MockIAmSmart:
             return self._callbacks.pop(0)
 
     # --- HTTP -------------------------------------------------------------------------
-    def _error(self, status: int, message: str, code: str = "D40001") -> httpx.Response:
+    def _error(self, status: int, message: str, code: str = "D20000") -> httpx.Response:
         doc = {"txID": uuid.uuid4().hex, "code": code, "message": message, "content": None}
         return httpx.Response(status, json=doc)
 
@@ -289,7 +322,7 @@ class MockIAmSmart:
             if "content" in doc:
                 doc = json.loads(decrypt_content(self.content_key, doc["content"]))
         except (ValueError, IAmSmartEnvelopeError) as exc:
-            return self._error(400, f"request body cannot be read: {exc}")
+            return self._error(400, f"request body cannot be read: {exc}", code="D30004")
         if not isinstance(doc, dict):
             return self._error(400, "request body must be a JSON object")
         return doc
@@ -306,10 +339,18 @@ class MockIAmSmart:
             return opened
         doc = opened
         if path == "/api/v1/security/getKey":
-            secret = wrap_secret_key(self.content_key, self.service_key.public_key())
-            content = json.dumps(
-                {"secretKey": secret, "issueAt": self.now_ms(), "expiresIn": 86_400_000}
-            )
+            public = self.service_key.public_key()
+            # getKey is the one exchange without content encryption: ``content`` is a
+            # plain object. The mock's pubKey is the key it wrapped to (the samples read
+            # the member but do not say more of it).
+            content = {
+                "secretKey": wrap_secret_key(self.content_key, public),
+                "pubKey": base64.b64encode(
+                    public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+                ).decode("ascii"),
+                "issueAt": self.now_ms(),
+                "expiresIn": 86_400_000,
+            }
             reply = IAmSmartReply(
                 txID=uuid.uuid4().hex, code="D00000", message="success", content=content
             )
@@ -320,7 +361,7 @@ class MockIAmSmart:
             with self._lock:
                 open_id = self._codes.pop(str(doc.get("code")), None)
             if open_id is None or doc.get("grantType") != "authorization_code":
-                return self._error(400, "unknown or used authorisation code")
+                return self._error(400, "unknown or used authorisation code", code="D40004")
             token = secrets.token_urlsafe(24)
             with self._lock:
                 self._tokens[token] = open_id
@@ -338,8 +379,9 @@ class MockIAmSmart:
                 }
             )
         user = self._user(doc)
-        if user is None:
-            return self._error(401, "accessToken and openID do not match an authorised user")
+        if isinstance(user, str):
+            what = "access token does not exist" if user == "D20009" else "openID does not exist"
+            return self._error(401, what, code=user)
         if path == "/api/v1/account/auth/profile/initiateRequest":
             fields = doc.get("profileFields")
             return self._ok(user.profile(fields if isinstance(fields, list) else None))
@@ -348,7 +390,7 @@ class MockIAmSmart:
             if not isinstance(hash_code, str):
                 return self._error(400, "hashCode is required")
             if doc.get("HKICHash") != hkid_hash(user.hkid):
-                return self._ok(None, code="D40001", message="HKICHash does not match the user")
+                return self._ok(None, code="D70005", message="inconsistent HKIC number")
             result = self.sign_hash(
                 user,
                 hash_code,
@@ -360,7 +402,7 @@ class MockIAmSmart:
             return self._ok({"businessID": result["businessID"]})
         if path == "/api/v1/account/signing/ackResult":
             return self._ok({})
-        return self._error(404, f"no such API: {path}")
+        return self._error(404, f"no such API: {path}", code="D20000")
 
     def _ok(
         self, content: Mapping[str, Any] | None, *, code: str = "D00000", message: str = "success"
@@ -371,12 +413,16 @@ class MockIAmSmart:
             headers={"content-type": "application/json"},
         )
 
-    def _user(self, doc: Mapping[str, Any]) -> MockIAmSmartUser | None:
+    def _user(self, doc: Mapping[str, Any]) -> MockIAmSmartUser | str:
+        """The authorised user, or the API error code: D20009 token, D20010 openID."""
         with self._lock:
             open_id = self._tokens.get(str(doc.get("accessToken")))
-            if open_id is None or open_id != doc.get("openID"):
-                return None
-            return self.users.get(open_id)
+            if open_id is None:
+                return "D20009"
+            user = self.users.get(open_id)
+            if open_id != doc.get("openID") or user is None:
+                return "D20010"
+            return user
 
     def transport(self) -> httpx.MockTransport:
         """An in-process transport for ``httpx.Client(transport=...)``."""

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from bayident._exceptions import InvalidArgument
+from bayident.schemes._gmt0015 import encode_identify_code, encode_string
 from bayident.sm import (
     DEFAULT_SM2_ID,
     SM2PrivateKey,
@@ -360,6 +361,9 @@ class MockSM2CA:
         not_after: datetime | None = None,
         serial_number: int | None = None,
         private_key: IssuerKey | None = None,
+        extensions: Sequence[tuple[str, bytes]] = (),
+        resident_id: str | None = None,
+        identity_extensions: bool = True,
     ) -> MockSM2Signer:
         """Issue an end-entity signing certificate (see :func:`issue_sm2_signer`)."""
         return issue_sm2_signer(
@@ -375,6 +379,9 @@ class MockSM2CA:
             not_after=not_after,
             serial_number=serial_number,
             private_key=private_key,
+            extensions=extensions,
+            resident_id=resident_id,
+            identity_extensions=identity_extensions,
         )
 
     def __repr__(self) -> str:
@@ -445,6 +452,9 @@ def issue_sm2_signer(
     not_after: datetime | None = None,
     serial_number: int | None = None,
     private_key: IssuerKey | None = None,
+    extensions: Sequence[tuple[str, bytes]] = (),
+    resident_id: str | None = None,
+    identity_extensions: bool = True,
 ) -> MockSM2Signer:
     """Issue an end-entity certificate for an SM2 (or ``key_type``) key, signed by ``issuer``.
 
@@ -455,13 +465,22 @@ def issue_sm2_signer(
         key_usage: KeyUsage names (critical); None leaves the extension out.
         organization: subject organizationName.
         unified_social_credit_code: the 18-character 统一社会信用代码 (GB 32100) of the
-            organization, put in the subject serialNumber attribute as Mainland CAs do.
-            Its characters and length are checked, not its check character, so tests can
-            make certificates with wrong codes.
+            organization, put as Mainland CAs do in the GM/T 0015 extension
+            ``1.2.156.10260.4.1.4`` (a PrintableString) and in the subject serialNumber
+            attribute. Its characters and length are checked, not its check character, so
+            tests can make certificates with wrong codes.
+        resident_id: a person's resident identity number, put in the GM/T 0015 extension
+            ``1.2.156.10260.4.1.1`` as an IdentifyCode (residenterCardNumber [0]). Not
+            checked, for the same reason.
+        identity_extensions: False leaves out the GM/T 0015 extensions the two numbers
+            would add (the code then stays in the subject only).
         country: subject countryName (omitted when None).
         not_before, not_after: validity; default from the issuer's clock, one year.
         serial_number: certificate serial (default: 64 random bits).
         private_key: use this key instead of generating one.
+        extensions: extra non-critical extensions as (dotted OID, DER value), e.g. the
+            GM/T 0015 identity extensions Mainland CAs use (see
+            :func:`bayident.schemes.guangdong_ca.gmt0015_extension`).
     """
     parent = _Issuer(issuer)
     if unified_social_credit_code is not None and (
@@ -490,6 +509,14 @@ def issue_sm2_signer(
         exts.append((_key_usage(key_usage), True))
     if policies is not None:
         exts.append((_policies(policies), False))
+    identity: list[tuple[str, bytes]] = []
+    if resident_id is not None and identity_extensions:
+        identity.append(("1.2.156.10260.4.1.1", encode_identify_code(resident_id)))
+    if unified_social_credit_code is not None and identity_extensions:
+        identity.append(("1.2.156.10260.4.1.4", encode_string(unified_social_credit_code)))
+    given = {oid for oid, _ in extensions}
+    for oid, value in [*(i for i in identity if i[0] not in given), *extensions]:
+        exts.append((x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), value), False))
     certificate = _certificate(
         subject=subject,
         issuer=parent.name,

@@ -9,6 +9,9 @@ Evidence types (the ``type`` of a scheme-evidence envelope with scheme ``iamsmar
 ``profile-reply``
     ``{"body": "<reply>", "openID"?: "..."}``: a reply the service fetched itself over TLS
     (no signature headers); decrypted and mapped the same way.
+
+    Both profile types take an optional ``binding``: the relying party's record of the
+    account's binding to a Guangdong unified identity (see :mod:`.._binding`).
 ``signing-result``
     ``{"result": {businessID, state, hashCode, timestamp, signature, cert}, "request":
     {hashCode, HKICHash, businessID?, state?}, "signer": {"hkid": ...} or {"profile":
@@ -34,7 +37,7 @@ from typing import Any, Literal
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, utils
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
 from ..._exceptions import InputError, InvalidArgument
 from ..._handlers import EvidenceContext
@@ -50,21 +53,25 @@ from ..._result import (
 from ...identifiers import IdentifierKind, hkid_hash
 from ...identifiers import validate as _validate_identifier
 from .._base import SchemeEvidence, SchemeFailure, active_registry, parse_json_object
+from .._binding import attach_binding
 from .._dispatch import EVIDENCE_FORMAT, apply_recognition, identify_certificate
 from .._fields import b64_field, certificate_field, fail, obj_field, opt_str, req_str
+from .._roots import impersonated_root
+from ._common import EnvelopeErrorCode, IAmSmartEnvelopeError
 from ._envelope import (
+    DEFAULT_UNWRAP_PADDINGS,
     DEFAULT_WINDOW_MS,
     MAX_PROFILE_BYTES,
-    EnvelopeErrorCode,
-    IAmSmartEnvelopeError,
-    IAmSmartProfile,
     InMemoryNonceStore,
     NonceStore,
+    PaddingName,
     decrypt_content,
-    parse_profile,
-    parse_reply,
+    unwrap_secret_key,
     verify_request_signature,
 )
+from ._outcome import reply_failure
+from ._profile import IAmSmartProfile, parse_profile
+from ._reply import parse_reply
 
 __all__ = ["EVIDENCE_TYPES", "IAmSmartAdapter", "IAmSmartSettings", "SignatureEncoding"]
 
@@ -83,8 +90,12 @@ class IAmSmartSettings:
 
     Transport (callbacks): ``client_id`` (pins the ``clientID`` header), ``client_secret``
     (the HMAC key), ``content_key`` (the 32-byte key from ``getKey``, or a function
-    returning the current one), ``nonce_store``, ``window_ms``, ``url_encode_signature``,
-    ``extra_codes`` (reply codes beyond the four public ones), ``required_profile_fields``.
+    returning the current one), ``service_private_key`` (the service's RSA key registered
+    with iAM Smart: a callback that carries its own wrapped ``secretKey`` is decrypted
+    with that key, unwrapped with this one, as the public samples do; without it the
+    ``getKey`` key is used), ``unwrap_paddings``, ``nonce_store``, ``window_ms``,
+    ``url_encode_signature``, ``extra_codes`` (meanings for codes outside the public
+    table), ``required_profile_fields``.
 
     Signing: ``signature_encoding`` — ``"pkcs1v15-sha256"`` (SHA-256withRSA over the hash
     bytes, as the public sample verifies), ``"pkcs1v15-sha256-prehashed"`` (the hash is the
@@ -100,6 +111,8 @@ class IAmSmartSettings:
     client_id: str | None = None
     client_secret: str | bytes | None = None
     content_key: bytes | Callable[[], bytes] | None = None
+    service_private_key: RSAPrivateKey | None = None
+    unwrap_paddings: tuple[PaddingName, ...] = DEFAULT_UNWRAP_PADDINGS
     nonce_store: NonceStore = field(default_factory=InMemoryNonceStore)
     window_ms: int = DEFAULT_WINDOW_MS
     url_encode_signature: bool = True
@@ -118,6 +131,10 @@ class IAmSmartSettings:
             raise InvalidArgument(f"unknown signature_encoding {self.signature_encoding!r}")
         if self.hash_code_encoding not in ("auto", "hex", "base64"):
             raise InvalidArgument(f"unknown hash_code_encoding {self.hash_code_encoding!r}")
+        if self.service_private_key is not None and not isinstance(
+            self.service_private_key, RSAPrivateKey
+        ):
+            raise InvalidArgument("service_private_key must be an RSA private key")
         if not isinstance(self.nonce_store, NonceStore):
             raise InvalidArgument("nonce_store must implement NonceStore.add_if_absent")
         if (
@@ -218,6 +235,23 @@ class IAmSmartAdapter:
             )
         return bytes(value)
 
+    def _content_key_for(self, wrapped: str | None, ctx: EvidenceContext) -> tuple[bytes, str]:
+        """The callback's own ``secretKey`` unwrapped when possible, else the getKey key."""
+        s = self.settings
+        if wrapped is None or s.service_private_key is None:
+            return self._key(), "the getKey content key"
+        try:
+            key = unwrap_secret_key(wrapped, s.service_private_key, paddings=s.unwrap_paddings)
+        except IAmSmartEnvelopeError as exc:
+            raise _envelope_failure(exc, "content-key") from None
+        _passed(
+            ctx,
+            "content-key",
+            "the callback's secretKey unwraps with the service's RSA key",
+            "secretKey",
+        )
+        return key, "the callback's own secretKey"
+
     def _open(
         self, data: Mapping[str, Any], ctx: EvidenceContext, *, signed: bool
     ) -> tuple[bytes, str]:
@@ -260,27 +294,36 @@ class IAmSmartAdapter:
         except IAmSmartEnvelopeError as exc:
             raise _envelope_failure(exc, "reply") from None
         if not reply.is_success:
-            raise fail(
-                "reply-code",
-                SubIndication.SIGNED_DATA_NOT_FOUND,
-                f"iAM Smart replied {reply.code} ({reply.description}): nothing was shared",
-                "code",
-            )
-        if reply.content is None:
+            raise reply_failure(reply, "callback" if signed else "reply")
+        if not isinstance(reply.content, str):
             raise fail(
                 "reply",
                 SubIndication.FORMAT_FAILURE,
-                f"reply {reply.txID[:64]!r} has code D00000 but no content",
+                f"reply {reply.txID[:64]!r} has code D00000 but "
+                + ("no content" if reply.content is None else "a plain JSON object as content")
+                + ": only a getKey reply carries unencrypted content",
                 "content",
             )
+        key, source = self._content_key_for(reply.secretKey, ctx)
         try:
-            plaintext = decrypt_content(self._key(), reply.content)
+            plaintext = decrypt_content(key, reply.content)
         except IAmSmartEnvelopeError as exc:
-            raise _envelope_failure(exc, "content-envelope") from None
+            failure = _envelope_failure(exc, "content-envelope")
+            if (
+                exc.code is EnvelopeErrorCode.TAG_MISMATCH
+                and reply.secretKey is not None
+                and s.service_private_key is None
+            ):
+                failure.message += (
+                    "; the callback carries its own secretKey: set "
+                    "IAmSmartSettings.service_private_key to decrypt with it"
+                )
+            raise failure from None
         _passed(
             ctx,
             "content-envelope",
-            f"reply {reply.txID[:64]!r} (code D00000) decrypts and authenticates under AES-256-GCM",
+            f"reply {reply.txID[:64]!r} (code D00000) decrypts and authenticates under "
+            f"AES-256-GCM with {source}",
             "content",
         )
         return plaintext, reply.txID
@@ -364,6 +407,7 @@ class IAmSmartAdapter:
             f"iAM Smart profile from reply {tx_id[:64]!r}",
             self.settings.authentication_assurance,
         )
+        identity = attach_binding(identity, data, "an iAM Smart profile")
         assert ctx.make_result is not None
         result = ctx.make_result(
             Indication.PASSED,
@@ -585,6 +629,18 @@ class IAmSmartAdapter:
                 f"the iAM Smart-Cert must chain to a Hongkong Post root; this one chains to "
                 f"'{anchor_cn or 'no anchor'}' (IAmSmartSettings.root_patterns: "
                 f"{', '.join(s.root_patterns)})",
+                "result.cert",
+            )
+        impostor = (
+            impersonated_root(anchor.certificate, anchor.fingerprint)
+            if anchor is not None
+            else None
+        )
+        if impostor is not None:
+            raise fail(
+                "certificate-scheme",
+                SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+                impostor,
                 "result.cert",
             )
         found = identify_certificate(

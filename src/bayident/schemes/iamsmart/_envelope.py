@@ -1,4 +1,6 @@
-"""iAM Smart message envelopes: request signing, content encryption, key unwrap, replies, profile.
+"""iAM Smart message envelopes: request signing, content encryption and content-key unwrap.
+
+Replies are read by :mod:`._reply` and profiles by :mod:`._profile`.
 
 Everything here is pure: no network, no clock (times are passed in), no global state
 except what a caller-owned :class:`InMemoryNonceStore` holds. Each malformed or hostile
@@ -15,31 +17,26 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as _dt
 import hashlib
 import heapq
 import hmac
-import json
 import os
 import re
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Final, Literal, Protocol, runtime_checkable
+from typing import Final, Literal, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding as _padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import BaseModel, ConfigDict
 
-from ..._exceptions import BayidentError, InvalidArgument
-from ...identifiers import IdentifierKind, hkid_hash
-from ...identifiers import validate as _validate_identifier
+from ..._exceptions import InvalidArgument
+from ._common import EnvelopeErrorCode, IAmSmartEnvelopeError, _check_limit, _show
 
 __all__ = [
     "CONTENT_IV_LENGTH",
@@ -47,28 +44,16 @@ __all__ = [
     "CONTENT_TAG_LENGTH",
     "DEFAULT_UNWRAP_PADDINGS",
     "DEFAULT_WINDOW_MS",
-    "KNOWN_REPLY_CODES",
     "MAX_BODY_BYTES",
     "MAX_CONTENT_BYTES",
     "MAX_PROFILE_BYTES",
     "MAX_REPLY_BYTES",
-    "PROFILE_FIELDS",
     "SIGNATURE_METHOD",
-    "ChineseName",
-    "EnglishName",
-    "EnvelopeErrorCode",
-    "IAmSmartEnvelopeError",
-    "IAmSmartProfile",
-    "IAmSmartReply",
-    "IdNo",
     "InMemoryNonceStore",
     "NonceStore",
-    "PhoneNumber",
     "VerifiedRequest",
     "decrypt_content",
     "encrypt_content",
-    "parse_profile",
-    "parse_reply",
     "sign_request",
     "unwrap_secret_key",
     "verify_request_signature",
@@ -96,54 +81,6 @@ CONTENT_KEY_LENGTH: Final = 32
 CONTENT_IV_LENGTH: Final = 12
 CONTENT_TAG_LENGTH: Final = 16
 _IV_LENGTH_FIELD = 4
-
-
-class EnvelopeErrorCode(StrEnum):
-    """Which check an iAM Smart envelope failed."""
-
-    MISSING_HEADER = "MISSING_HEADER"
-    DUPLICATE_HEADER = "DUPLICATE_HEADER"
-    BAD_HEADER = "BAD_HEADER"
-    UNSUPPORTED_SIGNATURE_METHOD = "UNSUPPORTED_SIGNATURE_METHOD"
-    CLIENT_ID_MISMATCH = "CLIENT_ID_MISMATCH"
-    STALE_TIMESTAMP = "STALE_TIMESTAMP"
-    FUTURE_TIMESTAMP = "FUTURE_TIMESTAMP"
-    SIGNATURE_MISMATCH = "SIGNATURE_MISMATCH"
-    REPLAYED_NONCE = "REPLAYED_NONCE"
-    NONCE_STORE_FULL = "NONCE_STORE_FULL"
-    TOO_LARGE = "TOO_LARGE"
-    BAD_BASE64 = "BAD_BASE64"
-    TRUNCATED = "TRUNCATED"
-    BAD_IV_LENGTH = "BAD_IV_LENGTH"
-    TAG_MISMATCH = "TAG_MISMATCH"
-    KEY_UNWRAP_FAILED = "KEY_UNWRAP_FAILED"
-    BAD_JSON = "BAD_JSON"
-    DUPLICATE_KEY = "DUPLICATE_KEY"
-    MISSING_FIELD = "MISSING_FIELD"
-    BAD_FIELD = "BAD_FIELD"
-    UNKNOWN_CODE = "UNKNOWN_CODE"
-    INVALID_HKID = "INVALID_HKID"
-
-
-class IAmSmartEnvelopeError(BayidentError, ValueError):
-    """An iAM Smart message that failed a check.
-
-    :ivar code: the failed check.
-    :ivar message: what was wrong, naming the header or field.
-    :ivar field: the header or field at fault, when there is one.
-    """
-
-    def __init__(self, code: EnvelopeErrorCode, message: str, *, field: str | None = None) -> None:
-        super().__init__(f"{code.value}: {message}")
-        self.code = code
-        self.message = message
-        self.field = field
-
-
-def _show(value: object, limit: int = 40) -> str:
-    """repr() of untrusted text, cut so that an error message stays short."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _as_bytes(value: object, name: str) -> bytes:
@@ -458,12 +395,6 @@ def _content_key(key: object) -> bytes:
     return raw
 
 
-def _check_limit(max_size: object) -> int:
-    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 0:
-        raise InvalidArgument("max_size must be a non-negative int")
-    return max_size
-
-
 def encrypt_content(
     key: bytes,
     plaintext: bytes,
@@ -675,455 +606,4 @@ def unwrap_secret_key(
         EnvelopeErrorCode.KEY_UNWRAP_FAILED,
         f"secretKey: no configured padding ({', '.join(names)}) yielded a 32-byte key",
         field="secretKey",
-    )
-
-
-# ----------------------------------------------------------------------- JSON
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise IAmSmartEnvelopeError(
-                EnvelopeErrorCode.DUPLICATE_KEY, f"JSON key {_show(key)} appears twice", field=key
-            )
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise IAmSmartEnvelopeError(EnvelopeErrorCode.BAD_JSON, f"JSON constant {name} is not allowed")
-
-
-def _parse_json_object(data: object, what: str, max_size: int) -> dict[str, Any]:
-    if isinstance(data, str):
-        raw = data.encode("utf-8", errors="surrogatepass")
-    elif isinstance(data, bytes | bytearray | memoryview):
-        raw = bytes(data)
-    else:
-        raise InvalidArgument(f"{what} must be bytes or str, not {type(data).__name__}")
-    limit = _check_limit(max_size)
-    if len(raw) > limit:
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.TOO_LARGE, f"{what} is {len(raw)} bytes, more than {limit}"
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_JSON, f"{what} is not UTF-8 (byte {exc.start})"
-        ) from None
-    try:
-        parsed = json.loads(
-            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-        )
-    except json.JSONDecodeError as exc:
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_JSON, f"{what} is not JSON: {exc.msg} at character {exc.pos}"
-        ) from None
-    except RecursionError:
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_JSON, f"{what} nests JSON too deeply"
-        ) from None
-    if not isinstance(parsed, dict):
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_JSON, f"{what} is a JSON {type(parsed).__name__}, not an object"
-        )
-    return parsed
-
-
-_JSON_TYPE = {str: "string", int: "number", float: "number", bool: "boolean"}
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return _JSON_TYPE.get(type(value), type(value).__name__)
-
-
-def _opt_str(obj: Mapping[str, Any], key: str, path: str, *, max_length: int = 1024) -> str | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_FIELD,
-            f"{path} must be a string, got a JSON {_json_type(value)}",
-            field=path,
-        )
-    if len(value) > max_length:
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_FIELD,
-            f"{path} is {len(value)} characters, more than {max_length}",
-            field=path,
-        )
-    return value
-
-
-def _req_str(obj: Mapping[str, Any], key: str, path: str, *, max_length: int = 1024) -> str:
-    value = _opt_str(obj, key, path, max_length=max_length)
-    if value is None:
-        state = "null" if key in obj else "missing"
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.MISSING_FIELD, f"required field {path} is {state}", field=path
-        )
-    if not value.strip():
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.MISSING_FIELD, f"required field {path} is empty", field=path
-        )
-    return value
-
-
-def _opt_obj(obj: Mapping[str, Any], key: str, path: str) -> dict[str, Any] | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_FIELD,
-            f"{path} must be an object, got a JSON {_json_type(value)}",
-            field=path,
-        )
-    return value
-
-
-# ---------------------------------------------------------------------- replies
-
-#: Reply codes with a publicly documented meaning (see the docs for the sources).
-KNOWN_REPLY_CODES: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "D00000": "success",
-        "D40000": "the user cancelled",
-        "D40001": "the user rejected the request",
-        "D40003": "the request timed out",
-    }
-)
-_SUCCESS_CODE = "D00000"
-
-
-class IAmSmartReply(BaseModel):
-    """The envelope of every iAM Smart API reply: ``{txID, code, message, content}``.
-
-    ``content`` is the Base64 content envelope (see :func:`decrypt_content`) or ``None``.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    txID: str
-    code: str
-    message: str | None = None
-    content: str | None = None
-    #: What ``code`` means, from :data:`KNOWN_REPLY_CODES` or the caller's extra codes;
-    #: set by :func:`parse_reply`, not part of the wire form.
-    description: str | None = None
-
-    @property
-    def is_success(self) -> bool:
-        """Whether ``code`` is ``D00000``."""
-        return self.code == _SUCCESS_CODE
-
-    def to_json(self) -> bytes:
-        """The wire form ``{txID, code, message, content}``, e.g. for a mock issuer."""
-        wire = {"txID": self.txID, "code": self.code, "message": self.message}
-        wire["content"] = self.content
-        return json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def parse_reply(
-    data: bytes | str,
-    *,
-    max_size: int = MAX_REPLY_BYTES,
-    extra_codes: Mapping[str, str] | None = None,
-) -> IAmSmartReply:
-    """Parse an iAM Smart reply document.
-
-    Duplicate JSON keys, ``NaN``/``Infinity``, a missing or empty ``txID``/``code``, fields
-    of the wrong type and codes outside :data:`KNOWN_REPLY_CODES` and ``extra_codes`` are
-    rejected. A known code that is not a success is returned, not raised: the caller decides.
-
-    :raises IAmSmartEnvelopeError: ``TOO_LARGE``, ``BAD_JSON``, ``DUPLICATE_KEY``,
-        ``MISSING_FIELD``, ``BAD_FIELD`` or ``UNKNOWN_CODE``.
-    """
-    codes = dict(KNOWN_REPLY_CODES)
-    if extra_codes is not None:
-        if not isinstance(extra_codes, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in extra_codes.items()
-        ):
-            raise InvalidArgument("extra_codes must map code strings to descriptions")
-        codes.update(extra_codes)
-    document = _parse_json_object(data, "reply", max_size)
-    tx_id = _req_str(document, "txID", "txID", max_length=256)
-    code = _req_str(document, "code", "code", max_length=64)
-    message = _opt_str(document, "message", "message", max_length=4096)
-    content = _opt_str(document, "content", "content", max_length=MAX_REPLY_BYTES)
-    if code not in codes:
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.UNKNOWN_CODE,
-            f"reply code {_show(code)} is not a known iAM Smart code "
-            f"(known: {', '.join(sorted(codes))})",
-            field="code",
-        )
-    return IAmSmartReply(
-        txID=tx_id, code=code, message=message, content=content, description=codes[code]
-    )
-
-
-# ---------------------------------------------------------------------- profile
-
-
-class IdNo(BaseModel):
-    """``idNo``: the HKID without (``Identification``) and with only (``CheckDigit``) its check
-    digit."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    identification: str
-    check_digit: str
-    #: The validated, normalised HKID, e.g. ``A123456(3)``.
-    hkid: str
-
-
-class EnglishName(BaseModel):
-    """``enName``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    unstructured_name: str
-
-
-class ChineseName(BaseModel):
-    """``chName``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    chinese_name: str
-
-
-class PhoneNumber(BaseModel):
-    """``homeTelNumber``, ``officeTelNumber`` and ``mobileNumber``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    country_code: str | None
-    subscriber_number: str
-
-
-BirthDatePrecision = Literal["day", "month", "year"]
-
-
-class IAmSmartProfile(BaseModel):
-    """The decrypted iAM Smart profile, field names in Python style.
-
-    Only fields the user agreed to share are present; all are optional unless
-    :func:`parse_profile` was told to require them. ``residential_address`` and
-    ``postal_address`` are kept as the JSON objects received, since their inner layout is
-    not described in the public material.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id_no: IdNo | None = None
-    prefix: str | None = None
-    en_name: EnglishName | None = None
-    ch_name: ChineseName | None = None
-    ch_name_verified: str | None = None
-    #: ``birthDate`` exactly as received.
-    birth_date_raw: str | None = None
-    #: ``birthDate`` as a date; a partial date is completed with 1 for month and day.
-    birth_date: _dt.date | None = None
-    birth_date_precision: BirthDatePrecision | None = None
-    gender: str | None = None
-    marital_status: str | None = None
-    home_tel_number: PhoneNumber | None = None
-    office_tel_number: PhoneNumber | None = None
-    mobile_number: PhoneNumber | None = None
-    email_address: str | None = None
-    residential_address: dict[str, Any] | None = None
-    postal_address: dict[str, Any] | None = None
-    education_level: str | None = None
-    car_owner: str | None = None
-
-    @property
-    def hkid(self) -> str | None:
-        """The validated HKID, e.g. ``A123456(3)``, or None when ``idNo`` was not shared."""
-        return None if self.id_no is None else self.id_no.hkid
-
-    def hkic_hash(self) -> str:
-        """``HKICHash``: Base64(SHA-256) of the HKID without its check digit.
-
-        :raises IAmSmartEnvelopeError: ``MISSING_FIELD`` when the profile has no ``idNo``.
-        """
-        if self.id_no is None:
-            raise IAmSmartEnvelopeError(
-                EnvelopeErrorCode.MISSING_FIELD, "profile has no idNo to hash", field="idNo"
-            )
-        return hkid_hash(self.id_no.hkid)
-
-
-PROFILE_FIELDS: Final = (
-    "idNo",
-    "prefix",
-    "enName",
-    "chName",
-    "chNameVerified",
-    "birthDate",
-    "gender",
-    "maritalStatus",
-    "homeTelNumber",
-    "officeTelNumber",
-    "mobileNumber",
-    "emailAddress",
-    "residentialAddress",
-    "postalAddress",
-    "educationLevel",
-    "carOwner",
-)
-
-_BIRTH_FORMATS: tuple[tuple[re.Pattern[str], BirthDatePrecision], ...] = (
-    (re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})", re.ASCII), "day"),
-    (re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII), "day"),
-    (re.compile(r"([0-9]{4})/([0-9]{2})/([0-9]{2})", re.ASCII), "day"),
-    (re.compile(r"([0-9]{4})-?([0-9]{2})", re.ASCII), "month"),
-    (re.compile(r"([0-9]{4})", re.ASCII), "year"),
-)
-
-
-def _parse_birth_date(raw: str, today: _dt.date) -> tuple[_dt.date, BirthDatePrecision]:
-    for pattern, precision in _BIRTH_FORMATS:
-        match = pattern.fullmatch(raw)
-        if match is None:
-            continue
-        parts = [int(p) for p in match.groups()] + [1, 1]
-        try:
-            value = _dt.date(parts[0], parts[1], parts[2])
-        except ValueError:
-            raise IAmSmartEnvelopeError(
-                EnvelopeErrorCode.BAD_FIELD,
-                f"birthDate {_show(raw)} is not a real date",
-                field="birthDate",
-            ) from None
-        if value > today or value.year < 1900:
-            raise IAmSmartEnvelopeError(
-                EnvelopeErrorCode.BAD_FIELD,
-                f"birthDate {_show(raw)} is outside 1900 to today",
-                field="birthDate",
-            )
-        return value, precision
-    raise IAmSmartEnvelopeError(
-        EnvelopeErrorCode.BAD_FIELD,
-        f"birthDate {_show(raw)} is not in a known format "
-        "(YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, YYYYMM, YYYY-MM or YYYY)",
-        field="birthDate",
-    )
-
-
-def _phone(document: Mapping[str, Any], key: str) -> PhoneNumber | None:
-    obj = _opt_obj(document, key, key)
-    if obj is None:
-        return None
-    return PhoneNumber(
-        country_code=_opt_str(obj, "CountryCode", f"{key}.CountryCode", max_length=8),
-        subscriber_number=_req_str(
-            obj, "SubscriberNumber", f"{key}.SubscriberNumber", max_length=32
-        ),
-    )
-
-
-def parse_profile(
-    decrypted_json: bytes | str,
-    *,
-    required: Iterable[str] = ("idNo", "enName"),
-    max_size: int = MAX_PROFILE_BYTES,
-    today: _dt.date | None = None,
-) -> IAmSmartProfile:
-    """Map a decrypted iAM Smart profile document to :class:`IAmSmartProfile`.
-
-    ``idNo`` is checked with :mod:`bayident.identifiers`: a wrong HKID check digit is
-    rejected. ``birthDate`` is read as ``YYYYMMDD`` (the samples' form) and, tolerantly,
-    ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYYMM``, ``YYYY-MM`` or ``YYYY``; a JSON number of
-    those digits is accepted too. Fields that are not profile fields are ignored.
-
-    :param required: top-level profile fields (as named in the JSON) that must be present.
-    :param today: the date a birth date may not exceed (default: the local date today).
-
-    :raises IAmSmartEnvelopeError: ``TOO_LARGE``, ``BAD_JSON``, ``DUPLICATE_KEY``,
-        ``MISSING_FIELD``, ``BAD_FIELD`` or ``INVALID_HKID``, naming the field.
-    :raises InvalidArgument: ``required`` names an unknown field.
-    """
-    if isinstance(required, str) or not isinstance(required, Iterable):
-        raise InvalidArgument("required must be a collection of field names")
-    required_fields = tuple(required)
-    for name in required_fields:
-        if name not in PROFILE_FIELDS:
-            raise InvalidArgument(
-                f"unknown profile field {name!r}; expected one of {', '.join(PROFILE_FIELDS)}"
-            )
-    document = _parse_json_object(decrypted_json, "profile", max_size)
-    for name in required_fields:
-        if document.get(name) is None:
-            state = "null" if name in document else "missing"
-            raise IAmSmartEnvelopeError(
-                EnvelopeErrorCode.MISSING_FIELD, f"required field {name} is {state}", field=name
-            )
-
-    id_no: IdNo | None = None
-    id_obj = _opt_obj(document, "idNo", "idNo")
-    if id_obj is not None:
-        identification = _req_str(id_obj, "Identification", "idNo.Identification", max_length=16)
-        check_digit = _req_str(id_obj, "CheckDigit", "idNo.CheckDigit", max_length=4)
-        check = _validate_identifier(
-            IdentifierKind.HKID, f"{identification.strip()}({check_digit.strip()})"
-        )
-        if not check.valid or check.normalized is None:
-            raise IAmSmartEnvelopeError(
-                EnvelopeErrorCode.INVALID_HKID, f"idNo: {check.reason}", field="idNo"
-            )
-        id_no = IdNo(identification=identification, check_digit=check_digit, hkid=check.normalized)
-
-    en_obj = _opt_obj(document, "enName", "enName")
-    ch_obj = _opt_obj(document, "chName", "chName")
-
-    birth_raw_value = document.get("birthDate")
-    birth_raw: str | None
-    if isinstance(birth_raw_value, int) and not isinstance(birth_raw_value, bool):
-        birth_raw = str(birth_raw_value)
-    else:
-        birth_raw = _opt_str(document, "birthDate", "birthDate", max_length=32)
-    birth_date: _dt.date | None = None
-    precision: BirthDatePrecision | None = None
-    if birth_raw is not None:
-        birth_date, precision = _parse_birth_date(
-            birth_raw.strip(), today if today is not None else _dt.date.today()
-        )
-
-    return IAmSmartProfile(
-        id_no=id_no,
-        prefix=_opt_str(document, "prefix", "prefix", max_length=32),
-        en_name=None
-        if en_obj is None
-        else EnglishName(
-            unstructured_name=_req_str(en_obj, "UnstructuredName", "enName.UnstructuredName")
-        ),
-        ch_name=None
-        if ch_obj is None
-        else ChineseName(chinese_name=_req_str(ch_obj, "ChineseName", "chName.ChineseName")),
-        ch_name_verified=_opt_str(document, "chNameVerified", "chNameVerified", max_length=16),
-        birth_date_raw=birth_raw,
-        birth_date=birth_date,
-        birth_date_precision=precision,
-        gender=_opt_str(document, "gender", "gender", max_length=16),
-        marital_status=_opt_str(document, "maritalStatus", "maritalStatus", max_length=16),
-        home_tel_number=_phone(document, "homeTelNumber"),
-        office_tel_number=_phone(document, "officeTelNumber"),
-        mobile_number=_phone(document, "mobileNumber"),
-        email_address=_opt_str(document, "emailAddress", "emailAddress", max_length=320),
-        residential_address=_opt_obj(document, "residentialAddress", "residentialAddress"),
-        postal_address=_opt_obj(document, "postalAddress", "postalAddress"),
-        education_level=_opt_str(document, "educationLevel", "educationLevel", max_length=16),
-        car_owner=_opt_str(document, "carOwner", "carOwner", max_length=16),
     )
