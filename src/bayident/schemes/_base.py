@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from .._exceptions import InvalidArgument
+from .._exceptions import BayidentError, InvalidArgument
 from .._result import Indication, SubIndication, VerificationResult
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ _MAX_NAME = 64
 # --------------------------------------------------------------------------- failures
 
 
-class SchemeFailure(Exception):
+class SchemeFailure(BayidentError):
     """A check an adapter made did not pass; turned into a non-passing result.
 
     ``check`` is the name of the check, ``sub_indication`` the EN 319 102-1 reason (its
@@ -103,7 +103,7 @@ class SchemeFailure(Exception):
         )
 
 
-class ProfileError(ValueError):
+class ProfileError(BayidentError, ValueError):
     """A certificate claimed by a scheme lacks what the scheme's profile requires."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
