@@ -37,6 +37,7 @@ from ._model import (
     TrustService,
     TrustServiceProvider,
 )
+from ._xades import load_certificate
 
 __all__ = [
     "FORMAT_NAME",
@@ -632,6 +633,10 @@ def read_json_list(
             sha256=digest,
             signature_verified=verified,
             signer_spki=spki,
+            # The compact JWS header is protected, so an x5c signer is named by a signed field.
+            signer_binding=("certificate" if signer is not None else "key-only")
+            if verified
+            else None,
         )
 
     if len(raw) > max_bytes:
@@ -734,7 +739,7 @@ def _verify_jws(
                 _S.MALFORMED, "'x5c' must be a non-empty array of base64 strings", "header.x5c"
             )
         try:
-            signer = x509.load_der_x509_certificate(base64.b64decode(x5c[0], validate=True))
+            signer = load_certificate(base64.b64decode(x5c[0], validate=True))
             # cryptography parses lazily: read what is used now, so damage shows up here.
             candidate = (
                 signer.public_key(),
