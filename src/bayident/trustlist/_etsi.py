@@ -41,6 +41,7 @@ from ._model import (
     TrustServiceProvider,
 )
 from ._xades import BindingError, SignerBinding, check_signer_binding, load_certificate
+from ._xmllimits import XmlLimitExceeded, XmlLimits, check_xml_limits
 
 __all__ = [
     "ADD_NS",
@@ -114,8 +115,12 @@ def read_etsi_xml(
     source: str = "trusted list",
     max_bytes: int = DEFAULT_MAX_LIST_BYTES,
     versions: Collection[int] = SUPPORTED_VERSIONS,
+    limits: XmlLimits | None = None,
 ) -> TrustListDocument:
     """Read an ETSI TS 119 612 list and check its integrity; never raises for bad input.
+
+    ``limits`` bound the XML nodes and depth before any tree is built (default:
+    those of the default :class:`bayident.Policy`).
 
     The result's ``status`` is ``valid`` when the enveloped signature verifies
     with the certificate in its own ``KeyInfo`` (validity period ignored) and
@@ -142,7 +147,7 @@ def read_etsi_xml(
         )
 
     try:
-        root = _parse(raw, max_bytes)
+        root = _parse(raw, max_bytes, limits or XmlLimits.from_policy(None))
     except _Stop as stop:
         return done(stop.status, stop.reason, stop.field)
 
@@ -179,7 +184,7 @@ def _who(signer: x509.Certificate, binding: SignerBinding) -> str:
 # --- parsing ----------------------------------------------------------------------------
 
 
-def _parse(raw: bytes, max_bytes: int) -> Any:
+def _parse(raw: bytes, max_bytes: int, limits: XmlLimits) -> Any:
     if len(raw) > max_bytes:
         raise _Stop(
             _S.MALFORMED,
@@ -198,7 +203,10 @@ def _parse(raw: bytes, max_bytes: int) -> Any:
             "DOCTYPE",
         )
     try:
+        check_xml_limits(raw, limits)  # streaming, no tree: memory stays near the input size
         root = etree.fromstring(raw, parser=hardened_parser())
+    except XmlLimitExceeded as exc:
+        raise _Stop(_S.MALFORMED, exc.reason, exc.field) from None
     except etree.XMLSyntaxError as exc:
         line = f" (line {exc.lineno})" if exc.lineno else ""
         raise _Stop(_S.MALFORMED, f"not well-formed XML: {exc.msg}{line}", "document") from None
