@@ -8,7 +8,8 @@ memory, reads the list with ``bayident.trustlist.read_trusted_list`` (default
 limits), and reports the growth of the peak resident memory (``ru_maxrss``)
 over that starting point, divided by the input size. The same input parsed by
 a bare ``lxml.etree.fromstring`` (no limits, no signature check) is shown for
-comparison. Shapes are the ones that cost the most memory per input byte:
+comparison, and ``--sides no-limits`` shows bayident with the limits switched off (as
+it was before them; slow and large). Shapes are the ones that cost the most memory per input byte:
 millions of empty elements, elements with many attributes, many namespace
 declarations, deep nesting, whitespace between elements, and a real list
 (the EU list of lists, from ``../shared/conformance/etsi-tl/``, when present).
@@ -129,8 +130,10 @@ def child(shape: str, size: int, side: str) -> None:
     read_trusted_list(build(shape, 4096))
     before = _rss_kib()
     start = time.perf_counter()
-    if side == "bayident":
-        doc = read_trusted_list(data)
+    if side in ("bayident", "no-limits"):
+        # "no-limits": the node and depth limits switched off, as bayident was before them.
+        off = Policy(xml_min_bytes_per_node=1, xml_free_nodes=1 << 40, xml_max_depth=256)
+        doc = read_trusted_list(data, policy=off if side == "no-limits" else None)
         outcome = f"{doc.status.value}: {doc.reason[:70]}"
     else:
         try:
@@ -183,7 +186,9 @@ def run(sizes: list[int], sides: list[str]) -> list[dict[str, object]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1,8,32", help="input sizes in MiB (default 1,8,32)")
-    ap.add_argument("--sides", default="bayident,lxml")
+    ap.add_argument(
+        "--sides", default="bayident,lxml", help="bayident, lxml and/or no-limits (slow, large)"
+    )
     ap.add_argument("--json", type=Path)
     ap.add_argument("--child", nargs=3, metavar=("SHAPE", "SIZE", "SIDE"))
     args = ap.parse_args()
