@@ -31,11 +31,16 @@ for entry in (str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "fuzz
 
 from _corpus import OPERATIONS, Tally, Target, mutate, targets  # noqa: E402
 
+SLOW: list[tuple[float, str, bytes]] = []
+
 
 def _timed(tally: Tally, target: Target, index: int, data: bytes, slowest: list[float]) -> None:
     start = time.perf_counter()
     tally.record(target, index, data)
-    slowest[0] = max(slowest[0], time.perf_counter() - start)
+    spent = time.perf_counter() - start
+    slowest[0] = max(slowest[0], spent)
+    if spent > 0.25:  # kept for --slow-dir: inputs to look at (or a busy machine)
+        SLOW.append((spent, target.name, data))
 
 
 def random_campaign(target: Target, seconds: float, rng: random.Random) -> tuple[Tally, float]:
@@ -73,6 +78,7 @@ def main() -> int:
     ap.add_argument("--only", help="comma-separated target names")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--slow-dir", type=Path, help="write inputs that took over 0.25 s here")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     chosen = [t for t in targets() if not args.only or t.name in args.only.split(",")]
@@ -116,6 +122,10 @@ def main() -> int:
     )  # type: ignore[call-overload]
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
+    if args.slow_dir:
+        args.slow_dir.mkdir(parents=True, exist_ok=True)
+        for i, (spent, name, data) in enumerate(sorted(SLOW, reverse=True)[:20]):
+            (args.slow_dir / f"{i:02d}-{name}-{spent * 1000:.0f}ms.bin").write_bytes(data)
     return 1 if failed else 0
 
 
