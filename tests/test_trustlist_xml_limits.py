@@ -75,3 +75,16 @@ def test_text_and_certificates_are_not_limited_by_count() -> None:
     doc = read_trusted_list(signed_with(b"<a>" + b"A" * 2_000_000 + b"</a>"))
     assert doc.status is SignatureStatus.INVALID
     assert "digest mismatch" in doc.reason
+
+
+def test_dense_json_is_refused_before_parsing() -> None:
+    from bayident.trustlist import read_json_list
+
+    dense = read_json_list(b'{"a":[' + b"{}," * 100_000 + b"{}]}")
+    assert dense.status is SignatureStatus.MALFORMED
+    assert "refused before parsing" in dense.reason
+    # The same values spread out are parsed (and refused for what they say).
+    sparse = read_json_list(b'{"a":[' + (b"{}," + b" " * 15) * 10_000 + b"{}]}")
+    assert "refused before parsing" not in sparse.reason
+    # Real-shaped lists from the kit are far from the limit.
+    assert read_json_list(operator("HK").json_jws()).status is SignatureStatus.VALID

@@ -206,7 +206,25 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: At most one JSON value or key per this many bytes (beyond the first 2,048): a parsed
+#: object costs Python 60 to 200 bytes whatever its size in the input, so a document made
+#: of ``{},`` would cost 25 times its size. Real lists hold one per 30 bytes or more.
+_JSON_BYTES_PER_VALUE = 8
+_JSON_FREE_VALUES = 2048
+
+
 def _strict_loads(data: bytes, what: str) -> Any:
+    # Counted before parsing (an upper bound: every value but the first follows a ',' or
+    # ':' or opens with '{' or '['), so memory stays near the input size.
+    values = sum(data.count(c) for c in (b"{", b"[", b",", b":"))
+    budget = _JSON_FREE_VALUES + len(data) // _JSON_BYTES_PER_VALUE
+    if values > budget:
+        raise _Bad(
+            _S.MALFORMED,
+            f"{what} holds more than {budget} JSON values, more than its size allows (one per "
+            f"{_JSON_BYTES_PER_VALUE} bytes); refused before parsing",
+            what,
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
