@@ -88,3 +88,17 @@ def test_dense_json_is_refused_before_parsing() -> None:
     assert "refused before parsing" not in sparse.reason
     # Real-shaped lists from the kit are far from the limit.
     assert read_json_list(operator("HK").json_jws()).status is SignatureStatus.VALID
+
+
+def test_depth_is_checked_on_both_paths() -> None:
+    depth = 100
+    nested = b"<a>" * depth + b"x" + b"</a>" * depth
+    # Few '<' and '=': parsed directly, the depth checked on the tree before it is read.
+    direct = read_trusted_list(HEAD + nested + TAIL)
+    # Many '=' in a text make the quick bound inconclusive: the streaming pass decides.
+    streamed = read_trusted_list(HEAD + b"<b>" + b"=" * 100_000 + b"</b>" + nested + TAIL)
+    for doc in (direct, streamed):
+        assert doc.status is SignatureStatus.MALFORMED
+        assert "nested more than 64 deep" in doc.reason
+    with pytest.raises(XmlLimitExceeded):
+        check_xml_limits(HEAD + b"<b>" + b"=" * 100_000 + b"</b>" + nested + TAIL, XmlLimits())

@@ -208,7 +208,7 @@ class Policy(BaseModel):
         le=256,
         description=(
             "Deepest nesting of XML elements read (trusted lists nest about 15 deep); checked "
-            "by a streaming pass before any tree is built."
+            "before the document is read (libxml2 itself stops at 256)."
         ),
     )
     xml_min_bytes_per_node: int = Field(
@@ -216,7 +216,7 @@ class Policy(BaseModel):
         ge=1,
         description=(
             "An XML document may hold at most one node (element, attribute, text) per this "
-            "many bytes of input beyond xml_free_nodes, counted before any tree is built: a "
+            "many bytes of input beyond xml_free_nodes, bounded before any tree is built: a "
             "parsed node costs a few hundred bytes whatever its size in the input, so this "
             "keeps the peak memory of reading and checking a list within 20 times its size. "
             "Real lists hold one node per 32 bytes or more."

@@ -41,7 +41,7 @@ from ._model import (
     TrustServiceProvider,
 )
 from ._xades import BindingError, SignerBinding, check_signer_binding, load_certificate
-from ._xmllimits import XmlLimitExceeded, XmlLimits, check_xml_limits
+from ._xmllimits import XmlLimitExceeded, XmlLimits, parse_within_limits
 
 __all__ = [
     "ADD_NS",
@@ -203,8 +203,8 @@ def _parse(raw: bytes, max_bytes: int, limits: XmlLimits) -> Any:
             "DOCTYPE",
         )
     try:
-        check_xml_limits(raw, limits)  # streaming, no tree: memory stays near the input size
-        root = etree.fromstring(raw, parser=hardened_parser())
+        # Nodes and depth bounded before the tree is built: memory stays near the input size.
+        root = parse_within_limits(raw, limits, hardened_parser())
     except XmlLimitExceeded as exc:
         raise _Stop(_S.MALFORMED, exc.reason, exc.field) from None
     except etree.XMLSyntaxError as exc:

@@ -12,7 +12,10 @@ nodes and the depth, and stops at the first node over the limits:
 * depth: at most ``max_depth`` nested elements.
 
 A document that would be over the node limit even if every element were
-written as one empty tag is refused without the pass, from a count of ``<``.
+written as one empty tag is refused without the pass, from a count of ``<``;
+one whose generous upper bound of nodes is within the limit (real lists) is
+parsed without the pass, its depth checked on the tree (see
+:func:`parse_within_limits`).
 The limits come from :class:`bayident.Policy` (``xml_max_depth``,
 ``xml_min_bytes_per_node``, ``xml_free_nodes``).
 """
@@ -24,7 +27,7 @@ from typing import Any
 
 from lxml import etree
 
-__all__ = ["XmlLimitExceeded", "XmlLimits", "check_xml_limits"]
+__all__ = ["XmlLimitExceeded", "XmlLimits", "check_xml_limits", "parse_within_limits"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,11 @@ class _Count:
         return self.nodes
 
 
+def _upper_bound(raw: bytes) -> int:
+    """More nodes than ``raw`` can hold: an element per '<', a text after each, two per '='."""
+    return 2 * raw.count(b"<") + 2 * raw.count(b"=") + raw.count(b"xmlns") + 1
+
+
 def check_xml_limits(raw: bytes, limits: XmlLimits) -> int:
     """Count the nodes of ``raw`` without building a tree; returns the count.
 
@@ -138,3 +146,39 @@ def check_xml_limits(raw: bytes, limits: XmlLimits) -> int:
     )
     count: int = etree.fromstring(raw, parser=parser)
     return count
+
+
+_DEPTH_XPATHS: dict[int, Any] = {}
+
+
+def _too_deep(root: Any, max_depth: int) -> bool:
+    # Evaluated by libxml2 in C, one step per level: is there an element below max_depth?
+    xpath = _DEPTH_XPATHS.get(max_depth)
+    if xpath is None:
+        xpath = _DEPTH_XPATHS.setdefault(
+            max_depth, etree.XPath("boolean(/" + "/*" * (max_depth + 1) + ")")
+        )
+    return bool(xpath(root))
+
+
+def parse_within_limits(raw: bytes, limits: XmlLimits, parser: Any) -> Any:
+    """Parse ``raw`` with ``parser`` once it is known to be within ``limits``.
+
+    When even a generous upper bound of the nodes (from counts of ``<`` and
+    ``=``) is within the budget, as for real lists, the document is parsed
+    directly: its memory is bounded whatever its shape, libxml2 stops at 256
+    levels as it parses (``huge_tree`` off), and the depth limit is checked on
+    the tree before anything else reads it. Otherwise the streaming pass counts
+    nodes and depth exactly, and stops at the first one over, before any tree
+    is built.
+    """
+    streamed = _upper_bound(raw) > limits.node_budget(len(raw))
+    if streamed:
+        check_xml_limits(raw, limits)
+    root = etree.fromstring(raw, parser=parser)
+    if not streamed and _too_deep(root, limits.max_depth):
+        raise XmlLimitExceeded(
+            f"elements are nested more than {limits.max_depth} deep; refused before reading "
+            "the document"
+        )
+    return root
