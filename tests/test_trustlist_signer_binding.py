@@ -137,6 +137,16 @@ def test_real_lists_with_a_forged_keyinfo_certificate_are_invalid(name: str) -> 
     assert "Somebody Else" in doc.reason  # names the certificate that is not the signer
 
 
+@pytest.mark.parametrize("name", ["eu-lotl.xml", "fi-v6.xml"])
+def test_real_lists_with_only_the_keyinfo_not_after_changed_are_invalid(name: str) -> None:
+    raw = (conformance_dir() / name).read_bytes()
+    _, der = keyinfo_der(raw)
+    doc = read_trusted_list(with_keyinfo(raw, same_key_other_cert(der, shift_days=3650)))
+    assert doc.status is SignatureStatus.INVALID, doc.describe()
+    assert "replaced after signing" in doc.reason
+    assert doc.signer_certificate is None
+
+
 def test_a_list_without_signed_properties_is_key_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
