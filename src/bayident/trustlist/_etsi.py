@@ -2,7 +2,7 @@
 
 Order of work, each step able to stop with a precise status:
 
-1. size limit, then a refusal of any DOCTYPE (no entities, internal or external);
+1. size and XML node limits (``_xmllimits.py``), then a refusal of any DOCTYPE;
 2. parsing with a parser that resolves nothing and fetches nothing;
 3. the root must be ``tsl:TrustServiceStatusList`` and the only one in the document;
 4. exactly one ``ds:Signature``, a direct child of the root, whose references are
@@ -11,7 +11,9 @@ Order of work, each step able to stop with a precise status:
 5. the cryptographic check by signxml with the certificate in ``KeyInfo``,
    its validity period ignored (signers of archived lists have expired);
 6. the content is read from what signxml returns as signed, never from the
-   original tree, so nothing unsigned can leak into the model.
+   original tree, so nothing unsigned can leak into the model;
+7. the KeyInfo certificate is reported as the signer only when the signed XAdES
+   ``SigningCertificate(V2)`` names it (``_xades.py``); otherwise the key only.
 """
 
 from __future__ import annotations
