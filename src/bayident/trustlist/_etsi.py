@@ -2,7 +2,7 @@
 
 Order of work, each step able to stop with a precise status:
 
-1. size and XML node limits (``_xmllimits.py``), then a refusal of any DOCTYPE;
+1. size limit, refusal of any DOCTYPE, then XML node and depth limits (``_xmllimits.py``);
 2. parsing with a parser that resolves nothing and fetches nothing;
 3. the root must be ``tsl:TrustServiceStatusList`` and the only one in the document;
 4. exactly one ``ds:Signature``, a direct child of the root, whose references are
