@@ -131,8 +131,8 @@ def test_cache_writes_are_atomic_and_checked(tmp_path: Path) -> None:
     assert entry.data == b"<list/>"
     assert entry.etag == '"1"'
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    body = next(tmp_path.glob("*.list"))
-    body.write_bytes(b"<tampered/>")
+    body = next(tmp_path.glob("*.entry"))  # one file holds the list and its validators
+    body.write_bytes(body.read_bytes().replace(b"<list/>", b"<tampered/>"))
     assert cache.get("https://x.example/a.xml") is None  # digest no longer matches
     assert cache.get("https://x.example/other.xml") is None
 

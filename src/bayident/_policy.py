@@ -209,6 +209,33 @@ class Policy(BaseModel):
         ),
     )
 
+    # --- hostile input: XML memory (trusted lists) ---
+    xml_max_depth: int = Field(
+        default=64,
+        ge=8,
+        le=256,
+        description=(
+            "Deepest nesting of XML elements read (trusted lists nest about 15 deep); checked "
+            "before the document is read (libxml2 itself stops at 256)."
+        ),
+    )
+    xml_min_bytes_per_node: int = Field(
+        default=26,
+        ge=1,
+        description=(
+            "An XML document may hold at most one node (element, attribute, text) per this "
+            "many bytes of input beyond xml_free_nodes, bounded before any tree is built: a "
+            "parsed node costs a few hundred bytes whatever its size in the input, so this "
+            "keeps the peak memory of reading and checking a list within 20 times its size. "
+            "Real lists hold one node per 32 bytes or more."
+        ),
+    )
+    xml_free_nodes: int = Field(
+        default=2048,
+        ge=0,
+        description="XML nodes allowed whatever the document's size (small documents).",
+    )
+
     @field_validator("required_policy_oids", "initial_policy_set")
     @classmethod
     def _check_oids(cls, value: tuple[str, ...]) -> tuple[str, ...]:

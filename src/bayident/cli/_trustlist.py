@@ -217,6 +217,17 @@ def _time(when: _dt.datetime | None) -> str | None:
     return when.isoformat() if when is not None else None
 
 
+def _signer_label(doc: Any) -> str | None:
+    # Only a certificate a signed field names is shown by name; otherwise the key alone.
+    if doc.signer_certificate is not None:
+        return str(doc.signer_certificate.subject.rfc4514_string())
+    if doc.signer_spki is not None:
+        return (
+            f"key only (no signed certificate reference; key sha256 {doc.signer_key_fingerprint})"
+        )
+    return None
+
+
 def _summary(doc: Any, signers: list[Any] | None) -> dict[str, Any]:
     tl = doc.content
     out: dict[str, Any] = {
@@ -225,10 +236,10 @@ def _summary(doc: Any, signers: list[Any] | None) -> dict[str, Any]:
         "signature_status": doc.status.value,
         "reason": doc.reason,
         "field": doc.field,
-        "signer": doc.signer_certificate.subject.rfc4514_string()
-        if doc.signer_certificate is not None
-        else None,
+        "signer": _signer_label(doc),
+        "signer_binding": doc.signer_binding,
         "signer_sha256": doc.signer_fingerprint,
+        "signer_key_sha256": doc.signer_key_fingerprint,
     }
     if signers is not None:
         out["signer_trusted"] = bool(
@@ -401,7 +412,7 @@ def trust_with_lists(args: argparse.Namespace, trust: Any, err: TextIO | None = 
         pinned = signers
         if not pinned:
             # Given on the command line like a trust anchor: its own signer is taken as trusted.
-            pinned = [doc.signer_certificate] if doc.signer_certificate is not None else []
+            pinned = [doc.signer_spki] if doc.signer_spki is not None else []
             err.write(
                 f"bayident: warning: trust list {label}: signer not pinned "
                 "(--trust-list-signer); trusting the list as given\n"

@@ -326,6 +326,9 @@ _DS = "http://www.w3.org/2000/09/xmldsig#"
 def hostile_etsi_xml(signed: bytes, kind: HostileKind) -> bytes:
     """A hostile variant of a signed list, for tests that it is never trusted.
 
+    Raises :class:`bayident.InvalidArgument` when ``signed`` is not a list it
+    can transform (not XML, no ``TrustServiceStatusList`` parts, no signature).
+
     ``second-list``: an unsigned forged list appended inside the signed one;
     ``moved-list``: the signed list moved under a forged root whose reference
     points at it; ``reference-elsewhere``: the signature's root reference
@@ -335,6 +338,19 @@ def hostile_etsi_xml(signed: bytes, kind: HostileKind) -> bytes:
     ``external-entity`` / ``entity-bomb``: DTD attacks; ``not-well-formed``:
     the document cut short.
     """
+    if not isinstance(signed, (bytes, bytearray)):
+        raise InvalidArgument(f"signed must be bytes, not {type(signed).__name__}")
+    try:
+        return _hostile_etsi_xml(bytes(signed), kind)
+    except InvalidArgument:
+        raise
+    except Exception as exc:  # whatever the input breaks in lxml or in the edits below
+        raise InvalidArgument(
+            f"cannot make a {kind!r} variant of this input: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _hostile_etsi_xml(signed: bytes, kind: HostileKind) -> bytes:
     import copy
 
     from lxml import etree

@@ -75,6 +75,7 @@ from ._validate import (
     pointers_to,
     signers_from_pointers,
 )
+from ._xmllimits import XmlLimits
 
 __all__ = [
     "ACCEPTED_CONTENT_TYPES",
@@ -118,6 +119,7 @@ __all__ = [
     "TrustService",
     "TrustServiceProvider",
     "TrustedList",
+    "XmlLimits",
     "anchor_status_at",
     "diff_lists",
     "from_etsi",

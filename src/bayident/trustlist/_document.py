@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .._exceptions import BayidentError
 from ._model import SignatureStatus, TrustedList
 
-__all__ = ["DEFAULT_MAX_LIST_BYTES", "TrustListDocument", "TrustListError"]
+__all__ = ["DEFAULT_MAX_LIST_BYTES", "TrustListDocument", "TrustListError", "document_for"]
 
 #: Largest list read. The biggest national lists are a few megabytes (the EU list
 #: of lists is under 0.5 MB); 32 MiB leaves room without letting a hostile server
@@ -20,6 +20,7 @@ __all__ = ["DEFAULT_MAX_LIST_BYTES", "TrustListDocument", "TrustListError"]
 DEFAULT_MAX_LIST_BYTES = 32 * 1024 * 1024
 
 ListFormat = Literal["etsi-xml", "bayident-json"]
+SignerBindingKind = Literal["certificate", "key-only"]
 
 
 class TrustListError(BayidentError, ValueError):
@@ -45,6 +46,13 @@ class TrustListDocument:
     whatever the status, and must never be used for trust decisions.
     Whether the signer is one to trust is decided separately
     (:class:`~bayident.trustlist.TrustListValidator`).
+
+    ``signer_certificate`` is set only when a *signed* field names that
+    certificate (XAdES ``SigningCertificate(V2)``, a JWS ``x5c`` header, a
+    pinned certificate); otherwise ``signer_binding`` is ``key-only`` and the
+    signer is known by ``signer_spki`` alone. ``integrity`` is the outcome of
+    the signature check by itself: a list whose signature verifies but whose
+    version is not supported has ``integrity`` valid and ``status`` unsupported.
     """
 
     source: str
@@ -58,6 +66,14 @@ class TrustListDocument:
     signature_verified: bool = False
     #: SubjectPublicKeyInfo (DER) of the key the signature was checked with.
     signer_spki: bytes | None = None
+    #: How the signer is known once the signature verified: ``certificate`` or ``key-only``.
+    signer_binding: SignerBindingKind | None = None
+    #: The signature check alone (``None`` given: the same as ``status``).
+    integrity: SignatureStatus | None = None
+
+    def __post_init__(self) -> None:
+        if self.integrity is None:
+            object.__setattr__(self, "integrity", self.status)
 
     @property
     def trusted_list(self) -> TrustedList | None:
@@ -67,6 +83,11 @@ class TrustListDocument:
     @property
     def valid(self) -> bool:
         return self.status is SignatureStatus.VALID
+
+    @property
+    def signer_key_fingerprint(self) -> str | None:
+        """SHA-256 of the signer's SubjectPublicKeyInfo, known even when the signer is key-only."""
+        return hashlib.sha256(self.signer_spki).hexdigest() if self.signer_spki else None
 
     @property
     def signer_fingerprint(self) -> str | None:
@@ -87,3 +108,42 @@ class TrustListDocument:
     def describe(self) -> str:
         where = f" [{self.field}]" if self.field else ""
         return f"{self.source}: {self.status.value}: {self.reason}{where}"
+
+
+def document_for(
+    source: str,
+    sha256: str,
+    status: SignatureStatus,
+    reason: str,
+    field: str | None,
+    signer: x509.Certificate | None,
+    content: TrustedList | None,
+    verified: bool,
+    binding: object | None,
+    integrity: SignatureStatus | None = None,
+) -> TrustListDocument:
+    """An ETSI list's document: the signer certificate shown only when a signed property names it.
+
+    ``binding`` is the :class:`~bayident.trustlist._xades.SignerBinding` found
+    once the signature verified (``None`` before that).
+    """
+    kind = getattr(binding, "kind", None)
+    spki = (
+        signer.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        if signer is not None and verified
+        else None
+    )
+    return TrustListDocument(
+        source=source,
+        format="etsi-xml",
+        status=status,
+        reason=reason,
+        field=field,
+        signer_certificate=signer if kind == "certificate" else None,
+        content=content,
+        sha256=sha256,
+        signature_verified=verified,
+        signer_spki=spki,
+        signer_binding=kind if kind in ("certificate", "key-only") else None,
+        integrity=integrity,
+    )

@@ -2,7 +2,7 @@
 
 Order of work, each step able to stop with a precise status:
 
-1. size limit, then a refusal of any DOCTYPE (no entities, internal or external);
+1. size limit, refusal of any DOCTYPE, then XML node and depth limits (``_xmllimits.py``);
 2. parsing with a parser that resolves nothing and fetches nothing;
 3. the root must be ``tsl:TrustServiceStatusList`` and the only one in the document;
 4. exactly one ``ds:Signature``, a direct child of the root, whose references are
@@ -11,7 +11,9 @@ Order of work, each step able to stop with a precise status:
 5. the cryptographic check by signxml with the certificate in ``KeyInfo``,
    its validity period ignored (signers of archived lists have expired);
 6. the content is read from what signxml returns as signed, never from the
-   original tree, so nothing unsigned can leak into the model.
+   original tree, so nothing unsigned can leak into the model;
+7. the KeyInfo certificate is reported as the signer only when the signed XAdES
+   ``SigningCertificate(V2)`` names it (``_xades.py``); otherwise the key only.
 """
 
 from __future__ import annotations
@@ -25,11 +27,10 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from lxml import etree
 
 from .._exceptions import InvalidArgument
-from ._document import DEFAULT_MAX_LIST_BYTES, TrustListDocument
+from ._document import DEFAULT_MAX_LIST_BYTES, TrustListDocument, document_for
 from ._model import (
     CriteriaList,
     DigitalIdentity,
@@ -41,6 +42,8 @@ from ._model import (
     TrustService,
     TrustServiceProvider,
 )
+from ._xades import BindingError, SignerBinding, check_signer_binding, load_certificate
+from ._xmllimits import XmlLimitExceeded, XmlLimits, parse_within_limits
 
 __all__ = [
     "ADD_NS",
@@ -114,8 +117,12 @@ def read_etsi_xml(
     source: str = "trusted list",
     max_bytes: int = DEFAULT_MAX_LIST_BYTES,
     versions: Collection[int] = SUPPORTED_VERSIONS,
+    limits: XmlLimits | None = None,
 ) -> TrustListDocument:
     """Read an ETSI TS 119 612 list and check its integrity; never raises for bad input.
+
+    ``limits`` bound the XML nodes and depth before any tree is built (default:
+    those of the default :class:`bayident.Policy`).
 
     The result's ``status`` is ``valid`` when the enveloped signature verifies
     with the certificate in its own ``KeyInfo`` (validity period ignored) and
@@ -134,57 +141,52 @@ def read_etsi_xml(
         signer: x509.Certificate | None = None,
         content: TrustedList | None = None,
         verified: bool = False,
+        binding: SignerBinding | None = None,
+        integrity: SignatureStatus | None = None,
     ) -> TrustListDocument:
-        spki = (
-            signer.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-            if signer is not None and verified
-            else None
-        )
-        return TrustListDocument(
-            source=source,
-            format="etsi-xml",
-            status=status,
-            reason=reason,
-            field=field,
-            signer_certificate=signer,
-            content=content,
-            sha256=digest,
-            signature_verified=verified,
-            signer_spki=spki,
+        return document_for(
+            source, digest, status, reason, field, signer, content, verified, binding, integrity
         )
 
     try:
-        root = _parse(raw, max_bytes)
+        root = _parse(raw, max_bytes, limits or XmlLimits.from_policy(None))
     except _Stop as stop:
         return done(stop.status, stop.reason, stop.field)
 
     try:
-        signer, signed_root = _check_signature(raw, root)
+        signer, signed_root, signed = _check_signature(raw, root)
     except _Stop as stop:
-        # Parse what can be parsed, for display only; the status already says it is not valid.
+        # Parse what can be parsed, for display only; the status already says it is not
+        # valid, and the unverified KeyInfo certificate is never shown as the signer.
         try:
             shown: TrustedList | None = _read_list(root, _version(root, versions))
         except _Stop:
             shown = None
-        return done(stop.status, stop.reason, stop.field, signer=_keyinfo_cert(root), content=shown)
-
+        return done(stop.status, stop.reason, stop.field, content=shown)
+    try:
+        binding = check_signer_binding(signed, signer)
+    except BindingError as bad:
+        return done(bad.status, bad.reason, bad.field, signer, verified=True)
+    intact = f"the signature verifies with the KeyInfo {_who(signer, binding)}"
     try:
         content = _read_list(signed_root, _version(signed_root, versions))
     except _Stop as stop:
-        return done(stop.status, stop.reason, stop.field, signer=signer, verified=True)
-    return done(
-        _S.VALID,
-        f"signature verifies with the KeyInfo certificate '{signer.subject.rfc4514_string()}'",
-        signer=signer,
-        content=content,
-        verified=True,
-    )
+        # The integrity is known and reported apart from what stops the content being used.
+        why = f"{intact}, but {stop.reason}"
+        return done(stop.status, why, stop.field, signer, None, True, binding, _S.VALID)
+    return done(_S.VALID, intact, None, signer, content, True, binding)
+
+
+def _who(signer: x509.Certificate, binding: SignerBinding) -> str:
+    if binding.kind == "certificate":
+        return f"certificate '{signer.subject.rfc4514_string()}' ({binding.detail})"
+    return f"key ({binding.detail})"
 
 
 # --- parsing ----------------------------------------------------------------------------
 
 
-def _parse(raw: bytes, max_bytes: int) -> Any:
+def _parse(raw: bytes, max_bytes: int, limits: XmlLimits) -> Any:
     if len(raw) > max_bytes:
         raise _Stop(
             _S.MALFORMED,
@@ -203,7 +205,10 @@ def _parse(raw: bytes, max_bytes: int) -> Any:
             "DOCTYPE",
         )
     try:
-        root = etree.fromstring(raw, parser=hardened_parser())
+        # Nodes and depth bounded before the tree is built: memory stays near the input size.
+        root = parse_within_limits(raw, limits, hardened_parser())
+    except XmlLimitExceeded as exc:
+        raise _Stop(_S.MALFORMED, exc.reason, exc.field) from None
     except etree.XMLSyntaxError as exc:
         line = f" (line {exc.lineno})" if exc.lineno else ""
         raise _Stop(_S.MALFORMED, f"not well-formed XML: {exc.msg}{line}", "document") from None
@@ -265,16 +270,6 @@ def _version(root: Any, versions: Collection[int]) -> int:
 # --- the signature ----------------------------------------------------------------------
 
 
-def _keyinfo_cert(root: Any) -> x509.Certificate | None:
-    sig = root.find(_SIG)
-    if sig is None:
-        return None
-    try:
-        return _cert_from_keyinfo(sig)
-    except _Stop:
-        return None
-
-
 def _cert_from_keyinfo(sig: Any) -> x509.Certificate:
     el = sig.find(f"{_t(DS_NS, 'KeyInfo')}/{_t(DS_NS, 'X509Data')}/{_t(DS_NS, 'X509Certificate')}")
     if el is None or not (el.text or "").strip():
@@ -287,12 +282,12 @@ def _cert_from_keyinfo(sig: Any) -> x509.Certificate:
     field = "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate"
     der = _b64(el.text, field)
     try:
-        return x509.load_der_x509_certificate(der)
+        return load_certificate(der)
     except ValueError as exc:
         raise _Stop(_S.MALFORMED, f"the KeyInfo certificate cannot be read: {exc}", field) from None
 
 
-def _check_signature(raw: bytes, root: Any) -> tuple[x509.Certificate, Any]:
+def _check_signature(raw: bytes, root: Any) -> tuple[x509.Certificate, Any, list[Any]]:
     """Structural checks against signature wrapping, then signxml; returns (signer, signed root)."""
     extra = [e for e in root.iter(_TSSL) if e is not root]
     if extra:
@@ -385,7 +380,7 @@ def _check_signature(raw: bytes, root: Any) -> tuple[x509.Certificate, Any]:
             "cover the list",
             "ds:Signature/ds:SignedInfo/ds:Reference",
         )
-    return cert, covering[0]
+    return cert, covering[0], [r.signed_xml for r in verified if r.signed_xml is not None]
 
 
 def _tree_verifier_class() -> type:

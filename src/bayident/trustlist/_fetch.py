@@ -87,11 +87,14 @@ class CacheEntry:
 
 
 class ListCache:
-    """Lists on disk, one file per URL plus its HTTP validators.
+    """Lists on disk: one file per URL holding the list and its HTTP validators.
 
-    Writes are atomic: a temporary file in the same directory, flushed and
-    fsynced, then ``os.replace`` — a crash leaves the old copy or the new one,
-    never half of either.
+    Each entry is written once, whole: a temporary file in the same directory,
+    flushed and fsynced, then ``os.replace`` and an fsync of the directory. A
+    crash (even ``kill -9``) at any moment leaves the old entry or the new one,
+    never half of either nor one without the other. Temporary files left by
+    writers that died are removed when a cache is opened. Entries written by
+    earlier versions (a ``.list`` and a ``.json`` file) are still read.
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
@@ -102,33 +105,32 @@ class ListCache:
             raise InvalidArgument(
                 f"cannot use cache directory {self.directory}: {exc.strerror or exc}"
             ) from None
+        remove_stale_temporaries(self.directory)
 
     def _stem(self, url: str) -> Path:
         return self.directory / hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
 
     def get(self, url: str) -> CacheEntry | None:
-        """The cached copy of ``url``, or ``None`` (missing or unreadable)."""
+        """The cached copy of ``url``, or ``None`` (missing, unreadable, torn or tampered)."""
         stem = self._stem(url)
+        try:
+            blob = stem.with_suffix(_ENTRY).read_bytes()
+        except FileNotFoundError:
+            return self._get_legacy(url, stem)
+        except OSError:
+            return None
+        meta, data = _split_entry(blob)
+        if meta is None or meta.get("url") not in (None, url):
+            return None
+        return _entry(url, meta, data)
+
+    def _get_legacy(self, url: str, stem: Path) -> CacheEntry | None:
         try:
             meta = json.loads(stem.with_suffix(".json").read_text("utf-8"))
             data = stem.with_suffix(".list").read_bytes()
         except (OSError, ValueError):
             return None
-        if not isinstance(meta, dict) or meta.get("sha256") != hashlib.sha256(data).hexdigest():
-            return None  # torn or tampered: as good as absent
-        try:
-            stored = _dt.datetime.fromisoformat(str(meta.get("stored_at")))
-        except ValueError:
-            return None
-        return CacheEntry(
-            url=url,
-            data=data,
-            etag=meta.get("etag") if isinstance(meta.get("etag"), str) else None,
-            last_modified=meta.get("last_modified")
-            if isinstance(meta.get("last_modified"), str)
-            else None,
-            stored_at=stored,
-        )
+        return _entry(url, meta, data) if isinstance(meta, dict) else None
 
     def put(
         self,
@@ -139,17 +141,21 @@ class ListCache:
         last_modified: str | None = None,
         now: _dt.datetime | None = None,
     ) -> None:
-        """Store ``data`` for ``url`` (the list first, then the validators that name it)."""
+        """Store ``data`` for ``url`` with its validators, in one atomic write."""
         stem = self._stem(url)
         meta = {
             "url": url,
             "etag": etag,
             "last_modified": last_modified,
             "sha256": hashlib.sha256(data).hexdigest(),
+            "length": len(data),
             "stored_at": (now or _dt.datetime.now(_dt.UTC)).isoformat(),
         }
-        atomic_write(stem.with_suffix(".list"), data)
-        atomic_write(stem.with_suffix(".json"), json.dumps(meta, indent=2).encode("utf-8"))
+        header = json.dumps(meta, separators=(",", ":")).encode("utf-8")
+        atomic_write(stem.with_suffix(_ENTRY), _MAGIC + header + b"\n" + data)
+        for old in (".list", ".json"):  # an entry from an earlier version is now stale
+            with contextlib.suppress(OSError):
+                stem.with_suffix(old).unlink()
 
     def read_state(self) -> dict[str, Any]:
         try:
@@ -162,9 +168,80 @@ class ListCache:
         atomic_write(self.directory / "state.json", json.dumps(state, indent=2).encode("utf-8"))
 
 
+_ENTRY = ".entry"
+_MAGIC = b"bayident-list-cache 1\n"
+
+
+def _split_entry(blob: bytes) -> tuple[dict[str, Any] | None, bytes]:
+    if not blob.startswith(_MAGIC):
+        return None, b""
+    end = blob.find(b"\n", len(_MAGIC))
+    if end < 0:
+        return None, b""
+    try:
+        meta = json.loads(blob[len(_MAGIC) : end])
+    except ValueError:
+        return None, b""
+    return (meta if isinstance(meta, dict) else None), blob[end + 1 :]
+
+
+def _entry(url: str, meta: dict[str, Any], data: bytes) -> CacheEntry | None:
+    if meta.get("sha256") != hashlib.sha256(data).hexdigest():
+        return None  # torn or tampered: as good as absent
+    try:
+        stored = _dt.datetime.fromisoformat(str(meta.get("stored_at")))
+    except ValueError:
+        return None
+    etag, modified = meta.get("etag"), meta.get("last_modified")
+    return CacheEntry(
+        url=url,
+        data=data,
+        etag=etag if isinstance(etag, str) else None,
+        last_modified=modified if isinstance(modified, str) else None,
+        stored_at=stored,
+    )
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's) or cannot tell: leave its file alone
+    return True
+
+
+def remove_stale_temporaries(directory: Path) -> int:
+    """Remove temporary files whose writer process is gone; returns how many were removed.
+
+    Temporary names carry the writer's process id, so a cache opened while
+    another process writes does not pull a file from under it.
+    """
+    removed = 0
+    try:
+        names = [p for p in directory.iterdir() if p.name.startswith(".") and p.suffix == ".tmp"]
+    except OSError:
+        return 0
+    for path in names:
+        parts = path.name.split(".")
+        # ".<target name>.<pid>.<random>.tmp"; files of earlier versions carry no pid.
+        pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else -1
+        if pid == os.getpid() or _pid_alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

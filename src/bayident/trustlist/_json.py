@@ -37,6 +37,7 @@ from ._model import (
     TrustService,
     TrustServiceProvider,
 )
+from ._xades import load_certificate
 
 __all__ = [
     "FORMAT_NAME",
@@ -205,7 +206,25 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: At most one JSON value or key per this many bytes (beyond the first 2,048): a parsed
+#: object costs Python 60 to 200 bytes whatever its size in the input, so a document made
+#: of ``{},`` would cost 25 times its size. Real lists hold one per 30 bytes or more.
+_JSON_BYTES_PER_VALUE = 8
+_JSON_FREE_VALUES = 2048
+
+
 def _strict_loads(data: bytes, what: str) -> Any:
+    # Counted before parsing (an upper bound: every value but the first follows a ',' or
+    # ':' or opens with '{' or '['), so memory stays near the input size.
+    values = sum(data.count(c) for c in (b"{", b"[", b",", b":"))
+    budget = _JSON_FREE_VALUES + len(data) // _JSON_BYTES_PER_VALUE
+    if values > budget:
+        raise _Bad(
+            _S.MALFORMED,
+            f"{what} holds more than {budget} JSON values, more than its size allows (one per "
+            f"{_JSON_BYTES_PER_VALUE} bytes); refused before parsing",
+            what,
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -632,6 +651,10 @@ def read_json_list(
             sha256=digest,
             signature_verified=verified,
             signer_spki=spki,
+            # The compact JWS header is protected, so an x5c signer is named by a signed field.
+            signer_binding=("certificate" if signer is not None else "key-only")
+            if verified
+            else None,
         )
 
     if len(raw) > max_bytes:
@@ -734,7 +757,7 @@ def _verify_jws(
                 _S.MALFORMED, "'x5c' must be a non-empty array of base64 strings", "header.x5c"
             )
         try:
-            signer = x509.load_der_x509_certificate(base64.b64decode(x5c[0], validate=True))
+            signer = load_certificate(base64.b64decode(x5c[0], validate=True))
             # cryptography parses lazily: read what is used now, so damage shows up here.
             candidate = (
                 signer.public_key(),

@@ -106,7 +106,8 @@ class TrustListManager:
     lists and the sequence numbers seen (rollback is refused across
     restarts). ``client`` / ``async_client`` are injectable ``httpx``
     clients. ``grace`` is how long past ``NextUpdate`` a list is still used.
-    ``progress`` receives :class:`FetchProgress` events.
+    ``progress`` receives :class:`FetchProgress` events. ``policy`` (a
+    :class:`bayident.Policy`) gives the XML limits of the lists read.
 
     Use :meth:`refresh` or :meth:`arefresh`, or
     :meth:`start_background_refresh` inside a server's event loop and
@@ -127,8 +128,10 @@ class TrustListManager:
         max_lists: int = 200,
         max_bytes: int = DEFAULT_MAX_LIST_BYTES,
         timeout: float = 30.0,
+        policy: Any | None = None,
     ) -> None:
         self.sources = tuple(sources)
+        self.policy = policy  # XML limits for the lists read (the default Policy's if None)
         for s in self.sources:
             if not isinstance(s, ListSource):
                 raise InvalidArgument(f"sources must be ListSource objects, not {type(s).__name__}")
@@ -250,7 +253,7 @@ class TrustListManager:
             s for s in signers if isinstance(s, x509.Certificate) or hasattr(s, "public_bytes")
         ]
         return read_trusted_list(
-            result.data, source=result.url, keys=keys, max_bytes=self.max_bytes
+            result.data, source=result.url, keys=keys, max_bytes=self.max_bytes, policy=self.policy
         )
 
     def _plan(self) -> Generator[str, FetchResult, RefreshReport]:
@@ -377,7 +380,10 @@ class TrustListManager:
             entry = self.cache.get(src.url)
             if entry is not None and (good is None or good.document.sha256 != _sha(entry.data)):
                 cached = read_trusted_list(
-                    entry.data, source=f"{src.url} (cache)", max_bytes=self.max_bytes
+                    entry.data,
+                    source=f"{src.url} (cache)",
+                    max_bytes=self.max_bytes,
+                    policy=self.policy,
                 )
                 candidates.append(
                     (cached, f"the cached copy stored at {entry.stored_at.isoformat()}")

@@ -9,9 +9,11 @@ from pathlib import Path
 from cryptography import x509
 
 from .._exceptions import InputError, InvalidArgument
+from .._policy import Policy
 from ._document import DEFAULT_MAX_LIST_BYTES, TrustListDocument
 from ._etsi import read_etsi_xml
 from ._json import PublicKey, read_json_list
+from ._xmllimits import XmlLimits
 
 __all__ = ["load_trusted_list", "read_trusted_list"]
 
@@ -22,16 +24,21 @@ def read_trusted_list(
     source: str = "trusted list",
     keys: Iterable[PublicKey | x509.Certificate] = (),
     max_bytes: int = DEFAULT_MAX_LIST_BYTES,
+    policy: Policy | None = None,
 ) -> TrustListDocument:
     """Read a list in either format (XML starts with ``<``); never raises for bad input.
 
-    ``keys`` are pinned keys for JSON lists signed without ``x5c``.
+    ``keys`` are pinned keys for JSON lists signed without ``x5c``. ``policy``
+    gives the XML limits (``xml_max_depth``, ``xml_min_bytes_per_node``,
+    ``xml_free_nodes``); the default policy's when omitted.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise InvalidArgument(f"data must be bytes, not {type(data).__name__}")
     head = bytes(data[:64]).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
-        return read_etsi_xml(bytes(data), source=source, max_bytes=max_bytes)
+        return read_etsi_xml(
+            bytes(data), source=source, max_bytes=max_bytes, limits=XmlLimits.from_policy(policy)
+        )
     return read_json_list(bytes(data), source=source, keys=keys, max_bytes=max_bytes)
 
 
@@ -40,6 +47,7 @@ def load_trusted_list(
     *,
     keys: Iterable[PublicKey | x509.Certificate] = (),
     max_bytes: int = DEFAULT_MAX_LIST_BYTES,
+    policy: Policy | None = None,
 ) -> TrustListDocument:
     """Read a list from a file; raises :class:`bayident.InputError` only if it cannot be read."""
     p = Path(path)
@@ -50,4 +58,4 @@ def load_trusted_list(
         raise InputError(f"cannot read trusted list {p}: it is a directory") from None
     except OSError as exc:
         raise InputError(f"cannot read trusted list {p}: {exc.strerror or exc}") from None
-    return read_trusted_list(data, source=p.name, keys=keys, max_bytes=max_bytes)
+    return read_trusted_list(data, source=p.name, keys=keys, max_bytes=max_bytes, policy=policy)
