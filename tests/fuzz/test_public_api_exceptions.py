@@ -174,19 +174,8 @@ def _entry_points() -> dict[str, Callable[[bytes], Any]]:
     }
 
 
-#: Entry points that let a non-BayidentError escape today, with the defect (other owners).
-KNOWN: dict[str, str] = {
-    "iamsmart.parse_profile": "iAM Smart parse_profile: a JSON number over 4,300 digits "
-    "raises a plain ValueError",
-    "iamsmart.parse_reply": "iAM Smart parse_reply: a JSON number over 4,300 digits raises a "
-    "plain ValueError",
-    "schemes.parse_scheme_evidence": "parse_scheme_evidence raises SchemeFailure, which is not "
-    "a BayidentError subclass",
-    "testing.add_unsigned_attribute": "testing.add_unsigned_attribute raises DERError and "
-    "IndexError for input that is not a CMS SignedData",
-    "testing.merge_signatures": "testing.merge_signatures raises JSONDecodeError, "
-    "AttributeError and RecursionError for input that is not a JWS JSON serialization",
-}
+#: Entry points that let a non-BayidentError escape today, with the defect.
+KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", sorted(_entry_points()))
@@ -232,10 +221,6 @@ KNOWN_HAND_MADE = {
     "an undefined version raises InvalidVersion instead of TrustStoreError",
     "extra_certs= malformed certificate": "extra_certs: a certificate with an undefined version "
     "raises InvalidVersion instead of being reported or ignored",
-    "iamsmart parse_profile 4400-digit number": "iAM Smart parse_profile: a JSON number over "
-    "4,300 digits raises a plain ValueError (int conversion limit)",
-    "iamsmart parse_reply 4400-digit number": "iAM Smart parse_reply: a JSON number over 4,300 "
-    "digits raises a plain ValueError (int conversion limit)",
 }
 
 

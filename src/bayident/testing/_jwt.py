@@ -498,9 +498,20 @@ class JWKSServer:
 
 def merge_signatures(*jws: str) -> str:
     """One general JWS JSON serialization holding the signatures of several
-    (flattened or general) JSON JWS over the same detached payload."""
+    (flattened or general) JSON JWS over the same detached payload.
+
+    Raises :class:`bayident.InvalidArgument` for text that is not a JWS JSON serialization.
+    """
     sigs: list[dict[str, Any]] = []
-    for text in jws:
-        doc = json.loads(text)
-        sigs.extend(doc.get("signatures", [doc]))
+    for i, text in enumerate(jws):
+        try:
+            doc = json.loads(text)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise InvalidArgument(f"jws[{i}]: not JSON ({type(exc).__name__})") from None
+        if not isinstance(doc, dict):
+            raise InvalidArgument(f"jws[{i}]: not a JWS JSON serialization (not an object)")
+        found = doc.get("signatures", [doc])
+        if not isinstance(found, list) or not all(isinstance(sig, dict) for sig in found):
+            raise InvalidArgument(f"jws[{i}]: 'signatures' is not a list of objects")
+        sigs.extend(found)
     return json.dumps({"signatures": sigs})

@@ -710,7 +710,19 @@ def add_unsigned_attribute(
     """``cms`` with the unsigned attribute ``oid`` (DER values) added to one signer.
 
     Only that SignerInfo and the lengths around it change, so every signature stays valid.
+    Raises :class:`bayident.InvalidArgument` when ``cms`` is not a DER CMS SignedData.
     """
+    try:
+        return _add_unsigned_attribute(cms, oid, values, signer_index)
+    except InvalidArgument:
+        raise
+    except (ValueError, IndexError, TypeError) as exc:  # _der's DERError is a ValueError
+        raise InvalidArgument(f"cms: not a DER CMS SignedData with signers ({exc})") from None
+
+
+def _add_unsigned_attribute(
+    cms: bytes, oid: str, values: Sequence[bytes], signer_index: int
+) -> bytes:
     from bayident import _der as d
 
     def parts(buf: bytes, tlv: Any) -> list[bytes]:
