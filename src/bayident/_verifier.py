@@ -18,26 +18,16 @@ from typing import Any, cast
 
 import httpx
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 
 from . import _der as d
 from ._algorithms import (
     DIGEST_SIZES,
     AlgorithmError,
-    SignatureMechanism,
     digest_name,
     mechanism_for,
 )
 from ._attrs import (
-    OID_CONTENT_TYPE,
-    OID_MESSAGE_DIGEST,
-    OID_SIGNING_CERT_V1,
-    OID_SIGNING_CERT_V2,
-    OID_SIGNING_TIME,
-    SINGLE_INSTANCE,
-    attribute_label,
     decode_ess_signing_certificate,
-    decode_time,
 )
 from ._certs import CertificateCache, CertRecord
 from ._cms import AlgorithmId, CMSFormatError, SignedData, SignerInfo, parse_signed_data
@@ -73,6 +63,11 @@ from ._result import (
     _fast,
     _replace,
 )
+from ._signer_checks import check_attributes, check_signature
+from ._signer_state import FAILED_SUBS as _FAILED
+from ._signer_state import SignerState as _SignerState
+from ._signer_state import iso as _iso
+from ._signer_state import make_check as _check
 from ._trust import CertificateSource, TrustStore, TrustStoreHolder, load_certificates
 from .revocation._data import (
     MAX_EMBEDDED_ITEMS,
@@ -85,7 +80,6 @@ from .revocation._data import (
 )
 from .revocation._service import RevocationService
 from .tsp._token import (
-    OID_CONTENT_TIMESTAMP,
     OID_SIGNATURE_TIMESTAMP,
     TokenCheck,
     check_token,
@@ -94,53 +88,14 @@ from .tsp._token import (
 
 __all__ = ["Verifier", "averify", "verify"]
 
-TrustArg = TrustStore | TrustStoreHolder | Sequence[CertificateSource] | None
-
-_FAILED = {
-    SubIndication.FORMAT_FAILURE,
-    SubIndication.HASH_FAILURE,
-    SubIndication.SIG_CRYPTO_FAILURE,
-    SubIndication.REVOKED,
-}
-
 _OUT = CheckOutcome
-
-
-_CHECKS: dict[tuple[str, CheckOutcome, str, str | None, int | None], Check] = {}
 
 # (outcome, valid from, valid until, revocation data from, revocation data until)
 _Remembered = tuple[
     PathOutcome, _dt.datetime, _dt.datetime, _dt.datetime | None, _dt.datetime | None
 ]
 
-
-def _check(
-    name: str,
-    outcome: CheckOutcome,
-    message: str,
-    concerns: str | None = None,
-    signer: int | None = None,
-) -> Check:
-    # Checks are immutable and the same ones recur for every signature of a signer, so
-    # they are shared. Built without validation: the values come from this module.
-    key = (name, outcome, message, concerns, signer)
-    check = _CHECKS.get(key)
-    if check is None:
-        check = _fast(
-            Check,
-            {
-                "name": name,
-                "outcome": outcome,
-                "message": message,
-                "concerns": concerns,
-                "signer": signer,
-            },
-        )
-        if len(_CHECKS) >= 8192:
-            _CHECKS.clear()
-        _CHECKS[key] = check
-    return check
-
+TrustArg = TrustStore | TrustStoreHolder | Sequence[CertificateSource] | None
 
 #: The check reporting the trusted-list status of the anchor a path ends in.
 ANCHOR_STATUS_CHECK = "trust-anchor-status"
@@ -295,43 +250,6 @@ def path_revocation_checks(
         memo[signer] = checks
     infos: tuple[RevocationInfo, ...] = memo["infos"]
     return checks, infos
-
-
-@dataclass
-class _SignerState:
-    info: SignerInfo
-    checks: list[Check] = field(default_factory=list)
-    verdict: tuple[Indication, SubIndication, str] | None = None
-    cert: CertRecord | None = None
-    digest: str | None = None
-    mech: SignatureMechanism | None = None
-    signing_time: _dt.datetime | None = None
-    path: Any = None
-    revocation: tuple[RevocationInfo, ...] = ()
-    timestamps: list[TimestampInfo] | None = None
-    # The content-time-stamp signed attribute, when present (seen while checking attributes).
-    content_timestamp: Any = None
-
-    def add(
-        self, name: str, outcome: CheckOutcome, message: str, concerns: str | None = None
-    ) -> None:
-        self.checks.append(_check(name, outcome, message, concerns, self.info.index))
-
-    def fail(
-        self, name: str, sub: SubIndication, message: str, concerns: str | None = None
-    ) -> None:
-        ind = Indication.FAILED if sub in _FAILED else Indication.INDETERMINATE
-        self.add(
-            name,
-            CheckOutcome.FAILED if ind is Indication.FAILED else CheckOutcome.INDETERMINATE,
-            message,
-            concerns,
-        )
-        # Proven failures outrank undecided ones; within a rank the first reason stands.
-        if self.verdict is None or (
-            ind is Indication.FAILED and self.verdict[0] is not Indication.FAILED
-        ):
-            self.verdict = (ind, sub, message)
 
 
 @dataclass
@@ -1147,370 +1065,12 @@ class Verifier:
         )
 
     def _check_attributes(self, job: _Job, st: _SignerState, digests: dict[str, bytes]) -> None:
-        si = st.info
-        pol = job.policy
-        assert job.sd is not None and st.digest is not None and st.cert is not None
-        where = f"SignerInfo[{si.index}].signedAttrs"
-        if si.signed_attrs is None:
-            if pol.require_signed_attributes:
-                st.fail(
-                    "signed-attributes",
-                    SubIndication.SIG_CONSTRAINTS_FAILURE,
-                    "the signer has no signed attributes, which the policy requires",
-                    where,
-                )
-            else:
-                st.add(
-                    "signed-attributes",
-                    _OUT.SKIPPED,
-                    "no signed attributes: the signature covers the content directly",
-                    where,
-                )
-            if pol.require_signing_certificate:
-                st.fail(
-                    "signing-certificate-attribute",
-                    SubIndication.SIG_CONSTRAINTS_FAILURE,
-                    "no ESS signing-certificate attribute binds the signer certificate, as the "
-                    "policy requires",
-                    where,
-                )
-            return
-        by_oid: dict[str, list[Any]] = {}
-        for a in si.signed_attrs:
-            by_oid.setdefault(a.oid, []).append(a)
-        if OID_CONTENT_TIMESTAMP in by_oid:
-            st.content_timestamp = by_oid[OID_CONTENT_TIMESTAMP]
-        for oid, items in by_oid.items():
-            if oid in SINGLE_INSTANCE and (len(items) > 1 or len(items[0].values) != 1):
-                st.fail(
-                    "signed-attributes",
-                    SubIndication.FORMAT_FAILURE,
-                    f"{attribute_label(oid)} appears {len(items)} times with "
-                    f"{sum(len(i.values) for i in items)} value(s); exactly one is allowed "
-                    "(RFC 5652 §11)",
-                    attribute_label(oid),
-                )
-                return
-        # content-type
-        ct = by_oid.get(OID_CONTENT_TYPE)
-        if ct is None:
-            st.fail(
-                "content-type",
-                SubIndication.FORMAT_FAILURE,
-                "signed attributes lack content-type (required by RFC 5652 §5.3)",
-                where,
-            )
-        else:
-            v = ct[0].values[0]
-            try:
-                # Fast path: the value is the DER of the encapsulated content type itself.
-                if v == _oid_der(job.sd.econtent_type):
-                    ctype = job.sd.econtent_type
-                else:
-                    ctype = d.decode_oid(
-                        v, d.read_tlv(v, 0, len(v), "content-type"), "content-type"
-                    )
-            except d.DERError as exc:
-                st.fail(
-                    "content-type",
-                    SubIndication.FORMAT_FAILURE,
-                    f"content-type is malformed: {exc}",
-                    attribute_label(OID_CONTENT_TYPE),
-                )
-            else:
-                if ctype != job.sd.econtent_type:
-                    st.fail(
-                        "content-type",
-                        SubIndication.FORMAT_FAILURE,
-                        f"content-type attribute is {ctype} but the encapsulated content type is "
-                        f"{job.sd.econtent_type}",
-                        attribute_label(OID_CONTENT_TYPE),
-                    )
-        # message-digest
-        md = by_oid.get(OID_MESSAGE_DIGEST)
-        label = attribute_label(OID_MESSAGE_DIGEST)
-        if md is None:
-            st.fail(
-                "message-digest",
-                SubIndication.FORMAT_FAILURE,
-                "signed attributes lack message-digest (required by RFC 5652 §5.3)",
-                where,
-            )
-        else:
-            v = md[0].values[0]
-            actual = digests.get(st.digest)
-            if (
-                actual is not None
-                and len(actual) < 0x80
-                and v == b"\x04" + bytes((len(actual),)) + actual
-            ):
-                # One well-formed OCTET STRING holding exactly the digest: the usual case.
-                st.add(
-                    "message-digest",
-                    _OUT.PASSED,
-                    f"{st.digest} digest of the {job.content_label} matches",
-                    label,
-                )
-            else:
-                self._message_digest_mismatch(job, st, v, actual, label)
-        # signing-time (a claim, reported)
-        stime = by_oid.get(OID_SIGNING_TIME)
-        if stime is not None:
-            try:
-                st.signing_time = decode_time(stime[0].values[0], "signing-time")
-            except d.DERError as exc:
-                st.fail(
-                    "signing-time",
-                    SubIndication.FORMAT_FAILURE,
-                    f"signing-time is malformed: {exc}",
-                    attribute_label(OID_SIGNING_TIME),
-                )
-            else:
-                skew = pol.clock_skew
-                if st.signing_time > job.at + skew:
-                    st.add(
-                        "signing-time",
-                        _OUT.WARNING,
-                        f"claimed signing time {_iso(st.signing_time)} is after the "
-                        f"validation time {_iso(job.at)}",
-                        attribute_label(OID_SIGNING_TIME),
-                    )
-                    job.warnings.append("the claimed signing time is in the future")
-                elif not (st.cert.not_before - skew <= st.signing_time <= st.cert.not_after + skew):
-                    st.add(
-                        "signing-time",
-                        _OUT.WARNING,
-                        f"claimed signing time {_iso(st.signing_time)} is outside the "
-                        f"validity of {st.cert.describe()}",
-                        attribute_label(OID_SIGNING_TIME),
-                    )
-                    job.warnings.append(
-                        "the claimed signing time is outside the signer certificate's validity"
-                    )
-                else:
-                    st.add(
-                        "signing-time",
-                        _OUT.PASSED,
-                        f"claimed signing time {_iso(st.signing_time)} (not proven: "
-                        "a claim by the signer)",
-                        attribute_label(OID_SIGNING_TIME),
-                    )
-        # ESS signing-certificate(-v2): binds the signer certificate (CAdES-BES).
-        ess = by_oid.get(OID_SIGNING_CERT_V2) or by_oid.get(OID_SIGNING_CERT_V1)
-        if ess is None:
-            if pol.require_signing_certificate:
-                st.fail(
-                    "signing-certificate-attribute",
-                    SubIndication.SIG_CONSTRAINTS_FAILURE,
-                    "no ESS signing-certificate attribute binds the signer certificate, as the "
-                    "policy requires",
-                    where,
-                )
-            return
-        v2 = ess[0].oid == OID_SIGNING_CERT_V2
-        label = attribute_label(ess[0].oid)
-        try:
-            ids = self._ess_ids(ess[0].values[0], v2, label)
-        except d.DERError as exc:
-            st.fail("signing-certificate-attribute", SubIndication.FORMAT_FAILURE, f"{exc}", label)
-            return
-        first = ids[0]
-        try:
-            hname = digest_name(first.hash_oid)
-        except AlgorithmError as exc:
-            st.fail(
-                "signing-certificate-attribute",
-                SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
-                exc.reason,
-                label,
-            )
-            return
-        actual_hash = st.cert.digest(hname)
-        if actual_hash != first.cert_hash:
-            st.fail(
-                "signing-certificate-attribute",
-                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                f"the {hname} hash in the signing-certificate attribute does not match "
-                f"{st.cert.describe()}: the signature names another certificate",
-                label,
-            )
-        elif first.serial is not None and first.serial != st.cert.cert.serial_number:
-            st.fail(
-                "signing-certificate-attribute",
-                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                f"issuerSerial in the signing-certificate attribute names serial 0x{first.serial:x}, "
-                f"not 0x{st.cert.cert.serial_number:x}",
-                label,
-            )
-        elif first.issuer_name_der is not None and first.issuer_name_der != st.cert.issuer_der:
-            st.fail(
-                "signing-certificate-attribute",
-                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                "issuerSerial in the signing-certificate attribute names another issuer",
-                label,
-            )
-        else:
-            st.add(
-                "signing-certificate-attribute",
-                _OUT.PASSED,
-                f"{'v2' if v2 else 'v1'} attribute binds {st.cert.describe()} ({hname})",
-                label,
-            )
-
-    def _message_digest_mismatch(
-        self, job: _Job, st: _SignerState, v: bytes, actual: bytes | None, label: str
-    ) -> None:
-        """The message-digest attribute is malformed, of the wrong size, or differs."""
-        assert st.digest is not None
-        try:
-            tlv = d.read_tlv(v, 0, len(v), "message-digest")
-            if tlv.tag != d.OCTET_STRING or tlv.next != len(v):
-                raise d.DERError("must be one OCTET STRING", "message-digest")
-            claimed = v[tlv.start : tlv.end]
-        except d.DERError as exc:
-            st.fail(
-                "message-digest",
-                SubIndication.FORMAT_FAILURE,
-                f"message-digest is malformed: {exc}",
-                label,
-            )
-        else:
-            size = DIGEST_SIZES.get(st.digest)
-            if size is not None and len(claimed) != size:
-                st.fail(
-                    "message-digest",
-                    SubIndication.FORMAT_FAILURE,
-                    f"message-digest holds {len(claimed)} bytes but a {st.digest} digest has "
-                    f"{size}",
-                    label,
-                )
-            elif actual is None:
-                st.fail(
-                    "message-digest",
-                    SubIndication.SIGNED_DATA_NOT_FOUND,
-                    f"the {job.content_label} could not be hashed with {st.digest}",
-                    label,
-                )
-            elif actual != claimed:
-                st.fail(
-                    "message-digest",
-                    SubIndication.HASH_FAILURE,
-                    f"the {st.digest} digest of the {job.content_label} does not match the "
-                    "message-digest attribute: the content was changed after signing, or is "
-                    "not the signed document",
-                    label,
-                )
-            else:
-                st.add(
-                    "message-digest",
-                    _OUT.PASSED,
-                    f"{st.digest} digest of the {job.content_label} matches",
-                    label,
-                )
+        check_attributes(self, job, st, digests)
 
     def _check_signature(
         self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
     ) -> None:
-        si = st.info
-        assert st.mech is not None and st.digest is not None and st.cert is not None
-        where = f"SignerInfo[{si.index}].signature"
-        sd = job.sd
-        # GM/T 0010 / GB/T 35275 content types (1.2.156.10197.6.1.4.2.*) form a family of
-        # their own: a GM/T signedData holds GM/T data, a PKCS#7 signedData PKCS#7 data.
-        # A mix is neither format, so it is refused rather than guessed at.
-        gm_outer = sd is not None and sd.content_type == "1.2.156.10197.6.1.4.2.2"
-        gm_inner = sd is not None and sd.econtent_type == "1.2.156.10197.6.1.4.2.1"
-        pkcs7_inner = sd is not None and sd.econtent_type == "1.2.840.113549.1.7.1"
-        if sd is not None and gm_outer != gm_inner and (gm_inner or pkcs7_inner):
-            outer, inner = ("GM/T", "PKCS#7") if gm_outer else ("PKCS#7", "GM/T")
-            st.fail(
-                "content-types",
-                SubIndication.FORMAT_FAILURE,
-                f"the ContentInfo type is {outer} signedData ({sd.content_type}) but the "
-                f"encapsulated content type is {inner} data ({sd.econtent_type}); GB/T 35275 "
-                "and RFC 5652 each use their own pair, never a mix",
-                "SignedData.encapContentInfo.eContentType",
-            )
-            return
-        if si.signed_attrs_der is not None:
-            data, prehashed = si.signed_attrs_der, False
-        elif st.mech.supports_prehash and st.digest in digests:
-            data, prehashed = digests[st.digest], True
-        elif whole is not None:
-            data, prehashed = whole, False
-        else:
-            st.fail(
-                "signature",
-                SubIndication.SIGNED_DATA_NOT_FOUND,
-                f"{st.mech.name} without signed attributes signs the whole content, which is over "
-                f"the in-memory limit of {job.policy.max_in_memory_content_bytes} bytes "
-                "(Policy.max_in_memory_content_bytes)",
-                where,
-            )
-            return
-        try:
-            key = st.cert.public_key
-            params = si.signature_algorithm.parameters
-            if st.mech.verify_with_policy is not None:
-                st.mech.verify_with_policy(
-                    key, si.signature, data, st.digest, params, prehashed, job.policy
-                )
-            else:
-                st.mech.verify(key, si.signature, data, st.digest, params, prehashed)
-        except InvalidSignature as exc:
-            from ._algorithms import NonStandardSignature
-
-            if isinstance(exc, NonStandardSignature) and exc.accepted:
-                st.add(
-                    "signature",
-                    _OUT.WARNING,
-                    f"{st.mech.name} signature with the key of {st.cert.describe()} {exc.reason}",
-                    where,
-                )
-                job.warnings.append(
-                    f"signer {si.index}: the {st.mech.name} signature is the non-standard "
-                    f"variant {exc.variant}, accepted by the policy"
-                )
-            elif isinstance(exc, NonStandardSignature):
-                st.fail(
-                    "signature",
-                    SubIndication.SIG_CONSTRAINTS_FAILURE,
-                    f"the {st.mech.name} signature with the key of {st.cert.describe()} "
-                    f"{exc.reason}",
-                    where,
-                )
-            else:
-                detail = f": {exc.args[0]}" if exc.args and isinstance(exc.args[0], str) else ""
-                st.fail(
-                    "signature",
-                    SubIndication.SIG_CRYPTO_FAILURE,
-                    "the signature value does not verify with the public key of "
-                    f"{st.cert.describe()}{detail}",
-                    where,
-                )
-        except AlgorithmError as exc:
-            sub = (
-                SubIndication.CRYPTO_CONSTRAINTS_FAILURE
-                if exc.unsupported
-                else SubIndication.FORMAT_FAILURE
-            )
-            st.fail("signature", sub, exc.reason, where)
-        except (ValueError, TypeError) as exc:
-            st.fail(
-                "signature",
-                SubIndication.SIG_CRYPTO_FAILURE,
-                f"the signature cannot be checked with {st.cert.describe()}: {exc}",
-                where,
-            )
-        else:
-            covered = "signed attributes" if si.signed_attrs_der is not None else job.content_label
-            st.add(
-                "signature",
-                _OUT.PASSED,
-                f"{st.mech.name} signature over the {covered} verifies with the key of "
-                f"{st.cert.describe()}",
-                where,
-            )
+        check_signature(self, job, st, digests, whole)
 
     def _check_key_usage(self, job: _Job, st: _SignerState) -> None:
         assert st.cert is not None
@@ -1951,18 +1511,6 @@ def _options(purpose: str | None, require_assurance: str | None) -> dict[str, An
     return out
 
 
-_OID_DER: dict[str, bytes] = {}
-
-
-def _oid_der(dotted: str) -> bytes:
-    der = _OID_DER.get(dotted)
-    if der is None:
-        der = d.encode_oid(dotted)
-        if len(_OID_DER) < 1024:
-            _OID_DER[dotted] = der
-    return der
-
-
 def _certificate_ders(source: Any) -> list[tuple[None, bytes, str]]:
     """(None, DER, label) per certificate; DER bytes are passed on without a parse here."""
     if isinstance(source, bytes) and source[:1] == b"\x30":
@@ -1970,10 +1518,6 @@ def _certificate_ders(source: Any) -> list[tuple[None, bytes, str]]:
         # a second parse for nothing.
         return [(None, source, "certificate bytes")]
     return [(None, der, label) for _, der, label in load_certificates(source)]
-
-
-def _iso(when: _dt.datetime) -> str:
-    return when.isoformat().replace("+00:00", "Z")
 
 
 def _anchor_current(trust: TrustStore, outcome: PathOutcome) -> bool:
