@@ -12,7 +12,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from . import _der as d
-from ._algorithms import DIGEST_SIZES, AlgorithmError, digest_name
+from ._algorithms import DIGEST_SIZES, AlgorithmError, NonStandardSignature, digest_name
 from ._attrs import (
     OID_CONTENT_TYPE,
     OID_MESSAGE_DIGEST,
@@ -23,9 +23,10 @@ from ._attrs import (
     attribute_label,
     decode_time,
 )
+from ._canonical import signed_attributes_der
 from ._result import CheckOutcome as _OUT
 from ._result import SubIndication
-from ._signer_state import SignerState, iso, oid_der
+from ._signer_state import SignerState, iso, make_check, oid_der
 from .tsp._token import OID_CONTENT_TIMESTAMP
 
 __all__ = ["check_attributes", "check_signature"]
@@ -217,12 +218,12 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
             f"{st.cert.describe()}: the signature names another certificate",
             label,
         )
-    elif first.serial is not None and first.serial != st.cert.cert.serial_number:
+    elif first.serial is not None and first.serial != st.cert.serial:
         st.fail(
             "signing-certificate-attribute",
             SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
             f"issuerSerial in the signing-certificate attribute names serial 0x{first.serial:x}, "
-            f"not 0x{st.cert.cert.serial_number:x}",
+            f"not 0x{st.cert.serial:x}",
             label,
         )
     elif first.issuer_name_der is not None and first.issuer_name_der != st.cert.issuer_der:
@@ -316,8 +317,21 @@ def check_signature(
             "SignedData.encapContentInfo.eContentType",
         )
         return
+    stored: bytes | None = None  # the signed attributes as stored, when they are not DER
     if si.signed_attrs_der is not None:
-        data, prehashed = si.signed_attrs_der, False
+        try:
+            data = signed_attributes_der(si.signed_attrs_der, job.policy.max_asn1_depth)
+        except d.DERError as exc:
+            st.fail(
+                "signed-attributes-encoding",
+                SubIndication.FORMAT_FAILURE,
+                f"the signed attributes cannot be re-encoded as DER: {exc}",
+                f"SignerInfo[{si.index}].signedAttrs",
+            )
+            return
+        prehashed = False
+        if data is not si.signed_attrs_der and data != si.signed_attrs_der:
+            stored = si.signed_attrs_der
     elif st.mech.supports_prehash and st.digest in digests:
         data, prehashed = digests[st.digest], True
     elif whole is not None:
@@ -333,44 +347,27 @@ def check_signature(
         )
         return
     try:
-        key = st.cert.public_key
-        params = si.signature_algorithm.parameters
-        if st.mech.verify_with_policy is not None:
-            st.mech.verify_with_policy(
-                key, si.signature, data, st.digest, params, prehashed, job.policy
-            )
-        else:
-            st.mech.verify(key, si.signature, data, st.digest, params, prehashed)
-    except InvalidSignature as exc:
-        from ._algorithms import NonStandardSignature
-
-        if isinstance(exc, NonStandardSignature) and exc.accepted:
+        verify_value(st, job.policy, data, prehashed)
+        if stored is not None:
             st.add(
-                "signature",
+                "signed-attributes-encoding",
                 _OUT.WARNING,
-                f"{st.mech.name} signature with the key of {st.cert.describe()} {exc.reason}",
-                where,
+                "the signed attributes are not stored in DER (out of order, or with BER "
+                "lengths); the signature covers their DER encoding, as RFC 5652 §5.4 requires",
+                f"SignerInfo[{si.index}].signedAttrs",
             )
-            job.warnings.append(
-                f"signer {si.index}: the {st.mech.name} signature is the non-standard "
-                f"variant {exc.variant}, accepted by the policy"
-            )
-        elif isinstance(exc, NonStandardSignature):
-            st.fail(
-                "signature",
-                SubIndication.SIG_CONSTRAINTS_FAILURE,
-                f"the {st.mech.name} signature with the key of {st.cert.describe()} {exc.reason}",
-                where,
-            )
-        else:
-            detail = f": {exc.args[0]}" if exc.args and isinstance(exc.args[0], str) else ""
-            st.fail(
-                "signature",
-                SubIndication.SIG_CRYPTO_FAILURE,
-                "the signature value does not verify with the public key of "
-                f"{st.cert.describe()}{detail}",
-                where,
-            )
+            job.warnings.append(f"signer {si.index}: the signed attributes are not stored in DER")
+    except InvalidSignature as first:
+        if stored is None or isinstance(first, NonStandardSignature):
+            _signature_failed(job, st, first, where)
+            return
+        try:
+            verify_value(st, job.policy, stored, False)
+        except Exception:
+            _signature_failed(job, st, first, where)
+            return
+        _stored_order_only(job, st, where)
+        return
     except AlgorithmError as exc:
         sub = (
             SubIndication.CRYPTO_CONSTRAINTS_FAILURE
@@ -378,6 +375,7 @@ def check_signature(
             else SubIndication.FORMAT_FAILURE
         )
         st.fail("signature", sub, exc.reason, where)
+        return
     except (ValueError, TypeError) as exc:
         st.fail(
             "signature",
@@ -385,12 +383,134 @@ def check_signature(
             f"the signature cannot be checked with {st.cert.describe()}: {exc}",
             where,
         )
+        return
+    covered = "signed attributes" if si.signed_attrs_der is not None else job.content_label
+    st.add(
+        "signature",
+        _OUT.PASSED,
+        f"{st.mech.name} signature over the {covered} verifies with the key of "
+        f"{st.cert.describe()}",
+        where,
+    )
+
+
+def verify_value(st: SignerState, policy: Any, data: bytes, prehashed: bool) -> None:
+    """Check the signer's signature value over ``data``; raises like the mechanism."""
+    assert st.mech is not None and st.digest is not None and st.cert is not None
+    si = st.info
+    key = st.cert.public_key
+    params = si.signature_algorithm.parameters
+    if st.mech.verify_with_policy is not None:
+        st.mech.verify_with_policy(key, si.signature, data, st.digest, params, prehashed, policy)
     else:
-        covered = "signed attributes" if si.signed_attrs_der is not None else job.content_label
+        st.mech.verify(key, si.signature, data, st.digest, params, prehashed)
+
+
+def _stored_order_only(job: Any, st: SignerState, where: str) -> None:
+    """The signature covers the stored, non-DER signed attributes and not their DER."""
+    assert st.cert is not None and st.mech is not None
+    si = st.info
+    message = (
+        "the signature verifies only over the signed attributes as stored, which are not DER "
+        "(out of order, or with BER lengths); RFC 5652 §5.4 requires it over their DER encoding"
+    )
+    if job.policy.accept_signed_attributes_as_stored:
         st.add(
             "signature",
-            _OUT.PASSED,
-            f"{st.mech.name} signature over the {covered} verifies with the key of "
-            f"{st.cert.describe()}",
+            _OUT.WARNING,
+            f"{message}; accepted by Policy.accept_signed_attributes_as_stored",
             where,
         )
+        job.warnings.append(
+            f"signer {si.index}: the signature covers the signed attributes as stored, not their "
+            "DER encoding"
+        )
+    else:
+        st.fail(
+            "signature",
+            SubIndication.SIG_CRYPTO_FAILURE,
+            f"{message} (Policy.accept_signed_attributes_as_stored allows it)",
+            where,
+        )
+
+
+def _signature_failed(job: Any, st: SignerState, exc: InvalidSignature, where: str) -> None:
+    assert st.cert is not None and st.mech is not None
+    si = st.info
+    if isinstance(exc, NonStandardSignature) and exc.accepted:
+        st.add(
+            "signature",
+            _OUT.WARNING,
+            f"{st.mech.name} signature with the key of {st.cert.describe()} {exc.reason}",
+            where,
+        )
+        job.warnings.append(
+            f"signer {si.index}: the {st.mech.name} signature is the non-standard "
+            f"variant {exc.variant}, accepted by the policy"
+        )
+    elif isinstance(exc, NonStandardSignature):
+        st.fail(
+            "signature",
+            SubIndication.SIG_CONSTRAINTS_FAILURE,
+            f"the {st.mech.name} signature with the key of {st.cert.describe()} {exc.reason}",
+            where,
+        )
+    else:
+        detail = f": {exc.args[0]}" if exc.args and isinstance(exc.args[0], str) else ""
+        st.fail(
+            "signature",
+            SubIndication.SIG_CRYPTO_FAILURE,
+            "the signature value does not verify with the public key of "
+            f"{st.cert.describe()}{detail}",
+            where,
+        )
+
+
+def report_lenient(job: Any, rec: Any, index: int) -> None:
+    """Say that certificate ``index`` of the SignedData was only read leniently, and why."""
+    job.checks.append(
+        make_check(
+            "certificate-lenient-parse",
+            _OUT.WARNING,
+            f"certificate {index} ({rec.describe()}) is refused by the strict X.509 parser "
+            f"({rec.problem}); it was read leniently so its signer can still be checked",
+            f"SignedData.certificates[{index}]",
+        )
+    )
+    job.warnings.append(f"certificate {index} in the signature is not well-formed DER X.509")
+
+
+def lenient_signer(job: Any, st: SignerState) -> bool:
+    """Whether the signer certificate was read leniently; if so, decide what that costs.
+
+    With ``Policy.accept_lenient_certificates`` off (the default) the signature cannot
+    pass: a certificate that breaks X.509's encoding rules is not one a relying party
+    should be asked to trust. With it on, the path is validated with the certificate's
+    DER re-encoding, when the strict parser reads that (``st.cert`` becomes it).
+    """
+    from ._lenient import LenientCertRecord
+
+    rec = st.cert
+    if not isinstance(rec, LenientCertRecord):
+        return False
+    concerns = rec.describe()
+    if job.policy.accept_lenient_certificates and rec.repaired is not None:
+        st.add(
+            "certificate-lenient-parse",
+            _OUT.WARNING,
+            f"the signer certificate is refused by the strict X.509 parser ({rec.problem}); "
+            "accepted by Policy.accept_lenient_certificates, its path is validated with its "
+            "DER re-encoding",
+            concerns,
+        )
+        st.cert = rec.repaired
+        return False
+    st.fail(
+        "certificate-lenient-parse",
+        SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
+        f"the signer certificate is refused by the strict X.509 parser ({rec.problem}); its "
+        "signature and attributes were checked with a lenient reading, but its path is not "
+        "validated (Policy.accept_lenient_certificates)",
+        concerns,
+    )
+    return True

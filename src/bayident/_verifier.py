@@ -49,6 +49,7 @@ from ._input import (
     read_content_whole,
     read_evidence,
 )
+from ._lenient import lenient_record
 from ._path import PathOutcome, PathValidator, RevocationRequest, key_problem
 from ._policy import Policy
 from ._result import (
@@ -63,7 +64,7 @@ from ._result import (
     _fast,
     _replace,
 )
-from ._signer_checks import check_attributes, check_signature
+from ._signer_checks import check_attributes, check_signature, lenient_signer, report_lenient
 from ._signer_state import FAILED_SUBS as _FAILED
 from ._signer_state import SignerState as _SignerState
 from ._signer_state import iso as _iso
@@ -265,6 +266,8 @@ class _Job:
     content_label: str = ""
     signers: list[_SignerState] = field(default_factory=list)
     pool: list[CertRecord] = field(default_factory=list)
+    # Certificates only a lenient parse could read (bayident._lenient), for signer look-up.
+    lenient: list[CertRecord] = field(default_factory=list)
     need_digests: set[str] = field(default_factory=set)
     need_whole: bool = False
     crls: tuple[bytes, ...] = ()
@@ -716,6 +719,12 @@ class Verifier:
             try:
                 job.pool.append(self._certs.get(der))
             except ValueError as exc:
+                lenient = lenient_record(der, str(exc))
+                if lenient is not None:
+                    # Only ever a signer certificate: path building never sees it.
+                    job.lenient.append(lenient)
+                    report_lenient(job, lenient, i)
+                    continue
                 job.checks.append(
                     _check(
                         "certificate-parse",
@@ -808,13 +817,14 @@ class Verifier:
         pol = job.policy
         # Signing certificate.
         cert = None
+        candidates = job.pool if not job.lenient else [*job.pool, *job.lenient]
         if si.issuer is not None:
-            for c in job.pool:
+            for c in candidates:
                 if c.issuer_der == si.issuer and c.serial == si.serial:
                     cert = c
                     break
         else:
-            for c in job.pool:
+            for c in candidates:
                 if c.ski == si.subject_key_id:
                     cert = c
                     break
@@ -965,7 +975,9 @@ class Verifier:
         for st in job.signers:
             if st.cert is not None and st.mech is not None and st.digest is not None:
                 tokens = self._signer_checks(job, st, digests, whole)
-                if tokens:
+                if lenient_signer(job, st):
+                    pass  # no path for a certificate only read leniently (reported)
+                elif tokens:
                     plan = self._path_plan(job, st, tokens)
                     try:
                         request = next(plan)
@@ -1004,7 +1016,9 @@ class Verifier:
             self._check_attributes(job, st, digests)
             self._check_signature(job, st, digests, whole)
             self._check_key_usage(job, st)
-            if st.info.unsigned_attrs or st.content_timestamp is not None:
+            if lenient_signer(job, st):
+                pass  # no path for a certificate only read leniently (reported)
+            elif st.info.unsigned_attrs or st.content_timestamp is not None:
                 tokens = self._timestamp_tokens(job, st, digests, whole)
                 plan = self._path_plan(job, st, tokens)
                 try:
