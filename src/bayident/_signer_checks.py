@@ -24,6 +24,7 @@ from ._attrs import (
     decode_time,
 )
 from ._canonical import signed_attributes_der
+from ._names import name_key
 from ._result import CheckOutcome as _OUT
 from ._result import SubIndication
 from ._signer_state import SignerState, iso, make_check, oid_der
@@ -226,11 +227,18 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
             f"not 0x{st.cert.serial:x}",
             label,
         )
-    elif first.issuer_name_der is not None and first.issuer_name_der != st.cert.issuer_der:
+    elif (
+        first.issuer_name_der is not None
+        and first.issuer_name_der != st.cert.issuer_der
+        and name_key(first.issuer_name_der) != name_key(st.cert.issuer_der)
+    ):
+        # Names match by RFC 5280 §7.1 (string preparation, any string type): producers
+        # re-encode the issuer name (UTF8String for PrintableString) when they copy it.
         st.fail(
             "signing-certificate-attribute",
             SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-            "issuerSerial in the signing-certificate attribute names another issuer",
+            "issuerSerial in the signing-certificate attribute names another issuer than "
+            f"{st.cert.issuer} (compared by RFC 5280 §7.1 name matching)",
             label,
         )
     else:

@@ -177,12 +177,17 @@ def bayident_facts(result: Any) -> dict[str, Any]:
     }
     signers = [_signer_facts(r, _all_checks(r, result)) for r in result.signers]
     facts["intact"] = all(s["intact"] for s in signers)
-    facts["crypto_valid"] = all(s["crypto"] for s in signers)
+    # DSS's "signature valid" (SignatureWrapper.isSignatureValid) needs the signed data
+    # found and intact as well as the signature value verifying.
+    facts["crypto_valid"] = all(s["crypto"] and s["intact"] for s in signers)
     facts["signing_cert_attr"] = all(s["ess_ok"] for s in signers)
     facts["b_level_valid"] = all(s["intact"] and s["crypto"] and not s["ess_bad"] for s in signers)
     stamps = [t for r in result.signers for t in r.timestamps]
     if result.evidence_format == "timestamp":
         stamps = list(getattr(result, "timestamps", ()))
+    # DSS reports the imprints of the time-stamps it finds; a token that cannot be read as
+    # one (no TSTInfo, so no genTime) is not a time-stamp it finds.
+    stamps = [t for t in stamps if t.gen_time is not None]
     facts["sig_tst_imprint"] = all(t.imprint_ok for t in stamps if t.kind == "signature")
     facts["content_tst_imprint"] = all(t.imprint_ok for t in stamps if t.kind == "content")
     counters = [cs for r in result.signers for cs in _counter_reports(r)]

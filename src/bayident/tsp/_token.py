@@ -221,11 +221,8 @@ def check_token(
         tc.hash_name = digest_name(tst.hash_oid)
     except AlgorithmError as exc:
         return tc.fail(SubIndication.CRYPTO_CONSTRAINTS_FAILURE, f"message imprint: {exc.reason}")
-    if not policy.accepts_digest(tc.hash_name, at):
-        return tc.fail(
-            SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
-            f"the message imprint uses {tc.hash_name}, which the policy does not accept",
-        )
+    # The imprint is compared first, whatever the policy thinks of its hash: whether it
+    # matches is a fact reported on its own (TimestampInfo.imprint_ok).
     expected = imprint_of(tc.hash_name)
     if expected is None:
         return tc.fail(
@@ -239,6 +236,11 @@ def check_token(
             f"{tc.hash_name} hash of the {covered}: the time-stamp was made for other data",
         )
     tc.imprint_ok = True
+    if not policy.accepts_digest(tc.hash_name, at):
+        return tc.fail(
+            SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+            f"the message imprint uses {tc.hash_name}, which the policy does not accept",
+        )
     _check_tsa_signature(tc, sd, policy, at, certs, extra)
     return tc
 
