@@ -32,6 +32,10 @@ from .tsp._token import OID_CONTENT_TIMESTAMP
 
 __all__ = ["check_attributes", "check_signature"]
 
+# Attributes whose values RFC 5652 §11.1-11.3 says are single, and whose meaning the
+# signature carries: content-type, message-digest, signing-time.
+_SIGNATURE_INPUT_ATTRS = frozenset({OID_CONTENT_TYPE, OID_MESSAGE_DIGEST, OID_SIGNING_TIME})
+
 
 def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, bytes]) -> None:
     si = st.info
@@ -77,7 +81,14 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
                 "(RFC 5652 §11)",
                 attribute_label(oid),
             )
-            return
+            if not items[0].values:
+                return
+            if oid in _SIGNATURE_INPUT_ATTRS:
+                # RFC 5652 §11.1-11.3: these are part of what the signature means; with
+                # several values the signature cannot be taken as valid (checked, reported).
+                st.malformed_attrs = attribute_label(oid)
+            # The others are still checked with their first value, so the report says
+            # whether the signature is otherwise sound.
     # content-type
     ct = by_oid.get(OID_CONTENT_TYPE)
     if ct is None:
@@ -277,12 +288,19 @@ def _message_digest_mismatch(
                 label,
             )
         elif actual is None:
-            st.fail(
-                "message-digest",
-                SubIndication.SIGNED_DATA_NOT_FOUND,
-                f"the {job.content_label} could not be hashed with {st.digest}",
-                label,
-            )
+            if job.content is None and job.given_digest is not None:
+                text = (
+                    f"the content digest given is {job.given_digest[0]} but the signer "
+                    f"digests the content with {st.digest}: give a {st.digest} digest"
+                )
+            elif job.content is None:
+                text = (
+                    "the signature is detached and its content was not given, so the "
+                    "message-digest cannot be checked (pass content=... or content_digest=...)"
+                )
+            else:
+                text = f"the {job.content_label} could not be hashed with {st.digest}"
+            st.fail("message-digest", SubIndication.SIGNED_DATA_NOT_FOUND, text, label)
         elif actual != claimed:
             st.fail(
                 "message-digest",
@@ -344,6 +362,15 @@ def check_signature(
         data, prehashed = digests[st.digest], True
     elif whole is not None:
         data, prehashed = whole, False
+    elif job.content is None:
+        st.fail(
+            "signature",
+            SubIndication.SIGNED_DATA_NOT_FOUND,
+            f"without signed attributes the {st.mech.name} signature covers the content "
+            f"itself (or its {st.digest} digest), which was not given",
+            where,
+        )
+        return
     else:
         st.fail(
             "signature",
@@ -393,6 +420,16 @@ def check_signature(
         )
         return
     covered = "signed attributes" if si.signed_attrs_der is not None else job.content_label
+    if st.malformed_attrs is not None:
+        st.fail(
+            "signature",
+            SubIndication.FORMAT_FAILURE,
+            f"the {st.mech.name} signature value verifies over the signed attributes, but "
+            f"{st.malformed_attrs} has more than one value (RFC 5652 §11): not a valid CMS "
+            "signature",
+            where,
+        )
+        return
     st.add(
         "signature",
         _OUT.PASSED,

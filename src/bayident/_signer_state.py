@@ -77,6 +77,8 @@ class SignerState:
     timestamps: list[TimestampInfo] | None = None
     # The content-time-stamp signed attribute, when present (seen while checking attributes).
     content_timestamp: Any = None
+    # The signed attribute that breaks RFC 5652 §11's single-value rule, if any.
+    malformed_attrs: str | None = None
 
     def add(
         self, name: str, outcome: CheckOutcome, message: str, concerns: str | None = None

@@ -46,6 +46,7 @@ from ._input import (
     decode_evidence,
     hash_content,
     new_hasher,
+    parse_content_digest,
     read_content_whole,
     read_evidence,
 )
@@ -266,6 +267,8 @@ class _Job:
     content_label: str = ""
     signers: list[_SignerState] = field(default_factory=list)
     pool: list[CertRecord] = field(default_factory=list)
+    # The (digest name, digest) the caller gave instead of the content.
+    given_digest: tuple[str, bytes] | None = None
     # Certificates only a lenient parse could read (bayident._lenient), for signer look-up.
     lenient: list[CertRecord] = field(default_factory=list)
     need_digests: set[str] = field(default_factory=set)
@@ -368,6 +371,7 @@ class Verifier:
         purpose: str | None = None,
         require_assurance: str | None = None,
         ocsp_responses: Iterable[bytes] | None = None,
+        content_digest: str | tuple[str, bytes] | None = None,
     ) -> VerificationResult:
         """Verify ``evidence`` (a detached signature) over ``content``.
 
@@ -380,11 +384,19 @@ class Verifier:
         "substantial", "high") are passed to the scheme adapters and the
         recognition policy, which decide whether a foreign identity is accepted.
 
+        ``content_digest`` (``"sha256:HEX"`` or ``("sha256", digest_bytes)``) stands in for
+        ``content`` when only its hash is at hand (large archives, hash-signing flows); it
+        must be made with the signer's digest algorithm. Without either, a detached
+        signature is still checked (signature over the signed attributes, chain) and is
+        INDETERMINATE / SIGNED_DATA_NOT_FOUND.
+
         Never raises for bad evidence: the result says why it did not pass.
         Raises :class:`bayident.InputError` when a file or stream cannot be
         read and :class:`bayident.InvalidArgument` for wrong argument types.
         """
-        job = self._prepare(evidence, content, at, policy, extra_certs, crls, ocsp_responses)
+        job = self._prepare(
+            evidence, content, at, policy, extra_certs, crls, ocsp_responses, content_digest
+        )
         job.options = _options(purpose, require_assurance)
         if job.delegate is not None:
             handler, ctx = job.delegate
@@ -407,13 +419,16 @@ class Verifier:
         purpose: str | None = None,
         require_assurance: str | None = None,
         ocsp_responses: Iterable[bytes] | None = None,
+        content_digest: str | tuple[str, bytes] | None = None,
     ) -> VerificationResult:
         """Asynchronous :meth:`verify`; large content is hashed off the event loop.
 
         Revocation data is fetched with ``async_http_client``, awaiting each request:
         verifications that need the same answer at the same time share one request.
         """
-        job = self._prepare(evidence, content, at, policy, extra_certs, crls, ocsp_responses)
+        job = self._prepare(
+            evidence, content, at, policy, extra_certs, crls, ocsp_responses, content_digest
+        )
         job.options = _options(purpose, require_assurance)
         if job.delegate is not None:
             handler, ctx = job.delegate
@@ -607,9 +622,15 @@ class Verifier:
         extra_certs: Iterable[CertificateSource] | None,
         crls: Iterable[bytes] | None = None,
         ocsp_responses: Iterable[bytes] | None = None,
+        content_digest: str | tuple[str, bytes] | None = None,
     ) -> _Job:
         job = self._new_job(at, policy)
         pol = job.policy
+        given_digest = None
+        if content_digest is not None:
+            if content is not None:
+                raise InvalidArgument("pass content or content_digest, not both")
+            given_digest = parse_content_digest(content_digest)
 
         try:
             raw, label = read_evidence(evidence, pol.max_evidence_bytes)
@@ -644,6 +665,9 @@ class Verifier:
                 exc.where,
             )
         job.sd = sd
+        for note in sd.notes:
+            job.checks.append(_check("cms-padding", _OUT.WARNING, note, "ContentInfo"))
+            job.warnings.append(note)
         # Revocation data in the evidence (SignedData.crls, revocation-values) or given.
         unsigned = sd.crls or crls is not None or ocsp_responses is not None
         if not unsigned:
@@ -687,7 +711,7 @@ class Verifier:
 
         # Which content is signed?
         if sd.econtent is not None:
-            if content is not None or decoded.smime_content is not None:
+            if content is not None or given_digest is not None or decoded.smime_content is not None:
                 return self._early(
                     job,
                     "content",
@@ -704,14 +728,21 @@ class Verifier:
                 decoded.smime_content,
                 "first part of the S/MIME message",
             )
+        elif given_digest is not None:
+            job.given_digest = given_digest
+            job.content_label = f"content, whose {given_digest[0]} digest was given"
         else:
-            return self._early(
-                job,
-                "content",
-                SubIndication.SIGNED_DATA_NOT_FOUND,
-                "the signature is detached and no content was given: pass content=... "
-                "(the signed document)",
-                "content",
+            # Each signer is still checked (signature over the signed attributes, chain);
+            # the message-digest cannot be, so none can pass (SIGNED_DATA_NOT_FOUND).
+            job.content_label = "signed content, which was not given (pass content=...)"
+            job.checks.append(
+                _check(
+                    "content",
+                    _OUT.INDETERMINATE,
+                    "the signature is detached and no content was given: pass content=... "
+                    "(the signed document) or content_digest=...",
+                    "content",
+                )
             )
 
         # Certificates: carried in the evidence, plus the caller's extras.
@@ -938,7 +969,9 @@ class Verifier:
         return problem
 
     def _digest_sync(self, job: _Job) -> tuple[dict[str, bytes], bytes | None]:
-        assert job.content is not None
+        if job.content is None:
+            # Only a digest given by the caller, or nothing at all.
+            return dict([job.given_digest]) if job.given_digest is not None else {}, None
         whole = None
         content: Content = job.content
         if job.need_whole:
@@ -1600,6 +1633,7 @@ def verify(
     purpose: str | None = None,
     require_assurance: str | None = None,
     ocsp_responses: Iterable[bytes] | None = None,
+    content_digest: str | tuple[str, bytes] | None = None,
 ) -> VerificationResult:
     """Verify a detached signature in one call.
 
@@ -1620,6 +1654,7 @@ def verify(
         purpose=purpose,
         require_assurance=require_assurance,
         ocsp_responses=ocsp_responses,
+        content_digest=content_digest,
     )
 
 
@@ -1635,6 +1670,7 @@ async def averify(
     purpose: str | None = None,
     require_assurance: str | None = None,
     ocsp_responses: Iterable[bytes] | None = None,
+    content_digest: str | tuple[str, bytes] | None = None,
 ) -> VerificationResult:
     """Asynchronous :func:`verify`, safe to await inside any running event loop."""
     return await _verifier_for(trust, policy).averify(
@@ -1646,4 +1682,5 @@ async def averify(
         purpose=purpose,
         require_assurance=require_assurance,
         ocsp_responses=ocsp_responses,
+        content_digest=content_digest,
     )
