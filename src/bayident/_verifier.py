@@ -22,6 +22,7 @@ from cryptography import x509
 from . import _der as d
 from ._algorithms import (
     DIGEST_SIZES,
+    DIGESTS,
     AlgorithmError,
     digest_name,
     mechanism_for,
@@ -70,6 +71,7 @@ from ._signer_state import FAILED_SUBS as _FAILED
 from ._signer_state import SignerState as _SignerState
 from ._signer_state import iso as _iso
 from ._signer_state import make_check as _check
+from ._token_evidence import verify_token_evidence
 from ._trust import CertificateSource, TrustStore, TrustStoreHolder, load_certificates
 from .revocation._data import (
     MAX_EMBEDDED_ITEMS,
@@ -83,6 +85,7 @@ from .revocation._data import (
 from .revocation._service import RevocationService
 from .tsp._token import (
     OID_SIGNATURE_TIMESTAMP,
+    OID_TST_INFO,
     TokenCheck,
     check_token,
     sha,
@@ -267,6 +270,8 @@ class _Job:
     content_label: str = ""
     signers: list[_SignerState] = field(default_factory=list)
     pool: list[CertRecord] = field(default_factory=list)
+    # The evidence itself, when it is a bare RFC 3161 time-stamp token.
+    token_der: bytes | None = None
     # The (digest name, digest) the caller gave instead of the content.
     given_digest: tuple[str, bytes] | None = None
     # Certificates only a lenient parse could read (bayident._lenient), for signer look-up.
@@ -404,6 +409,8 @@ class Verifier:
             return self._enrich(job, handler.verify(ctx))
         if job.early is not None:
             return job.early
+        if job.token_der is not None:
+            return self._enrich(job, verify_token_evidence(self, job, job.token_der))
         digests, whole = self._digest_sync(job)
         return self._enrich(job, self._finish(job, digests, whole))
 
@@ -439,6 +446,9 @@ class Verifier:
             return self._enrich(job, await asyncio.to_thread(handler.verify, ctx))
         if job.early is not None:
             return job.early
+        if job.token_der is not None:
+            token_result = await asyncio.to_thread(verify_token_evidence, self, job, job.token_der)
+            return self._enrich(job, token_result)
         c = job.content
         if isinstance(c, (bytes, bytearray, memoryview)) and len(c) < (1 << 20):
             digests, whole = self._digest_sync(job)
@@ -598,6 +608,7 @@ class Verifier:
                 "warnings": tuple(job.warnings),
                 "validation_time": job.at,
                 "trust_sources": (job.trust.describe(),),
+                "timestamps": (),
                 "adapter": None,
                 "identity": None,
                 "recognition": None,
@@ -708,6 +719,14 @@ class Verifier:
                 "SignedData has no signers (signerInfos is empty)",
                 "SignedData.signerInfos",
             )
+
+        if sd.econtent_type == OID_TST_INFO and len(sd.signers) == 1:
+            # A bare RFC 3161 token: a time-stamp, not a signature (bayident._token_evidence).
+            job.evidence_format = "timestamp"
+            job.token_der = decoded.der
+            job.content = content
+            job.given_digest = given_digest
+            return job
 
         # Which content is signed?
         if sd.econtent is not None:
@@ -872,6 +891,10 @@ class Verifier:
                 "or among the extra certificates given",
                 f"SignerInfo[{si.index}].sid",
             )
+            # The content's digest can still be compared with the message-digest.
+            if si.digest_algorithm.oid in DIGESTS:
+                st.digest = DIGESTS[si.digest_algorithm.oid]
+                job.need_digests.add(st.digest)
             return
         st.cert = cert
         st.add(
@@ -1006,6 +1029,8 @@ class Verifier:
         assert job.sd is not None
         reports = []
         for st in job.signers:
+            if st.cert is None and st.digest is not None:
+                self._check_attributes(job, st, digests)  # all but what needs the certificate
             if st.cert is not None and st.mech is not None and st.digest is not None:
                 tokens = self._signer_checks(job, st, digests, whole)
                 if lenient_signer(job, st):
@@ -1045,6 +1070,8 @@ class Verifier:
     def _finish_signer(
         self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
     ) -> SignerReport:
+        if st.cert is None and st.digest is not None:
+            self._check_attributes(job, st, digests)  # all but what needs the certificate
         if st.cert is not None and st.mech is not None and st.digest is not None:
             self._check_attributes(job, st, digests)
             self._check_signature(job, st, digests, whole)

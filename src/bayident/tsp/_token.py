@@ -225,22 +225,24 @@ def check_token(
     # matches is a fact reported on its own (TimestampInfo.imprint_ok).
     expected = imprint_of(tc.hash_name)
     if expected is None:
-        return tc.fail(
+        tc.fail(
             SubIndication.SIGNED_DATA_NOT_FOUND,
             f"the {covered} could not be hashed with {tc.hash_name} to check the message imprint",
         )
-    if expected != tst.hashed_message:
-        return tc.fail(
+    elif expected != tst.hashed_message:
+        tc.fail(
             SubIndication.HASH_FAILURE,
             f"the message imprint ({tc.hash_name} {tst.hashed_message.hex()[:16]}…) is not the "
             f"{tc.hash_name} hash of the {covered}: the time-stamp was made for other data",
         )
-    tc.imprint_ok = True
+    else:
+        tc.imprint_ok = True
     if not policy.accepts_digest(tc.hash_name, at):
-        return tc.fail(
+        tc.fail(
             SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
             f"the message imprint uses {tc.hash_name}, which the policy does not accept",
         )
+    # The TSA's signature is checked whatever the imprint: both are reported.
     _check_tsa_signature(tc, sd, policy, at, certs, extra)
     return tc
 
