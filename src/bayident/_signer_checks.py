@@ -91,7 +91,16 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
             # whether the signature is otherwise sound.
     # content-type
     ct = by_oid.get(OID_CONTENT_TYPE)
-    if ct is None:
+    if st.counter_of is not None:
+        if ct is not None:
+            st.fail(
+                "content-type",
+                SubIndication.FORMAT_FAILURE,
+                "a counter-signature's signed attributes must not contain content-type "
+                "(RFC 5652 §11.4)",
+                attribute_label(OID_CONTENT_TYPE),
+            )
+    elif ct is None:
         st.fail(
             "content-type",
             SubIndication.FORMAT_FAILURE,

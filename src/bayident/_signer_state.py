@@ -79,6 +79,8 @@ class SignerState:
     content_timestamp: Any = None
     # The signed attribute that breaks RFC 5652 §11's single-value rule, if any.
     malformed_attrs: str | None = None
+    # The signer this one counter-signs (RFC 5652 §11.4), for a counter-signature.
+    counter_of: SignerState | None = None
 
     def add(
         self, name: str, outcome: CheckOutcome, message: str, concerns: str | None = None

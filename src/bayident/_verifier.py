@@ -32,6 +32,7 @@ from ._attrs import (
 )
 from ._certs import CertificateCache, CertRecord
 from ._cms import AlgorithmId, CMSFormatError, SignedData, SignerInfo, parse_signed_data
+from ._countersign import OID_COUNTERSIGNATURE, counter_signature_reports
 from ._exceptions import InputError, InvalidArgument
 from ._handlers import (
     EnrichmentContext,
@@ -270,6 +271,8 @@ class _Job:
     content_label: str = ""
     signers: list[_SignerState] = field(default_factory=list)
     pool: list[CertRecord] = field(default_factory=list)
+    # Counter-signatures seen so far (bayident._countersign), for their indices and limit.
+    counter_count: int = 0
     # The evidence itself, when it is a bare RFC 3161 time-stamp token.
     token_der: bytes | None = None
     # The (digest name, digest) the caller gave instead of the content.
@@ -1045,7 +1048,7 @@ class Verifier:
                         pass
                 else:
                     self._apply_path(job, st, await self._apath_outcome(job, st.cert))
-            reports.append(self._signer_report(st))
+            reports.append(self._with_counter_signatures(job, st))
         return self._assemble(job, reports)
 
     def _assemble(self, job: _Job, reports: list[SignerReport]) -> VerificationResult:
@@ -1089,7 +1092,16 @@ class Verifier:
                     pass
             else:
                 self._check_path(job, st)
-        return self._signer_report(st)
+        return self._with_counter_signatures(job, st)
+
+    def _with_counter_signatures(self, job: _Job, st: _SignerState) -> SignerReport:
+        report = self._signer_report(st)
+        if st.cert is not None and any(
+            a.oid == OID_COUNTERSIGNATURE for a in st.info.unsigned_attrs
+        ):
+            nested = counter_signature_reports(self, job, st)
+            report = _replace(report, {"counter_signatures": nested})
+        return report
 
     def _signer_checks(
         self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None

@@ -193,13 +193,7 @@ def bayident_facts(result: Any) -> dict[str, Any]:
     counters = [cs for r in result.signers for cs in _counter_reports(r)]
     facts["counter_signatures"] = len(counters)
     facts["counter_crypto_valid"] = (
-        all(
-            any(
-                c.name == "signature" and c.outcome.value in ("passed", "warning")
-                for c in cs.checks
-            )
-            for cs in counters
-        )
+        all(_signer_facts(cs, _all_checks(cs, result))["crypto"] for cs in counters)
         if counters
         else None
     )
