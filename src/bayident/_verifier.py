@@ -723,7 +723,7 @@ class Verifier:
                 "SignedData.signerInfos",
             )
 
-        if sd.econtent_type == OID_TST_INFO and len(sd.signers) == 1:
+        if sd.econtent_type == OID_TST_INFO and sd.econtent is not None and len(sd.signers) == 1:
             # A bare RFC 3161 token: a time-stamp, not a signature (bayident._token_evidence).
             job.evidence_format = "timestamp"
             job.token_der = decoded.der
