@@ -32,6 +32,7 @@ from ._attrs import (
 )
 from ._certs import CertificateCache, CertRecord
 from ._cms import AlgorithmId, CMSFormatError, SignedData, SignerInfo, parse_signed_data
+from ._cms_rules import apply_structure_rules
 from ._countersign import OID_COUNTERSIGNATURE, counter_signature_reports
 from ._exceptions import InputError, InvalidArgument
 from ._handlers import (
@@ -809,6 +810,7 @@ class Verifier:
             st = _SignerState(si)
             job.signers.append(st)
             self._identify(job, st)
+        apply_structure_rules(job)
         return job
 
     def _context(
