@@ -572,3 +572,25 @@ def lenient_signer(job: Any, st: SignerState) -> bool:
         concerns,
     )
     return True
+
+
+def pss_hash_problem(params: bytes | None, policy: Any, at: Any) -> str | None:
+    """Why the policy refuses the hashes RSASSA-PSS parameters name, or None.
+
+    The hash inside RSASSA-PSS need not be the SignerInfo's digestAlgorithm (RFC 4056
+    §2), so the policy's dated allow-list is applied to it (and MGF1's) separately.
+    Malformed or unsupported parameters are reported by the signature check.
+    """
+    from ._algorithms import parse_pss_params
+
+    try:
+        hash_name, mgf_hash, _ = parse_pss_params(params)
+    except AlgorithmError:
+        return None
+    for what, name in (("hashAlgorithm", hash_name), ("MGF1 hash", mgf_hash)):
+        if not policy.accepts_digest(name, at):
+            return (
+                f"the RSASSA-PSS parameters' {what} {name} is not accepted by the policy at "
+                f"{at:%Y-%m-%d}"
+            )
+    return None

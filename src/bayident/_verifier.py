@@ -68,7 +68,13 @@ from ._result import (
     _fast,
     _replace,
 )
-from ._signer_checks import check_attributes, check_signature, lenient_signer, report_lenient
+from ._signer_checks import (
+    check_attributes,
+    check_signature,
+    lenient_signer,
+    pss_hash_problem,
+    report_lenient,
+)
 from ._signer_state import FAILED_SUBS as _FAILED
 from ._signer_state import SignerState as _SignerState
 from ._signer_state import iso as _iso
@@ -954,6 +960,15 @@ class Verifier:
                 f"{st.mech.name} signatures are not accepted by the policy at {at:%Y-%m-%d}",
                 f"{where}.signatureAlgorithm",
             )
+        if st.mech.name == "rsa-pss":
+            pss_problem = pss_hash_problem(si.signature_algorithm.parameters, pol, at)
+            if pss_problem is not None:
+                st.fail(
+                    "signature-algorithm",
+                    SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+                    pss_problem,
+                    f"{where}.signatureAlgorithm",
+                )
         problem = self._key_problem(pol, cert)
         if problem:
             st.fail(
