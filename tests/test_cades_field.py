@@ -627,3 +627,89 @@ def test_signed_data_version_too_high_is_tolerated_unless_strict(pki: SandboxPKI
         version=1,
     )
     assert verify(pki, low).sub_indication is SubIndication.FORMAT_FAILURE
+
+
+# --- 12. archive time-stamps v3 --------------------------------------------------------------------
+
+OID_ATS_V3 = "0.4.0.1733.2.4"
+OID_ATS_HASH_INDEX_V3 = "0.4.0.19122.1.5"
+
+
+def _archive_input(cms: bytes, content: bytes, index: bytes) -> bytes:
+    """EN 319 122-1 §5.5.3: eContentType, content hash, SignerInfo fields, the hash index."""
+    sd, si = _signer_info_tlv(cms)
+    econtent_type = _children(cms, _children(cms, sd)[2])[0]
+    fields = b"".join(cms[p.header_start : p.next] for p in _children(cms, si) if p.tag != d.CTX1)
+    return (
+        cms[econtent_type.header_start : econtent_type.next]
+        + hashlib.sha256(content).digest()
+        + fields
+        + index
+    )
+
+
+def _hash_index(cms: bytes, extra_cert_hash: bytes | None = None) -> bytes:
+    sd, _ = _signer_info_tlv(cms)
+    certs = next(p for p in _children(cms, sd) if p.tag == d.CTX0)
+    cert_hashes = [
+        kd.octet_string(hashlib.sha256(cms[c.header_start : c.next]).digest())
+        for c in _children(cms, certs)
+    ]
+    if extra_cert_hash is not None:
+        cert_hashes.append(kd.octet_string(extra_cert_hash))
+    return kd.sequence(kd.sequence(*cert_hashes), kd.sequence(), kd.sequence())
+
+
+def _archive_stamped(
+    rpki: RevPKI, *, index: bytes | None = None, imprint_index: bytes | None = None
+) -> bytes:
+    cms = rpki.signer.sign_detached_cms(CONTENT)
+    index = _hash_index(cms) if index is None else index
+    covered = _archive_input(cms, CONTENT, index if imprint_index is None else imprint_index)
+    token = rpki.tsa.token(imprint=hashlib.sha256(covered).digest())
+    token = add_unsigned_attribute(token, OID_ATS_HASH_INDEX_V3, [index])
+    return add_unsigned_attribute(cms, OID_ATS_V3, [token])
+
+
+def test_archive_time_stamp_v3_is_verified(rpki: RevPKI) -> None:
+    result = assert_well_formed(rpki.verifier().verify(_archive_stamped(rpki), content=CONTENT))
+    assert result.passed, result.explain()
+    [ts] = result.signers[0].timestamps
+    assert (ts.kind, ts.valid, ts.imprint_ok) == ("archive", True, True)
+    assert checks(result, "archive-time-stamp")[0].outcome is CheckOutcome.PASSED
+
+
+def test_archive_time_stamp_over_the_wrong_hash_index(rpki: RevPKI) -> None:
+    cms = rpki.signer.sign_detached_cms(CONTENT)
+    other = _hash_index(cms, extra_cert_hash=b"\x01" * 32)
+    stamped = _archive_stamped(rpki, imprint_index=other)
+    result = assert_well_formed(rpki.verifier().verify(stamped, content=CONTENT))
+    assert result.passed, result.explain()  # the signature itself is sound
+    [ts] = result.signers[0].timestamps
+    assert (ts.valid, ts.imprint_ok) == (False, False)
+    [check] = checks(result, "archive-time-stamp")
+    assert check.outcome is CheckOutcome.FAILED
+    assert SubIndication.HASH_FAILURE.value in check.message
+
+
+def test_archive_time_stamp_listing_an_element_no_longer_present(rpki: RevPKI) -> None:
+    cms = rpki.signer.sign_detached_cms(CONTENT)
+    index = _hash_index(cms, extra_cert_hash=b"\x02" * 32)
+    result = assert_well_formed(
+        rpki.verifier().verify(_archive_stamped(rpki, index=index), content=CONTENT)
+    )
+    found = checks(result, "archive-time-stamp")
+    assert any(
+        c.outcome is CheckOutcome.WARNING and "certificatesHashIndex lists 1 element" in c.message
+        for c in found
+    ), result.explain()
+
+
+def test_copied_archive_time_stamp_without_hash_index(rpki: RevPKI) -> None:
+    cms = rpki.signer.sign_detached_cms(CONTENT)
+    copied = add_unsigned_attribute(cms, OID_ATS_V3, [rpki.tsa.token(b"elsewhere")])
+    result = assert_well_formed(rpki.verifier().verify(copied, content=CONTENT))
+    assert result.passed, result.explain()
+    [check] = checks(result, "archive-time-stamp")
+    assert check.outcome is CheckOutcome.FAILED
+    assert "no ats-hash-index-v3" in check.message

@@ -91,6 +91,7 @@ from .revocation._data import (
     split_revocation_choices,
 )
 from .revocation._service import RevocationService
+from .tsp._archive import OID_ARCHIVE_TIMESTAMP_V3, archive_tokens
 from .tsp._token import (
     OID_SIGNATURE_TIMESTAMP,
     OID_TST_INFO,
@@ -1379,7 +1380,9 @@ class Verifier:
         si = st.info
         out: list[TokenCheck] = []
         count = sum(len(a.values) for a in st.content_timestamp or ()) + sum(
-            len(a.values) for a in si.unsigned_attrs if a.oid == OID_SIGNATURE_TIMESTAMP
+            len(a.values)
+            for a in si.unsigned_attrs
+            if a.oid in (OID_SIGNATURE_TIMESTAMP, OID_ARCHIVE_TIMESTAMP_V3)
         )
         if count > _MAX_TOKENS:
             too_many = TokenCheck("signature", f"SignerInfo[{si.index}]")
@@ -1430,6 +1433,7 @@ class Verifier:
                         job.pool,
                     )
                 )
+        out.extend(archive_tokens(self._certs, job, si, content_hash))
         return out
 
     def _path_plan(
@@ -1554,7 +1558,9 @@ class Verifier:
         return past
 
     def _report_token(self, st: _SignerState, tc: TokenCheck) -> None:
-        name = "signature-time-stamp" if tc.kind == "signature" else "content-time-stamp"
+        name = f"{tc.kind}-time-stamp"
+        for note in tc.warnings:
+            st.add(name, _OUT.WARNING, note, tc.label)
         tst = tc.tst
         tsa = tc.tsa_cert
         if tc.problem is not None:

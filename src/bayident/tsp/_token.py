@@ -52,7 +52,7 @@ OID_KP_TIME_STAMPING = "1.3.6.1.5.5.7.3.8"
 # A token carries a TSA certificate and perhaps its chain; nothing legitimate is bigger.
 MAX_TOKEN_BYTES = 256 * 1024
 
-Kind = Literal["signature", "content"]
+Kind = Literal["signature", "content", "archive"]
 
 
 @dataclass(frozen=True)
