@@ -22,6 +22,10 @@ _CONSTRUCTED_STRINGS = frozenset(
 )
 
 _CACHE: dict[bytes, bytes] = {}
+# DER of the message-digest and signing-time OIDs (with their tag and length).
+_UNIQUE_OIDS = frozenset(
+    {bytes.fromhex("06092a864886f70d010904"), bytes.fromhex("06092a864886f70d010905")}
+)
 
 
 def _length(n: int) -> bytes:
@@ -110,34 +114,57 @@ def _small_attribute_is_der(raw: bytes) -> bool:
 def signed_attributes_der(encoding: bytes, max_depth: int = 32) -> bytes:
     """The DER of a signed-attributes SET: ``encoding`` itself when it already is DER.
 
-    Checking is cheaper than re-encoding: the small attributes are checked in place,
-    the large ones (the same in every signature of a signer) re-encoded once and kept.
+    Checking is cheaper than re-encoding, and this runs on every verification: the
+    small attributes are checked in place, the large ones (the same in every signature
+    of a signer) re-encoded once and kept. Two distinct complete TLVs are never one a
+    prefix of the other, so plain byte order is X.690's padded order here.
     """
-    tag, start, end = _short_header(encoding)
-    if tag == d.SET and end == len(encoding):
-        pos = start
-        previous = b""
-        plain = True
-        while pos < end:
-            a_tag, _, a_end = _short_header(encoding, pos)
-            if a_tag != d.SEQUENCE or a_end > end:
-                plain = False
+    n = len(encoding)
+    pos = 0
+    if n > 4 and encoding[0] == d.SET:
+        lb = encoding[1]
+        if lb < 0x80:
+            pos, end = 2, 2 + lb
+        elif lb == 0x81 and encoding[2] >= 0x80:
+            pos, end = 3, 3 + encoding[2]
+        elif lb == 0x82 and encoding[2]:
+            pos, end = 4, 4 + ((encoding[2] << 8) | encoding[3])
+        else:
+            end = -1
+        if end != n:
+            pos = 0
+    previous = b""
+    cache = _CACHE
+    while 0 < pos < n:
+        if encoding[pos] != d.SEQUENCE:
+            break
+        alb = encoding[pos + 1]
+        if alb < 0x80:
+            stop = pos + 2 + alb
+        elif alb == 0x81 and encoding[pos + 2] >= 0x80:
+            stop = pos + 3 + encoding[pos + 2]
+        elif alb == 0x82 and encoding[pos + 2]:
+            stop = pos + 4 + ((encoding[pos + 2] << 8) | encoding[pos + 3])
+        else:
+            break
+        if stop > n:
+            break
+        raw = encoding[pos:stop]
+        if raw < previous:
+            break
+        if cache.get(raw) != raw:
+            if not _small_attribute_is_der(raw):
                 break
-            raw = encoding[pos:a_end]
-            if len(raw) > 64:
-                der = _CACHE.get(raw)
-                if der is None or der != raw:
-                    plain = False
-                    break
-            elif not _small_attribute_is_der(raw):
-                plain = False
-                break
-            if previous and raw.ljust(len(previous), b"\x00") < previous:
-                plain = False
-                break
-            previous = raw
-            pos = a_end
-        if plain:
+            # Attributes that recur in every signature (content-type, ...) are remembered;
+            # message-digest and signing-time differ each time and are not.
+            if raw[2:13] not in _UNIQUE_OIDS:
+                if len(cache) >= 2048:
+                    cache.clear()
+                cache[raw] = raw
+        previous = raw
+        pos = stop
+    else:
+        if pos == n:
             return encoding
     return to_der(encoding, max_depth)
 

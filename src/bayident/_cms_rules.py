@@ -44,6 +44,21 @@ def structure_findings(sd: SignedData) -> list[StructureFinding]:
     """The RFC 5652 structure rules ``sd`` breaks, in order."""
     if sd.content_type == _GM_SIGNED_DATA or sd.econtent_type.startswith(_GM_PREFIX):
         return []
+    if (
+        sd.version == 1
+        and sd.econtent_type == OID_DATA
+        and not sd.crls
+        and sd.other_certificate_formats == 0
+        and len(sd.digest_algorithms) == 1
+    ):
+        # The usual shape (checked on every verification): version 1, id-data, one digest
+        # algorithm; it is right when every signer is version 1 by issuer and serial with it.
+        oid = sd.digest_algorithms[0].oid
+        if all(
+            si.version == 1 and si.issuer is not None and si.digest_algorithm.oid == oid
+            for si in sd.signers
+        ):
+            return []
     out: list[StructureFinding] = []
     for si in sd.signers:
         where = f"SignerInfo[{si.index}]"
@@ -118,9 +133,22 @@ def apply_structure_rules(job: Any) -> None:
     SignedData version higher than §5.1 computes (a CAdES-XL producer in the EU DSS
     corpus writes 3 for 1), is a warning unless ``Policy.strict_cms_structure``.
     """
-    assert job.sd is not None
+    sd = job.sd
+    assert sd is not None
+    if (
+        sd.version == 1
+        and len(sd.digest_algorithms) == 1
+        and len(sd.signers) == 1
+        and sd.signers[0].version == 1
+        and sd.signers[0].issuer is not None
+        and sd.signers[0].digest_algorithm.oid == sd.digest_algorithms[0].oid
+        and sd.econtent_type == OID_DATA
+        and not sd.crls
+        and sd.other_certificate_formats == 0
+    ):
+        return  # the usual shape, checked on every verification: nothing to report
     strict = job.policy.strict_cms_structure
-    for f in structure_findings(job.sd):
+    for f in structure_findings(sd):
         if f.tolerated and not strict:
             job.checks.append(
                 make_check(

@@ -24,6 +24,7 @@ from ._attrs import (
     decode_time,
 )
 from ._canonical import signed_attributes_der
+from ._lenient import LenientCertRecord
 from ._names import name_key
 from ._result import CheckOutcome as _OUT
 from ._result import SubIndication
@@ -31,6 +32,14 @@ from ._signer_state import SignerState, iso, make_check, oid_der
 from .tsp._token import OID_CONTENT_TIMESTAMP
 
 __all__ = ["check_attributes", "check_signature"]
+
+# Unsigned attributes that carry proofs bayident does not verify: said so, not ignored.
+_NOT_VERIFIED = {
+    "1.2.840.113549.1.9.16.2.49": "an RFC 4998 evidence record (id-aa-er-internal)",
+    "1.2.840.113549.1.9.16.2.50": "an RFC 4998 evidence record reference (id-aa-er-external)",
+    "1.2.840.113549.1.9.16.2.48": "an archive time-stamp v2 (ETSI TS 101 733)",
+    "1.2.840.113549.1.9.16.2.27": "an archive time-stamp v1 (ETSI TS 101 733)",
+}
 
 # Attributes whose values RFC 5652 §11.1-11.3 says are single, and whose meaning the
 # signature carries: content-type, message-digest, signing-time.
@@ -41,6 +50,15 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
     si = st.info
     pol = job.policy
     assert job.sd is not None and st.digest is not None
+    for a in si.unsigned_attrs:
+        skipped = _NOT_VERIFIED.get(a.oid)
+        if skipped is not None:
+            st.add(
+                "unsigned-attribute",
+                _OUT.SKIPPED,
+                f"{skipped} ({a.oid}) is not verified by bayident and proves nothing here",
+                f"SignerInfo[{si.index}].unsignedAttrs",
+            )
     where = f"SignerInfo[{si.index}].signedAttrs"
     if si.signed_attrs is None:
         if pol.require_signed_attributes:
@@ -395,7 +413,26 @@ def check_signature(
         )
         return
     try:
-        verify_value(st, job.policy, data, prehashed)
+        mech = st.mech
+        if mech.verify_with_policy is not None:
+            mech.verify_with_policy(
+                st.cert.public_key,
+                si.signature,
+                data,
+                st.digest,
+                si.signature_algorithm.parameters,
+                prehashed,
+                job.policy,
+            )
+        else:
+            mech.verify(
+                st.cert.public_key,
+                si.signature,
+                data,
+                st.digest,
+                si.signature_algorithm.parameters,
+                prehashed,
+            )
         if stored is not None:
             st.add(
                 "signed-attributes-encoding",
@@ -546,8 +583,6 @@ def lenient_signer(job: Any, st: SignerState) -> bool:
     should be asked to trust. With it on, the path is validated with the certificate's
     DER re-encoding, when the strict parser reads that (``st.cert`` becomes it).
     """
-    from ._lenient import LenientCertRecord
-
     rec = st.cert
     if not isinstance(rec, LenientCertRecord):
         return False

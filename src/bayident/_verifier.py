@@ -53,7 +53,7 @@ from ._input import (
     read_content_whole,
     read_evidence,
 )
-from ._lenient import lenient_record
+from ._lenient import LenientCertRecord, lenient_record
 from ._path import PathOutcome, PathValidator, RevocationRequest, key_problem
 from ._policy import Policy
 from ._result import (
@@ -1054,7 +1054,7 @@ class Verifier:
                 self._check_attributes(job, st, digests)  # all but what needs the certificate
             if st.cert is not None and st.mech is not None and st.digest is not None:
                 tokens = self._signer_checks(job, st, digests, whole)
-                if lenient_signer(job, st):
+                if type(st.cert) is LenientCertRecord and lenient_signer(job, st):
                     pass  # no path for a certificate only read leniently (reported)
                 elif tokens:
                     plan = self._path_plan(job, st, tokens)
@@ -1094,10 +1094,10 @@ class Verifier:
         if st.cert is None and st.digest is not None:
             self._check_attributes(job, st, digests)  # all but what needs the certificate
         if st.cert is not None and st.mech is not None and st.digest is not None:
-            self._check_attributes(job, st, digests)
-            self._check_signature(job, st, digests, whole)
+            check_attributes(self, job, st, digests)
+            check_signature(self, job, st, digests, whole)
             self._check_key_usage(job, st)
-            if lenient_signer(job, st):
+            if type(st.cert) is LenientCertRecord and lenient_signer(job, st):
                 pass  # no path for a certificate only read leniently (reported)
             elif st.info.unsigned_attrs or st.content_timestamp is not None:
                 tokens = self._timestamp_tokens(job, st, digests, whole)
@@ -1114,8 +1114,10 @@ class Verifier:
 
     def _with_counter_signatures(self, job: _Job, st: _SignerState) -> SignerReport:
         report = self._signer_report(st)
-        if st.cert is not None and any(
-            a.oid == OID_COUNTERSIGNATURE for a in st.info.unsigned_attrs
+        if (
+            st.info.unsigned_attrs
+            and st.cert is not None
+            and any(a.oid == OID_COUNTERSIGNATURE for a in st.info.unsigned_attrs)
         ):
             nested = counter_signature_reports(self, job, st)
             report = _replace(report, {"counter_signatures": nested})
@@ -1468,7 +1470,8 @@ class Verifier:
         signature_times = [
             tc.tst.gen_time
             for tc in tokens
-            if tc.kind == "signature" and tc.problem is None and tc.tst is not None
+            # A valid archive time-stamp proves the signature existed at its time too.
+            if tc.kind in ("signature", "archive") and tc.problem is None and tc.tst is not None
         ]
         content_times = [
             tc.tst.gen_time
