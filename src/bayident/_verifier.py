@@ -1167,6 +1167,7 @@ class Verifier:
                 "details": {},
                 "revocation": st.revocation,
                 "timestamps": tuple(st.timestamps) if st.timestamps else (),
+                "counter_signatures": (),
             },
         )
 
@@ -1706,6 +1707,9 @@ def verify(
     signed document (bytes, path or binary stream, hashed in chunks);
     ``trust`` a :class:`TrustStore` or a list of certificate paths/bytes;
     ``at`` the validation time (aware datetime, default now).
+    ``content_digest`` (``"sha256:HEX"`` or ``("sha256", bytes)``) replaces ``content``
+    when only the document's hash is at hand. A bare RFC 3161 time-stamp token given as
+    ``evidence`` is checked as a time-stamp (``evidence_format`` "timestamp").
 
     For many verifications, create a :class:`Verifier` once instead: it keeps
     its caches between calls.
