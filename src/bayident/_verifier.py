@@ -1110,7 +1110,9 @@ class Verifier:
                     pass
             else:
                 self._check_path(job, st)
-        return self._with_counter_signatures(job, st)
+        if st.info.unsigned_attrs:
+            return self._with_counter_signatures(job, st)
+        return self._signer_report(st)
 
     def _with_counter_signatures(self, job: _Job, st: _SignerState) -> SignerReport:
         report = self._signer_report(st)
