@@ -438,7 +438,7 @@ def test_malformed_counter_signature(pki: SandboxPKI, value: bytes) -> None:
 def test_content_digest_instead_of_content(pki: SandboxPKI) -> None:
     cms = pki.signer.sign_detached_cms(CONTENT)
     digest = hashlib.sha256(CONTENT).hexdigest()
-    for given in (f"sha256:{digest}", ("sha256", bytes.fromhex(digest))):
+    for given in (f"sha256:{digest}", f"SHA-256:{digest}", ("sha256", bytes.fromhex(digest))):
         result = verify(pki, cms, content=None, content_digest=given)
         assert result.passed, result.explain()
     wrong = verify(pki, cms, content=None, content_digest=f"sha256:{'00' * 32}")

@@ -355,6 +355,8 @@ def parse_content_digest(value: object) -> tuple[str, bytes]:
             f"content_digest must be 'ALG:HEX' or a (name, bytes) pair, not {type(value).__name__}"
         )
     name = name.strip().lower().replace("_", "-")
+    if name.startswith("sha-"):
+        name = "sha" + name[4:]  # SHA-256 as written in specifications
     size = DIGEST_SIZES.get(name)
     if size is None:
         raise InvalidArgument(

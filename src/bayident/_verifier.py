@@ -8,6 +8,7 @@ validate its path → decide. Every step appends a check to the result.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as _dt
 import os
 import threading
@@ -737,6 +738,12 @@ class Verifier:
             job.token_der = decoded.der
             job.content = content
             job.given_digest = given_digest
+            if extra_certs is not None:
+                # Candidates for the TSA's path, as for a signature.
+                for src in _iter_sources(extra_certs, "extra_certs"):
+                    for _, der, _label in load_certificates(src):
+                        with contextlib.suppress(ValueError):
+                            job.pool.append(self._certs.get(der))
             return job
 
         # Which content is signed?
