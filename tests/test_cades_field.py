@@ -713,3 +713,16 @@ def test_copied_archive_time_stamp_without_hash_index(rpki: RevPKI) -> None:
     [check] = checks(result, "archive-time-stamp")
     assert check.outcome is CheckOutcome.FAILED
     assert "no ats-hash-index-v3" in check.message
+
+
+def test_counter_signature_with_averify(pki: SandboxPKI) -> None:
+    import asyncio
+
+    cms = pki.signer.sign_detached_cms(CONTENT)
+    counter = _counter_signer_info(pki, _parent_signature(cms))
+    stamped = add_unsigned_attribute(cms, OID_COUNTERSIGNATURE, [counter])
+    result = asyncio.run(
+        bayident.averify(stamped, content=CONTENT, at=AT, trust=[pki.root.cert_pem])
+    )
+    assert result.passed, result.explain()
+    assert [r.indication for r in result.signers[0].counter_signatures] == [PASSED]

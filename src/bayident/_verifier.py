@@ -1073,7 +1073,12 @@ class Verifier:
                         pass
                 else:
                     self._apply_path(job, st, await self._apath_outcome(job, st.cert))
-            reports.append(self._with_counter_signatures(job, st))
+            if st.info.unsigned_attrs:
+                # Counter-signatures validate paths synchronously (revocation fetches
+                # included): off the event loop.
+                reports.append(await asyncio.to_thread(self._with_counter_signatures, job, st))
+            else:
+                reports.append(self._signer_report(st))
         return self._assemble(job, reports)
 
     def _assemble(self, job: _Job, reports: list[SignerReport]) -> VerificationResult:
