@@ -38,7 +38,7 @@ from _pki import (
     signer_regions,
     tlv,
 )
-from bayident import Indication, Policy, SubIndication, VerificationResult
+from bayident import CheckOutcome, Indication, Policy, SubIndication, VerificationResult
 from bayident.testing import (
     Attribute,
     MockSigner,
@@ -719,6 +719,17 @@ def _edit_signer_certificate(pki: SandboxPKI, old: bytes, new: bytes) -> bytes:
 
 
 def _expect_unreadable_signer_certificate(result: VerificationResult) -> None:
+    lenient = [c for c in result.checks if c.name == "certificate-lenient-parse"]
+    if lenient:
+        # asn1crypto reads what the strict parser refuses: the signer is found and checked,
+        # but a certificate that breaks the X.509 encoding rules never reaches PASSED.
+        assert result.indication is INDETERMINATE, result.explain()
+        blocking = [c for c in lenient if c.outcome is CheckOutcome.INDETERMINATE]
+        assert blocking
+        assert "refused by the strict X.509 parser" in blocking[0].message
+        assert lenient[0].concerns is not None
+        assert lenient[0].concerns.startswith("SignedData.certificates[")
+        return
     expect(result, INDETERMINATE, SubIndication.NO_SIGNING_CERTIFICATE_FOUND, "SignerInfo[0].sid")
     parse = [c for c in result.checks if c.name == "certificate-parse"]
     assert len(parse) == 1, result.explain()

@@ -38,6 +38,7 @@ DIGESTS: dict[str, str] = {
     "2.16.840.1.101.3.4.2.1": "sha256",
     "2.16.840.1.101.3.4.2.2": "sha384",
     "2.16.840.1.101.3.4.2.3": "sha512",
+    "2.16.840.1.101.3.4.2.7": "sha3-224",
     "2.16.840.1.101.3.4.2.8": "sha3-256",
     "2.16.840.1.101.3.4.2.9": "sha3-384",
     "2.16.840.1.101.3.4.2.10": "sha3-512",
@@ -51,6 +52,7 @@ DIGEST_SIZES = {
     "sha256": 32,
     "sha384": 48,
     "sha512": 64,
+    "sha3-224": 28,
     "sha3-256": 32,
     "sha3-384": 48,
     "sha3-512": 64,
@@ -63,6 +65,7 @@ _HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256,
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
+    "sha3-224": hashes.SHA3_224,
     "sha3-256": hashes.SHA3_256,
     "sha3-384": hashes.SHA3_384,
     "sha3-512": hashes.SHA3_512,
@@ -143,7 +146,63 @@ def _rsa_pkcs1(key: Any, sig: bytes, data: bytes, dg: str, params: bytes | None,
     _need(key, rsa.RSAPublicKey, "RSA")
     if params not in (None, b"\x05\x00"):
         raise AlgorithmError("RSA PKCS#1 v1.5 takes no parameters")
-    key.verify(sig, data, padding.PKCS1v15(), _hash(dg, pre))
+    try:
+        key.verify(sig, data, padding.PKCS1v15(), _hash(dg, pre))
+    except InvalidSignature:
+        _digest_info_without_null(key, sig, data, dg, pre)
+        raise
+
+
+# DER prefixes of a DigestInfo whose AlgorithmIdentifier leaves out the NULL parameters:
+# SEQUENCE { SEQUENCE { OID }, OCTET STRING digest }, by digest name.
+_BARE_DIGEST_INFO: dict[str, bytes] = {}
+
+
+def _bare_prefix(name: str) -> bytes | None:
+    found = _BARE_DIGEST_INFO.get(name)
+    if found is None:
+        oid = next((o for o, n in DIGESTS.items() if n == name), None)
+        size = DIGEST_SIZES.get(name)
+        if oid is None or size is None:
+            return None
+        alg = d.encode_oid(oid)
+        alg_seq = bytes((0x30, len(alg))) + alg
+        body_len = len(alg_seq) + 2 + size
+        found = bytes((0x30, body_len)) + alg_seq + bytes((0x04, size))
+        _BARE_DIGEST_INFO[name] = found
+    return found
+
+
+def _digest_info_without_null(key: Any, sig: bytes, data: bytes, dg: str, pre: bool) -> None:
+    """Raise the named variant when the DigestInfo only lacks its NULL parameters.
+
+    RFC 8017 §9.2 note 2: DigestInfo parameters should be NULL, but some producers
+    (several HSMs) leave them out; the hash inside is still the one of the data. Any
+    other deviation (another algorithm, another hash, trailing bytes) stays a failure.
+    """
+    prefix = _bare_prefix(dg)
+    if prefix is None:
+        return
+    try:
+        recovered = key.recover_data_from_signature(sig, padding.PKCS1v15(), None)
+    except (InvalidSignature, ValueError):
+        return
+    if not recovered.startswith(prefix):
+        return
+    expected = data if pre else _digest(dg, data)
+    if recovered == prefix + expected:
+        raise NonStandardSignature(
+            "digestinfo-without-null",
+            "verifies, with a DigestInfo whose algorithm identifier leaves out the NULL "
+            "parameters (RFC 8017 §9.2 note 2: accepted, named here)",
+            accepted=True,
+        )
+
+
+def _digest(name: str, data: bytes) -> bytes:
+    h = hashes.Hash(_HASH_CLASSES[name]())
+    h.update(data)
+    return h.finalize()
 
 
 _MGF1 = "1.2.840.113549.1.1.8"
@@ -165,12 +224,22 @@ def parse_pss_params(params: bytes | None) -> tuple[str, str, int]:
             if field.tag == 0xA0:
                 alg = d.children(params, inner[0], where)
                 hash_name = digest_name(d.decode_oid(params, alg[0], where))
+                if hash_name not in _HASH_CLASSES:
+                    raise AlgorithmError(
+                        f"RSASSA-PSS hashAlgorithm {hash_name} is not supported with RSA",
+                        unsupported=True,
+                    )
             elif field.tag == 0xA1:
                 alg = d.children(params, inner[0], where)
                 if d.decode_oid(params, alg[0], where) != _MGF1:
                     raise AlgorithmError("RSASSA-PSS mask generation function is not MGF1")
                 mgf_alg = d.children(params, alg[1], where)
                 mgf_hash = digest_name(d.decode_oid(params, mgf_alg[0], where))
+                if mgf_hash not in _HASH_CLASSES:
+                    raise AlgorithmError(
+                        f"RSASSA-PSS maskGenAlgorithm: MGF1 with {mgf_hash} is not supported",
+                        unsupported=True,
+                    )
             elif field.tag == 0xA2:
                 salt = d.decode_integer(params, inner[0], where)
             elif field.tag == 0xA3:
@@ -178,7 +247,9 @@ def parse_pss_params(params: bytes | None) -> tuple[str, str, int]:
                     raise AlgorithmError("RSASSA-PSS trailerField must be 1")
             else:
                 raise AlgorithmError("unknown field in RSASSA-PSS parameters")
-    except (d.DERError, IndexError) as exc:
+    except (d.DERError, IndexError, ValueError) as exc:
+        if isinstance(exc, AlgorithmError):
+            raise
         raise AlgorithmError(f"malformed RSASSA-PSS parameters: {exc}") from None
     if salt < 0 or salt > 1024:
         raise AlgorithmError(f"RSASSA-PSS salt length {salt} is out of range")
@@ -188,12 +259,16 @@ def parse_pss_params(params: bytes | None) -> tuple[str, str, int]:
 def _rsa_pss(key: Any, sig: bytes, data: bytes, dg: str, params: bytes | None, pre: bool) -> None:
     _need(key, rsa.RSAPublicKey, "RSA")
     hash_name, mgf_hash, salt = parse_pss_params(params)
-    if hash_name != dg:
+    # The hash inside RSASSA-PSS is the one its parameters name (RFC 4056 §2); the
+    # SignerInfo digestAlgorithm only hashes the content for message-digest. A digest of
+    # the content made with another hash cannot be signed directly, though.
+    if pre and hash_name != dg:
         raise AlgorithmError(
-            f"RSASSA-PSS parameters name {hash_name} but the digest algorithm is {dg}"
+            f"RSASSA-PSS parameters name {hash_name} but the content digest is {dg}, and "
+            "without signed attributes the signature is over the content digest"
         )
     pad = padding.PSS(mgf=padding.MGF1(_HASH_CLASSES[mgf_hash]()), salt_length=salt)
-    key.verify(sig, data, pad, _hash(dg, pre))
+    key.verify(sig, data, pad, _hash(hash_name, pre))
 
 
 def _ecdsa(key: Any, sig: bytes, data: bytes, dg: str, params: bytes | None, pre: bool) -> None:

@@ -443,8 +443,9 @@ def _parse(buf: bytes, max_depth: int, max_certificates: int, max_signers: int) 
     top = d.read_tlv(buf, 0, len(buf), "ContentInfo", 0, max_depth)
     if top.tag != d.SEQUENCE:
         raise DERError("not an ASN.1 SEQUENCE", "ContentInfo")
-    if top.next != len(buf):
-        raise DERError(f"{len(buf) - top.next} unexpected bytes after the end", "ContentInfo")
+    padding = len(buf) - top.next
+    if padding and buf.count(0, top.next) != padding:
+        raise DERError(f"{padding} unexpected bytes after the end", "ContentInfo")
     ci = d.children(buf, top, "ContentInfo", 0, max_depth)
     if len(ci) != 2 or ci[1].tag != d.CTX0:
         raise DERError("must be SEQUENCE { contentType, [0] content }", "ContentInfo")
@@ -511,6 +512,21 @@ def _parse(buf: bytes, max_depth: int, max_certificates: int, max_signers: int) 
             "SignedData.signerInfos",
         )
     signers = tuple(_signer(buf, t, n, 4, max_depth) for n, t in enumerate(signer_tlvs))
+    # Some producers pad the file with zero bytes (a fixed-size buffer written whole);
+    # they carry nothing, so they are ignored, and said to be there. Anything else after
+    # the ContentInfo stays an error (above).
+    notes = (
+        (f"{padding} zero bytes of padding after the ContentInfo were ignored",) if padding else ()
+    )
     return SignedData(
-        ctype, version, digest_algs, etype, econtent, tuple(certs), other, tuple(crls), signers
+        ctype,
+        version,
+        digest_algs,
+        etype,
+        econtent,
+        tuple(certs),
+        other,
+        tuple(crls),
+        signers,
+        notes,
     )

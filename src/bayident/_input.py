@@ -376,3 +376,50 @@ class _Shake256_512:
 
     def digest(self) -> bytes:
         return self._h.digest(64)
+
+
+def parse_content_digest(value: object) -> tuple[str, bytes]:
+    """``content_digest=`` as (digest name, digest bytes).
+
+    Accepts ``"ALG:HEX"`` (``"sha256:9f86d0..."``) or a ``(name, bytes)`` pair. The name
+    must be a digest bayident knows and the bytes its length; anything else is a
+    programmer error (:class:`bayident.InvalidArgument`). Whether the policy accepts the
+    algorithm is decided with the signature, like any digest algorithm.
+    """
+    from ._algorithms import DIGEST_SIZES
+
+    if isinstance(value, str):
+        name, sep, hex_part = value.partition(":")
+        if not sep:
+            raise InvalidArgument("content_digest must be 'ALG:HEX', e.g. 'sha256:9f86d0...'")
+        try:
+            digest = bytes.fromhex(hex_part.strip())
+        except ValueError:
+            raise InvalidArgument(
+                "content_digest: the digest after ':' is not hexadecimal"
+            ) from None
+    elif (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], (bytes, bytearray, memoryview))
+    ):
+        name, digest = value[0], bytes(value[1])
+    else:
+        raise InvalidArgument(
+            f"content_digest must be 'ALG:HEX' or a (name, bytes) pair, not {type(value).__name__}"
+        )
+    name = name.strip().lower().replace("_", "-")
+    if name.startswith("sha-"):
+        name = "sha" + name[4:]  # SHA-256 as written in specifications
+    size = DIGEST_SIZES.get(name)
+    if size is None:
+        raise InvalidArgument(
+            f"content_digest: unknown digest algorithm {name!r}; expected one of "
+            f"{', '.join(sorted(DIGEST_SIZES))}"
+        )
+    if len(digest) != size:
+        raise InvalidArgument(
+            f"content_digest: a {name} digest has {size} bytes, this one has {len(digest)}"
+        )
+    return name, digest

@@ -30,6 +30,8 @@ _DEFAULT_DIGESTS: dict[str, _dt.date | None] = {
     "sha256": None,
     "sha384": None,
     "sha512": None,
+    # SHA3-224 has the strength of SHA-224 (112 bits), which is accepted too.
+    "sha3-224": None,
     "sha3-256": None,
     "sha3-384": None,
     "sha3-512": None,
@@ -234,6 +236,30 @@ class Policy(BaseModel):
         default=2048,
         ge=0,
         description="XML nodes allowed whatever the document's size (small documents).",
+    )
+    # --- CAdES from the field (signed attributes, lenient certificates, CMS structure) ---
+    accept_signed_attributes_as_stored: bool = Field(
+        default=False,
+        description=(
+            "Accept, with a warning, a signature that verifies only over the signed attributes "
+            "as stored when they are not DER (RFC 5652 §5.4 signs their DER encoding)."
+        ),
+    )
+    accept_lenient_certificates: bool = Field(
+        default=False,
+        description=(
+            "Let a signer certificate that the strict X.509 parser refuses, but a lenient DER "
+            "reader can read, reach PASSED (with a warning); when false it is reported and used "
+            "for the signature check, but the signature stays INDETERMINATE."
+        ),
+    )
+    strict_cms_structure: bool = Field(
+        default=False,
+        description=(
+            "Fail signatures whose SignedData or SignerInfo version, digestAlgorithms set or "
+            "eContentType breaks the rules of RFC 5652 §5.1/§5.3 (reported as warnings when "
+            "false)."
+        ),
     )
 
     @field_validator("required_policy_oids", "initial_policy_set")

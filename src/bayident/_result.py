@@ -247,10 +247,12 @@ class TimestampInfo(BaseModel):
 
     model_config = _FROZEN
 
-    kind: Literal["signature", "content"] = Field(
+    kind: Literal["signature", "content", "archive"] = Field(
         description=(
             "'signature': a signature time-stamp (unsigned attribute, CAdES-T) over the "
-            "signature value; 'content': a content time-stamp (signed attribute) over the content."
+            "signature value; 'content': a content time-stamp (signed attribute) over the "
+            "content, or a bare RFC 3161 token given as evidence; 'archive': an archive "
+            "time-stamp (CAdES-A, archive-time-stamp-v3) over the signature and its data."
         )
     )
     gen_time: _dt.datetime | None = Field(
@@ -307,6 +309,13 @@ class SignerReport(BaseModel):
     timestamps: tuple[TimestampInfo, ...] = Field(
         default=(), description="RFC 3161 time-stamp tokens on this signer."
     )
+    counter_signatures: tuple[SignerReport, ...] = Field(
+        default=(),
+        description=(
+            "Counter-signatures (RFC 5652 §11.4) over this signer's signature value, each "
+            "verified and reported like a signer, nested as they are in the evidence."
+        ),
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -333,6 +342,10 @@ class VerificationResult(BaseModel):
     validation_time: _dt.datetime
     trust_sources: tuple[str, ...] = Field(
         default=(), description="Where trust was sought: the trust stores and lists consulted."
+    )
+    timestamps: tuple[TimestampInfo, ...] = Field(
+        default=(),
+        description="The time-stamp, when the evidence is a bare RFC 3161 time-stamp token.",
     )
     adapter: str | None = Field(
         default=None, description="The scheme adapter that handled the evidence."

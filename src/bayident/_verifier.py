@@ -8,6 +8,7 @@ validate its path → decide. Every step appends a check to the result.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as _dt
 import os
 import threading
@@ -18,29 +19,22 @@ from typing import Any, cast
 
 import httpx
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 
 from . import _der as d
 from ._algorithms import (
     DIGEST_SIZES,
+    DIGESTS,
     AlgorithmError,
-    SignatureMechanism,
     digest_name,
     mechanism_for,
 )
 from ._attrs import (
-    OID_CONTENT_TYPE,
-    OID_MESSAGE_DIGEST,
-    OID_SIGNING_CERT_V1,
-    OID_SIGNING_CERT_V2,
-    OID_SIGNING_TIME,
-    SINGLE_INSTANCE,
-    attribute_label,
     decode_ess_signing_certificate,
-    decode_time,
 )
 from ._certs import CertificateCache, CertRecord
 from ._cms import AlgorithmId, CMSFormatError, SignedData, SignerInfo, parse_signed_data
+from ._cms_rules import apply_structure_rules
+from ._countersign import OID_COUNTERSIGNATURE, counter_signature_reports
 from ._exceptions import InputError, InvalidArgument
 from ._handlers import (
     EnrichmentContext,
@@ -56,9 +50,11 @@ from ._input import (
     decode_evidence,
     hash_content,
     new_hasher,
+    parse_content_digest,
     read_content_whole,
     read_evidence,
 )
+from ._lenient import LenientCertRecord, lenient_record
 from ._path import PathOutcome, PathValidator, RevocationRequest, key_problem
 from ._policy import Policy
 from ._result import (
@@ -73,6 +69,18 @@ from ._result import (
     _fast,
     _replace,
 )
+from ._signer_checks import (
+    check_attributes,
+    check_signature,
+    lenient_signer,
+    pss_hash_problem,
+    report_lenient,
+)
+from ._signer_state import FAILED_SUBS as _FAILED
+from ._signer_state import SignerState as _SignerState
+from ._signer_state import iso as _iso
+from ._signer_state import make_check as _check
+from ._token_evidence import verify_token_evidence
 from ._trust import CertificateSource, TrustStore, TrustStoreHolder, load_certificates
 from .revocation._data import (
     MAX_EMBEDDED_ITEMS,
@@ -84,9 +92,10 @@ from .revocation._data import (
     split_revocation_choices,
 )
 from .revocation._service import RevocationService
+from .tsp._archive import OID_ARCHIVE_TIMESTAMP_V3, archive_tokens
 from .tsp._token import (
-    OID_CONTENT_TIMESTAMP,
     OID_SIGNATURE_TIMESTAMP,
+    OID_TST_INFO,
     TokenCheck,
     check_token,
     sha,
@@ -94,53 +103,14 @@ from .tsp._token import (
 
 __all__ = ["Verifier", "averify", "verify"]
 
-TrustArg = TrustStore | TrustStoreHolder | Sequence[CertificateSource] | None
-
-_FAILED = {
-    SubIndication.FORMAT_FAILURE,
-    SubIndication.HASH_FAILURE,
-    SubIndication.SIG_CRYPTO_FAILURE,
-    SubIndication.REVOKED,
-}
-
 _OUT = CheckOutcome
-
-
-_CHECKS: dict[tuple[str, CheckOutcome, str, str | None, int | None], Check] = {}
 
 # (outcome, valid from, valid until, revocation data from, revocation data until)
 _Remembered = tuple[
     PathOutcome, _dt.datetime, _dt.datetime, _dt.datetime | None, _dt.datetime | None
 ]
 
-
-def _check(
-    name: str,
-    outcome: CheckOutcome,
-    message: str,
-    concerns: str | None = None,
-    signer: int | None = None,
-) -> Check:
-    # Checks are immutable and the same ones recur for every signature of a signer, so
-    # they are shared. Built without validation: the values come from this module.
-    key = (name, outcome, message, concerns, signer)
-    check = _CHECKS.get(key)
-    if check is None:
-        check = _fast(
-            Check,
-            {
-                "name": name,
-                "outcome": outcome,
-                "message": message,
-                "concerns": concerns,
-                "signer": signer,
-            },
-        )
-        if len(_CHECKS) >= 8192:
-            _CHECKS.clear()
-        _CHECKS[key] = check
-    return check
-
+TrustArg = TrustStore | TrustStoreHolder | Sequence[CertificateSource] | None
 
 #: The check reporting the trusted-list status of the anchor a path ends in.
 ANCHOR_STATUS_CHECK = "trust-anchor-status"
@@ -298,43 +268,6 @@ def path_revocation_checks(
 
 
 @dataclass
-class _SignerState:
-    info: SignerInfo
-    checks: list[Check] = field(default_factory=list)
-    verdict: tuple[Indication, SubIndication, str] | None = None
-    cert: CertRecord | None = None
-    digest: str | None = None
-    mech: SignatureMechanism | None = None
-    signing_time: _dt.datetime | None = None
-    path: Any = None
-    revocation: tuple[RevocationInfo, ...] = ()
-    timestamps: list[TimestampInfo] | None = None
-    # The content-time-stamp signed attribute, when present (seen while checking attributes).
-    content_timestamp: Any = None
-
-    def add(
-        self, name: str, outcome: CheckOutcome, message: str, concerns: str | None = None
-    ) -> None:
-        self.checks.append(_check(name, outcome, message, concerns, self.info.index))
-
-    def fail(
-        self, name: str, sub: SubIndication, message: str, concerns: str | None = None
-    ) -> None:
-        ind = Indication.FAILED if sub in _FAILED else Indication.INDETERMINATE
-        self.add(
-            name,
-            CheckOutcome.FAILED if ind is Indication.FAILED else CheckOutcome.INDETERMINATE,
-            message,
-            concerns,
-        )
-        # Proven failures outrank undecided ones; within a rank the first reason stands.
-        if self.verdict is None or (
-            ind is Indication.FAILED and self.verdict[0] is not Indication.FAILED
-        ):
-            self.verdict = (ind, sub, message)
-
-
-@dataclass
 class _Job:
     at: _dt.datetime
     policy: Policy
@@ -347,6 +280,14 @@ class _Job:
     content_label: str = ""
     signers: list[_SignerState] = field(default_factory=list)
     pool: list[CertRecord] = field(default_factory=list)
+    # Counter-signatures seen so far (bayident._countersign), for their indices and limit.
+    counter_count: int = 0
+    # The evidence itself, when it is a bare RFC 3161 time-stamp token.
+    token_der: bytes | None = None
+    # The (digest name, digest) the caller gave instead of the content.
+    given_digest: tuple[str, bytes] | None = None
+    # Certificates only a lenient parse could read (bayident._lenient), for signer look-up.
+    lenient: list[CertRecord] = field(default_factory=list)
     need_digests: set[str] = field(default_factory=set)
     need_whole: bool = False
     crls: tuple[bytes, ...] = ()
@@ -447,6 +388,7 @@ class Verifier:
         purpose: str | None = None,
         require_assurance: str | None = None,
         ocsp_responses: Iterable[bytes] | None = None,
+        content_digest: str | tuple[str, bytes] | None = None,
     ) -> VerificationResult:
         """Verify ``evidence`` (a detached signature) over ``content``.
 
@@ -459,11 +401,19 @@ class Verifier:
         "substantial", "high") are passed to the scheme adapters and the
         recognition policy, which decide whether a foreign identity is accepted.
 
+        ``content_digest`` (``"sha256:HEX"`` or ``("sha256", digest_bytes)``) stands in for
+        ``content`` when only its hash is at hand (large archives, hash-signing flows); it
+        must be made with the signer's digest algorithm. Without either, a detached
+        signature is still checked (signature over the signed attributes, chain) and is
+        INDETERMINATE / SIGNED_DATA_NOT_FOUND.
+
         Never raises for bad evidence: the result says why it did not pass.
         Raises :class:`bayident.InputError` when a file or stream cannot be
         read and :class:`bayident.InvalidArgument` for wrong argument types.
         """
-        job = self._prepare(evidence, content, at, policy, extra_certs, crls, ocsp_responses)
+        job = self._prepare(
+            evidence, content, at, policy, extra_certs, crls, ocsp_responses, content_digest
+        )
         job.options = _options(purpose, require_assurance)
         if job.delegate is not None:
             handler, ctx = job.delegate
@@ -471,6 +421,8 @@ class Verifier:
             return self._enrich(job, handler.verify(ctx))
         if job.early is not None:
             return job.early
+        if job.token_der is not None:
+            return self._enrich(job, verify_token_evidence(self, job, job.token_der))
         digests, whole = self._digest_sync(job)
         return self._enrich(job, self._finish(job, digests, whole))
 
@@ -486,13 +438,16 @@ class Verifier:
         purpose: str | None = None,
         require_assurance: str | None = None,
         ocsp_responses: Iterable[bytes] | None = None,
+        content_digest: str | tuple[str, bytes] | None = None,
     ) -> VerificationResult:
         """Asynchronous :meth:`verify`; large content is hashed off the event loop.
 
         Revocation data is fetched with ``async_http_client``, awaiting each request:
         verifications that need the same answer at the same time share one request.
         """
-        job = self._prepare(evidence, content, at, policy, extra_certs, crls, ocsp_responses)
+        job = self._prepare(
+            evidence, content, at, policy, extra_certs, crls, ocsp_responses, content_digest
+        )
         job.options = _options(purpose, require_assurance)
         if job.delegate is not None:
             handler, ctx = job.delegate
@@ -503,6 +458,9 @@ class Verifier:
             return self._enrich(job, await asyncio.to_thread(handler.verify, ctx))
         if job.early is not None:
             return job.early
+        if job.token_der is not None:
+            token_result = await asyncio.to_thread(verify_token_evidence, self, job, job.token_der)
+            return self._enrich(job, token_result)
         c = job.content
         if isinstance(c, (bytes, bytearray, memoryview)) and len(c) < (1 << 20):
             digests, whole = self._digest_sync(job)
@@ -662,6 +620,7 @@ class Verifier:
                 "warnings": tuple(job.warnings),
                 "validation_time": job.at,
                 "trust_sources": (job.trust.describe(),),
+                "timestamps": (),
                 "adapter": None,
                 "identity": None,
                 "recognition": None,
@@ -686,9 +645,15 @@ class Verifier:
         extra_certs: Iterable[CertificateSource] | None,
         crls: Iterable[bytes] | None = None,
         ocsp_responses: Iterable[bytes] | None = None,
+        content_digest: str | tuple[str, bytes] | None = None,
     ) -> _Job:
         job = self._new_job(at, policy)
         pol = job.policy
+        given_digest = None
+        if content_digest is not None:
+            if content is not None:
+                raise InvalidArgument("pass content or content_digest, not both")
+            given_digest = parse_content_digest(content_digest)
 
         try:
             raw, label = read_evidence(evidence, pol.max_evidence_bytes)
@@ -723,6 +688,9 @@ class Verifier:
                 exc.where,
             )
         job.sd = sd
+        for note in sd.notes:
+            job.checks.append(_check("cms-padding", _OUT.WARNING, note, "ContentInfo"))
+            job.warnings.append(note)
         # Revocation data in the evidence (SignedData.crls, revocation-values) or given.
         unsigned = sd.crls or crls is not None or ocsp_responses is not None
         if not unsigned:
@@ -764,9 +732,23 @@ class Verifier:
                 "SignedData.signerInfos",
             )
 
+        if sd.econtent_type == OID_TST_INFO and sd.econtent is not None and len(sd.signers) == 1:
+            # A bare RFC 3161 token: a time-stamp, not a signature (bayident._token_evidence).
+            job.evidence_format = "timestamp"
+            job.token_der = decoded.der
+            job.content = content
+            job.given_digest = given_digest
+            if extra_certs is not None:
+                # Candidates for the TSA's path, as for a signature.
+                for src in _iter_sources(extra_certs, "extra_certs"):
+                    for _, der, _label in load_certificates(src):
+                        with contextlib.suppress(ValueError):
+                            job.pool.append(self._certs.get(der))
+            return job
+
         # Which content is signed?
         if sd.econtent is not None:
-            if content is not None or decoded.smime_content is not None:
+            if content is not None or given_digest is not None or decoded.smime_content is not None:
                 return self._early(
                     job,
                     "content",
@@ -783,14 +765,21 @@ class Verifier:
                 decoded.smime_content,
                 "first part of the S/MIME message",
             )
+        elif given_digest is not None:
+            job.given_digest = given_digest
+            job.content_label = f"content, whose {given_digest[0]} digest was given"
         else:
-            return self._early(
-                job,
-                "content",
-                SubIndication.SIGNED_DATA_NOT_FOUND,
-                "the signature is detached and no content was given: pass content=... "
-                "(the signed document)",
-                "content",
+            # Each signer is still checked (signature over the signed attributes, chain);
+            # the message-digest cannot be, so none can pass (SIGNED_DATA_NOT_FOUND).
+            job.content_label = "signed content, which was not given (pass content=...)"
+            job.checks.append(
+                _check(
+                    "content",
+                    _OUT.INDETERMINATE,
+                    "the signature is detached and no content was given: pass content=... "
+                    "(the signed document) or content_digest=...",
+                    "content",
+                )
             )
 
         # Certificates: carried in the evidence, plus the caller's extras.
@@ -798,6 +787,12 @@ class Verifier:
             try:
                 job.pool.append(self._certs.get(der))
             except ValueError as exc:
+                lenient = lenient_record(der, str(exc))
+                if lenient is not None:
+                    # Only ever a signer certificate: path building never sees it.
+                    job.lenient.append(lenient)
+                    report_lenient(job, lenient, i)
+                    continue
                 job.checks.append(
                     _check(
                         "certificate-parse",
@@ -829,6 +824,7 @@ class Verifier:
             st = _SignerState(si)
             job.signers.append(st)
             self._identify(job, st)
+        apply_structure_rules(job)
         return job
 
     def _context(
@@ -890,13 +886,14 @@ class Verifier:
         pol = job.policy
         # Signing certificate.
         cert = None
+        candidates = job.pool if not job.lenient else [*job.pool, *job.lenient]
         if si.issuer is not None:
-            for c in job.pool:
+            for c in candidates:
                 if c.issuer_der == si.issuer and c.serial == si.serial:
                     cert = c
                     break
         else:
-            for c in job.pool:
+            for c in candidates:
                 if c.ski == si.subject_key_id:
                     cert = c
                     break
@@ -913,6 +910,10 @@ class Verifier:
                 "or among the extra certificates given",
                 f"SignerInfo[{si.index}].sid",
             )
+            # The content's digest can still be compared with the message-digest.
+            if si.digest_algorithm.oid in DIGESTS:
+                st.digest = DIGESTS[si.digest_algorithm.oid]
+                job.need_digests.add(st.digest)
             return
         st.cert = cert
         st.add(
@@ -967,6 +968,15 @@ class Verifier:
                 f"{st.mech.name} signatures are not accepted by the policy at {at:%Y-%m-%d}",
                 f"{where}.signatureAlgorithm",
             )
+        if st.mech.name == "rsa-pss":
+            pss_problem = pss_hash_problem(si.signature_algorithm.parameters, pol, at)
+            if pss_problem is not None:
+                st.fail(
+                    "signature-algorithm",
+                    SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+                    pss_problem,
+                    f"{where}.signatureAlgorithm",
+                )
         problem = self._key_problem(pol, cert)
         if problem:
             st.fail(
@@ -1010,7 +1020,9 @@ class Verifier:
         return problem
 
     def _digest_sync(self, job: _Job) -> tuple[dict[str, bytes], bytes | None]:
-        assert job.content is not None
+        if job.content is None:
+            # Only a digest given by the caller, or nothing at all.
+            return dict([job.given_digest]) if job.given_digest is not None else {}, None
         whole = None
         content: Content = job.content
         if job.need_whole:
@@ -1045,9 +1057,13 @@ class Verifier:
         assert job.sd is not None
         reports = []
         for st in job.signers:
+            if st.cert is None and st.digest is not None:
+                self._check_attributes(job, st, digests)  # all but what needs the certificate
             if st.cert is not None and st.mech is not None and st.digest is not None:
                 tokens = self._signer_checks(job, st, digests, whole)
-                if tokens:
+                if type(st.cert) is LenientCertRecord and lenient_signer(job, st):
+                    pass  # no path for a certificate only read leniently (reported)
+                elif tokens:
                     plan = self._path_plan(job, st, tokens)
                     try:
                         request = next(plan)
@@ -1057,7 +1073,12 @@ class Verifier:
                         pass
                 else:
                     self._apply_path(job, st, await self._apath_outcome(job, st.cert))
-            reports.append(self._signer_report(st))
+            if st.info.unsigned_attrs:
+                # Counter-signatures validate paths synchronously (revocation fetches
+                # included): off the event loop.
+                reports.append(await asyncio.to_thread(self._with_counter_signatures, job, st))
+            else:
+                reports.append(self._signer_report(st))
         return self._assemble(job, reports)
 
     def _assemble(self, job: _Job, reports: list[SignerReport]) -> VerificationResult:
@@ -1082,11 +1103,15 @@ class Verifier:
     def _finish_signer(
         self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
     ) -> SignerReport:
+        if st.cert is None and st.digest is not None:
+            self._check_attributes(job, st, digests)  # all but what needs the certificate
         if st.cert is not None and st.mech is not None and st.digest is not None:
-            self._check_attributes(job, st, digests)
-            self._check_signature(job, st, digests, whole)
+            check_attributes(self, job, st, digests)
+            check_signature(self, job, st, digests, whole)
             self._check_key_usage(job, st)
-            if st.info.unsigned_attrs or st.content_timestamp is not None:
+            if type(st.cert) is LenientCertRecord and lenient_signer(job, st):
+                pass  # no path for a certificate only read leniently (reported)
+            elif st.info.unsigned_attrs or st.content_timestamp is not None:
                 tokens = self._timestamp_tokens(job, st, digests, whole)
                 plan = self._path_plan(job, st, tokens)
                 try:
@@ -1097,7 +1122,20 @@ class Verifier:
                     pass
             else:
                 self._check_path(job, st)
+        if st.info.unsigned_attrs:
+            return self._with_counter_signatures(job, st)
         return self._signer_report(st)
+
+    def _with_counter_signatures(self, job: _Job, st: _SignerState) -> SignerReport:
+        report = self._signer_report(st)
+        if (
+            st.info.unsigned_attrs
+            and st.cert is not None
+            and any(a.oid == OID_COUNTERSIGNATURE for a in st.info.unsigned_attrs)
+        ):
+            nested = counter_signature_reports(self, job, st)
+            report = _replace(report, {"counter_signatures": nested})
+        return report
 
     def _signer_checks(
         self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
@@ -1143,374 +1181,17 @@ class Verifier:
                 "details": {},
                 "revocation": st.revocation,
                 "timestamps": tuple(st.timestamps) if st.timestamps else (),
+                "counter_signatures": (),
             },
         )
 
     def _check_attributes(self, job: _Job, st: _SignerState, digests: dict[str, bytes]) -> None:
-        si = st.info
-        pol = job.policy
-        assert job.sd is not None and st.digest is not None and st.cert is not None
-        where = f"SignerInfo[{si.index}].signedAttrs"
-        if si.signed_attrs is None:
-            if pol.require_signed_attributes:
-                st.fail(
-                    "signed-attributes",
-                    SubIndication.SIG_CONSTRAINTS_FAILURE,
-                    "the signer has no signed attributes, which the policy requires",
-                    where,
-                )
-            else:
-                st.add(
-                    "signed-attributes",
-                    _OUT.SKIPPED,
-                    "no signed attributes: the signature covers the content directly",
-                    where,
-                )
-            if pol.require_signing_certificate:
-                st.fail(
-                    "signing-certificate-attribute",
-                    SubIndication.SIG_CONSTRAINTS_FAILURE,
-                    "no ESS signing-certificate attribute binds the signer certificate, as the "
-                    "policy requires",
-                    where,
-                )
-            return
-        by_oid: dict[str, list[Any]] = {}
-        for a in si.signed_attrs:
-            by_oid.setdefault(a.oid, []).append(a)
-        if OID_CONTENT_TIMESTAMP in by_oid:
-            st.content_timestamp = by_oid[OID_CONTENT_TIMESTAMP]
-        for oid, items in by_oid.items():
-            if oid in SINGLE_INSTANCE and (len(items) > 1 or len(items[0].values) != 1):
-                st.fail(
-                    "signed-attributes",
-                    SubIndication.FORMAT_FAILURE,
-                    f"{attribute_label(oid)} appears {len(items)} times with "
-                    f"{sum(len(i.values) for i in items)} value(s); exactly one is allowed "
-                    "(RFC 5652 §11)",
-                    attribute_label(oid),
-                )
-                return
-        # content-type
-        ct = by_oid.get(OID_CONTENT_TYPE)
-        if ct is None:
-            st.fail(
-                "content-type",
-                SubIndication.FORMAT_FAILURE,
-                "signed attributes lack content-type (required by RFC 5652 §5.3)",
-                where,
-            )
-        else:
-            v = ct[0].values[0]
-            try:
-                # Fast path: the value is the DER of the encapsulated content type itself.
-                if v == _oid_der(job.sd.econtent_type):
-                    ctype = job.sd.econtent_type
-                else:
-                    ctype = d.decode_oid(
-                        v, d.read_tlv(v, 0, len(v), "content-type"), "content-type"
-                    )
-            except d.DERError as exc:
-                st.fail(
-                    "content-type",
-                    SubIndication.FORMAT_FAILURE,
-                    f"content-type is malformed: {exc}",
-                    attribute_label(OID_CONTENT_TYPE),
-                )
-            else:
-                if ctype != job.sd.econtent_type:
-                    st.fail(
-                        "content-type",
-                        SubIndication.FORMAT_FAILURE,
-                        f"content-type attribute is {ctype} but the encapsulated content type is "
-                        f"{job.sd.econtent_type}",
-                        attribute_label(OID_CONTENT_TYPE),
-                    )
-        # message-digest
-        md = by_oid.get(OID_MESSAGE_DIGEST)
-        label = attribute_label(OID_MESSAGE_DIGEST)
-        if md is None:
-            st.fail(
-                "message-digest",
-                SubIndication.FORMAT_FAILURE,
-                "signed attributes lack message-digest (required by RFC 5652 §5.3)",
-                where,
-            )
-        else:
-            v = md[0].values[0]
-            actual = digests.get(st.digest)
-            if (
-                actual is not None
-                and len(actual) < 0x80
-                and v == b"\x04" + bytes((len(actual),)) + actual
-            ):
-                # One well-formed OCTET STRING holding exactly the digest: the usual case.
-                st.add(
-                    "message-digest",
-                    _OUT.PASSED,
-                    f"{st.digest} digest of the {job.content_label} matches",
-                    label,
-                )
-            else:
-                self._message_digest_mismatch(job, st, v, actual, label)
-        # signing-time (a claim, reported)
-        stime = by_oid.get(OID_SIGNING_TIME)
-        if stime is not None:
-            try:
-                st.signing_time = decode_time(stime[0].values[0], "signing-time")
-            except d.DERError as exc:
-                st.fail(
-                    "signing-time",
-                    SubIndication.FORMAT_FAILURE,
-                    f"signing-time is malformed: {exc}",
-                    attribute_label(OID_SIGNING_TIME),
-                )
-            else:
-                skew = pol.clock_skew
-                if st.signing_time > job.at + skew:
-                    st.add(
-                        "signing-time",
-                        _OUT.WARNING,
-                        f"claimed signing time {_iso(st.signing_time)} is after the "
-                        f"validation time {_iso(job.at)}",
-                        attribute_label(OID_SIGNING_TIME),
-                    )
-                    job.warnings.append("the claimed signing time is in the future")
-                elif not (st.cert.not_before - skew <= st.signing_time <= st.cert.not_after + skew):
-                    st.add(
-                        "signing-time",
-                        _OUT.WARNING,
-                        f"claimed signing time {_iso(st.signing_time)} is outside the "
-                        f"validity of {st.cert.describe()}",
-                        attribute_label(OID_SIGNING_TIME),
-                    )
-                    job.warnings.append(
-                        "the claimed signing time is outside the signer certificate's validity"
-                    )
-                else:
-                    st.add(
-                        "signing-time",
-                        _OUT.PASSED,
-                        f"claimed signing time {_iso(st.signing_time)} (not proven: "
-                        "a claim by the signer)",
-                        attribute_label(OID_SIGNING_TIME),
-                    )
-        # ESS signing-certificate(-v2): binds the signer certificate (CAdES-BES).
-        ess = by_oid.get(OID_SIGNING_CERT_V2) or by_oid.get(OID_SIGNING_CERT_V1)
-        if ess is None:
-            if pol.require_signing_certificate:
-                st.fail(
-                    "signing-certificate-attribute",
-                    SubIndication.SIG_CONSTRAINTS_FAILURE,
-                    "no ESS signing-certificate attribute binds the signer certificate, as the "
-                    "policy requires",
-                    where,
-                )
-            return
-        v2 = ess[0].oid == OID_SIGNING_CERT_V2
-        label = attribute_label(ess[0].oid)
-        try:
-            ids = self._ess_ids(ess[0].values[0], v2, label)
-        except d.DERError as exc:
-            st.fail("signing-certificate-attribute", SubIndication.FORMAT_FAILURE, f"{exc}", label)
-            return
-        first = ids[0]
-        try:
-            hname = digest_name(first.hash_oid)
-        except AlgorithmError as exc:
-            st.fail(
-                "signing-certificate-attribute",
-                SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
-                exc.reason,
-                label,
-            )
-            return
-        actual_hash = st.cert.digest(hname)
-        if actual_hash != first.cert_hash:
-            st.fail(
-                "signing-certificate-attribute",
-                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                f"the {hname} hash in the signing-certificate attribute does not match "
-                f"{st.cert.describe()}: the signature names another certificate",
-                label,
-            )
-        elif first.serial is not None and first.serial != st.cert.cert.serial_number:
-            st.fail(
-                "signing-certificate-attribute",
-                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                f"issuerSerial in the signing-certificate attribute names serial 0x{first.serial:x}, "
-                f"not 0x{st.cert.cert.serial_number:x}",
-                label,
-            )
-        elif first.issuer_name_der is not None and first.issuer_name_der != st.cert.issuer_der:
-            st.fail(
-                "signing-certificate-attribute",
-                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                "issuerSerial in the signing-certificate attribute names another issuer",
-                label,
-            )
-        else:
-            st.add(
-                "signing-certificate-attribute",
-                _OUT.PASSED,
-                f"{'v2' if v2 else 'v1'} attribute binds {st.cert.describe()} ({hname})",
-                label,
-            )
-
-    def _message_digest_mismatch(
-        self, job: _Job, st: _SignerState, v: bytes, actual: bytes | None, label: str
-    ) -> None:
-        """The message-digest attribute is malformed, of the wrong size, or differs."""
-        assert st.digest is not None
-        try:
-            tlv = d.read_tlv(v, 0, len(v), "message-digest")
-            if tlv.tag != d.OCTET_STRING or tlv.next != len(v):
-                raise d.DERError("must be one OCTET STRING", "message-digest")
-            claimed = v[tlv.start : tlv.end]
-        except d.DERError as exc:
-            st.fail(
-                "message-digest",
-                SubIndication.FORMAT_FAILURE,
-                f"message-digest is malformed: {exc}",
-                label,
-            )
-        else:
-            size = DIGEST_SIZES.get(st.digest)
-            if size is not None and len(claimed) != size:
-                st.fail(
-                    "message-digest",
-                    SubIndication.FORMAT_FAILURE,
-                    f"message-digest holds {len(claimed)} bytes but a {st.digest} digest has "
-                    f"{size}",
-                    label,
-                )
-            elif actual is None:
-                st.fail(
-                    "message-digest",
-                    SubIndication.SIGNED_DATA_NOT_FOUND,
-                    f"the {job.content_label} could not be hashed with {st.digest}",
-                    label,
-                )
-            elif actual != claimed:
-                st.fail(
-                    "message-digest",
-                    SubIndication.HASH_FAILURE,
-                    f"the {st.digest} digest of the {job.content_label} does not match the "
-                    "message-digest attribute: the content was changed after signing, or is "
-                    "not the signed document",
-                    label,
-                )
-            else:
-                st.add(
-                    "message-digest",
-                    _OUT.PASSED,
-                    f"{st.digest} digest of the {job.content_label} matches",
-                    label,
-                )
+        check_attributes(self, job, st, digests)
 
     def _check_signature(
         self, job: _Job, st: _SignerState, digests: dict[str, bytes], whole: bytes | None
     ) -> None:
-        si = st.info
-        assert st.mech is not None and st.digest is not None and st.cert is not None
-        where = f"SignerInfo[{si.index}].signature"
-        sd = job.sd
-        # GM/T 0010 / GB/T 35275 content types (1.2.156.10197.6.1.4.2.*) form a family of
-        # their own: a GM/T signedData holds GM/T data, a PKCS#7 signedData PKCS#7 data.
-        # A mix is neither format, so it is refused rather than guessed at.
-        gm_outer = sd is not None and sd.content_type == "1.2.156.10197.6.1.4.2.2"
-        gm_inner = sd is not None and sd.econtent_type == "1.2.156.10197.6.1.4.2.1"
-        pkcs7_inner = sd is not None and sd.econtent_type == "1.2.840.113549.1.7.1"
-        if sd is not None and gm_outer != gm_inner and (gm_inner or pkcs7_inner):
-            outer, inner = ("GM/T", "PKCS#7") if gm_outer else ("PKCS#7", "GM/T")
-            st.fail(
-                "content-types",
-                SubIndication.FORMAT_FAILURE,
-                f"the ContentInfo type is {outer} signedData ({sd.content_type}) but the "
-                f"encapsulated content type is {inner} data ({sd.econtent_type}); GB/T 35275 "
-                "and RFC 5652 each use their own pair, never a mix",
-                "SignedData.encapContentInfo.eContentType",
-            )
-            return
-        if si.signed_attrs_der is not None:
-            data, prehashed = si.signed_attrs_der, False
-        elif st.mech.supports_prehash and st.digest in digests:
-            data, prehashed = digests[st.digest], True
-        elif whole is not None:
-            data, prehashed = whole, False
-        else:
-            st.fail(
-                "signature",
-                SubIndication.SIGNED_DATA_NOT_FOUND,
-                f"{st.mech.name} without signed attributes signs the whole content, which is over "
-                f"the in-memory limit of {job.policy.max_in_memory_content_bytes} bytes "
-                "(Policy.max_in_memory_content_bytes)",
-                where,
-            )
-            return
-        try:
-            key = st.cert.public_key
-            params = si.signature_algorithm.parameters
-            if st.mech.verify_with_policy is not None:
-                st.mech.verify_with_policy(
-                    key, si.signature, data, st.digest, params, prehashed, job.policy
-                )
-            else:
-                st.mech.verify(key, si.signature, data, st.digest, params, prehashed)
-        except InvalidSignature as exc:
-            from ._algorithms import NonStandardSignature
-
-            if isinstance(exc, NonStandardSignature) and exc.accepted:
-                st.add(
-                    "signature",
-                    _OUT.WARNING,
-                    f"{st.mech.name} signature with the key of {st.cert.describe()} {exc.reason}",
-                    where,
-                )
-                job.warnings.append(
-                    f"signer {si.index}: the {st.mech.name} signature is the non-standard "
-                    f"variant {exc.variant}, accepted by the policy"
-                )
-            elif isinstance(exc, NonStandardSignature):
-                st.fail(
-                    "signature",
-                    SubIndication.SIG_CONSTRAINTS_FAILURE,
-                    f"the {st.mech.name} signature with the key of {st.cert.describe()} "
-                    f"{exc.reason}",
-                    where,
-                )
-            else:
-                detail = f": {exc.args[0]}" if exc.args and isinstance(exc.args[0], str) else ""
-                st.fail(
-                    "signature",
-                    SubIndication.SIG_CRYPTO_FAILURE,
-                    "the signature value does not verify with the public key of "
-                    f"{st.cert.describe()}{detail}",
-                    where,
-                )
-        except AlgorithmError as exc:
-            sub = (
-                SubIndication.CRYPTO_CONSTRAINTS_FAILURE
-                if exc.unsupported
-                else SubIndication.FORMAT_FAILURE
-            )
-            st.fail("signature", sub, exc.reason, where)
-        except (ValueError, TypeError) as exc:
-            st.fail(
-                "signature",
-                SubIndication.SIG_CRYPTO_FAILURE,
-                f"the signature cannot be checked with {st.cert.describe()}: {exc}",
-                where,
-            )
-        else:
-            covered = "signed attributes" if si.signed_attrs_der is not None else job.content_label
-            st.add(
-                "signature",
-                _OUT.PASSED,
-                f"{st.mech.name} signature over the {covered} verifies with the key of "
-                f"{st.cert.describe()}",
-                where,
-            )
+        check_signature(self, job, st, digests, whole)
 
     def _check_key_usage(self, job: _Job, st: _SignerState) -> None:
         assert st.cert is not None
@@ -1716,7 +1397,9 @@ class Verifier:
         si = st.info
         out: list[TokenCheck] = []
         count = sum(len(a.values) for a in st.content_timestamp or ()) + sum(
-            len(a.values) for a in si.unsigned_attrs if a.oid == OID_SIGNATURE_TIMESTAMP
+            len(a.values)
+            for a in si.unsigned_attrs
+            if a.oid in (OID_SIGNATURE_TIMESTAMP, OID_ARCHIVE_TIMESTAMP_V3)
         )
         if count > _MAX_TOKENS:
             too_many = TokenCheck("signature", f"SignerInfo[{si.index}]")
@@ -1767,6 +1450,7 @@ class Verifier:
                         job.pool,
                     )
                 )
+        out.extend(archive_tokens(self._certs, job, si, content_hash))
         return out
 
     def _path_plan(
@@ -1801,7 +1485,8 @@ class Verifier:
         signature_times = [
             tc.tst.gen_time
             for tc in tokens
-            if tc.kind == "signature" and tc.problem is None and tc.tst is not None
+            # A valid archive time-stamp proves the signature existed at its time too.
+            if tc.kind in ("signature", "archive") and tc.problem is None and tc.tst is not None
         ]
         content_times = [
             tc.tst.gen_time
@@ -1891,12 +1576,22 @@ class Verifier:
         return past
 
     def _report_token(self, st: _SignerState, tc: TokenCheck) -> None:
-        name = "signature-time-stamp" if tc.kind == "signature" else "content-time-stamp"
+        name = f"{tc.kind}-time-stamp"
+        for note in tc.warnings:
+            st.add(name, _OUT.WARNING, note, tc.label)
         tst = tc.tst
         tsa = tc.tsa_cert
         if tc.problem is not None:
+            # EN 319 102-1: a time-stamp that fails gives no proof of existence, and the
+            # signature is decided without it; the signature itself is not made worse.
             sub, message = tc.problem
-            st.fail(name, sub, f"time-stamp token: {message}", tc.label)
+            st.add(
+                name,
+                _OUT.FAILED if sub in _FAILED else _OUT.INDETERMINATE,
+                f"time-stamp token: {message} ({sub.value}); it gives no proof of existence and "
+                "does not change the signature's verdict",
+                tc.label,
+            )
         else:
             assert tst is not None and tsa is not None
             st.add(
@@ -1951,18 +1646,6 @@ def _options(purpose: str | None, require_assurance: str | None) -> dict[str, An
     return out
 
 
-_OID_DER: dict[str, bytes] = {}
-
-
-def _oid_der(dotted: str) -> bytes:
-    der = _OID_DER.get(dotted)
-    if der is None:
-        der = d.encode_oid(dotted)
-        if len(_OID_DER) < 1024:
-            _OID_DER[dotted] = der
-    return der
-
-
 def _certificate_ders(source: Any) -> list[tuple[None, bytes, str]]:
     """(None, DER, label) per certificate; DER bytes are passed on without a parse here."""
     if isinstance(source, bytes) and source[:1] == b"\x30":
@@ -1970,10 +1653,6 @@ def _certificate_ders(source: Any) -> list[tuple[None, bytes, str]]:
         # a second parse for nothing.
         return [(None, source, "certificate bytes")]
     return [(None, der, label) for _, der, label in load_certificates(source)]
-
-
-def _iso(when: _dt.datetime) -> str:
-    return when.isoformat().replace("+00:00", "Z")
 
 
 def _anchor_current(trust: TrustStore, outcome: PathOutcome) -> bool:
@@ -2034,6 +1713,7 @@ def verify(
     purpose: str | None = None,
     require_assurance: str | None = None,
     ocsp_responses: Iterable[bytes] | None = None,
+    content_digest: str | tuple[str, bytes] | None = None,
 ) -> VerificationResult:
     """Verify a detached signature in one call.
 
@@ -2041,6 +1721,9 @@ def verify(
     signed document (bytes, path or binary stream, hashed in chunks);
     ``trust`` a :class:`TrustStore` or a list of certificate paths/bytes;
     ``at`` the validation time (aware datetime, default now).
+    ``content_digest`` (``"sha256:HEX"`` or ``("sha256", bytes)``) replaces ``content``
+    when only the document's hash is at hand. A bare RFC 3161 time-stamp token given as
+    ``evidence`` is checked as a time-stamp (``evidence_format`` "timestamp").
 
     For many verifications, create a :class:`Verifier` once instead: it keeps
     its caches between calls.
@@ -2054,6 +1737,7 @@ def verify(
         purpose=purpose,
         require_assurance=require_assurance,
         ocsp_responses=ocsp_responses,
+        content_digest=content_digest,
     )
 
 
@@ -2069,6 +1753,7 @@ async def averify(
     purpose: str | None = None,
     require_assurance: str | None = None,
     ocsp_responses: Iterable[bytes] | None = None,
+    content_digest: str | tuple[str, bytes] | None = None,
 ) -> VerificationResult:
     """Asynchronous :func:`verify`, safe to await inside any running event loop."""
     return await _verifier_for(trust, policy).averify(
@@ -2080,4 +1765,5 @@ async def averify(
         purpose=purpose,
         require_assurance=require_assurance,
         ocsp_responses=ocsp_responses,
+        content_digest=content_digest,
     )

@@ -213,8 +213,6 @@ HAND_MADE: dict[str, Callable[[], Any]] = {
 
 #: Hand-made cases that raise something else today, with the defect (other owners).
 KNOWN_HAND_MADE = {
-    "rsa-pss mgf1 sm3": "CMS signer (RSA-PSS parameters): an MGF1 hash of SM3 raises "
-    "KeyError('sm3') in verify() instead of an unsupported-algorithm result",
     "trust= malformed certificate": "trust anchors: a certificate with an undefined version "
     "raises InvalidVersion instead of TrustStoreError",
     "TrustStore.from_certificates malformed": "TrustStore.from_certificates: a certificate with "

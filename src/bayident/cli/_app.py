@@ -113,6 +113,14 @@ def _build_parser() -> _Parser:
         help="the signed content, for a detached signature",
     )
     verify.add_argument(
+        "--content-digest",
+        metavar="ALG:HEX",
+        help=(
+            "the digest of the signed content instead of the content (e.g. sha256:9f86d0...), "
+            "made with the signer's digest algorithm; exclusive with --content"
+        ),
+    )
+    verify.add_argument(
         "--trust-anchor",
         metavar="FILE",
         type=Path,
@@ -220,6 +228,8 @@ def _run_verify(args: argparse.Namespace, out: TextIO) -> int:
     _require_readable(args.evidence, "evidence")
     if args.content is not None:
         _require_readable(args.content, "content")
+    if args.content is not None and args.content_digest is not None:
+        raise _UsageError("give --content or --content-digest, not both")
     from ._progress import ContentProgress
 
     # A bar on stderr while a large content file is hashed: terminals only, never --json.
@@ -227,6 +237,7 @@ def _run_verify(args: argparse.Namespace, out: TextIO) -> int:
         result = bayident.verify(
             args.evidence,
             content=c.source,
+            content_digest=args.content_digest,
             trust=trust,
             at=args.at,
             policy=policy,

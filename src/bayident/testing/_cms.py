@@ -509,8 +509,9 @@ def build_signed_data(
         crls: raw DER revocation entries for ``[1]``.
         detached: leave eContent out of encapContentInfo.
         econtent_type: the eContentType OID.
-        version: replace the SignedData version (otherwise 3 when a SignerInfo is version 3
-            or eContentType is not id-data, else 1).
+        version: replace the SignedData version (otherwise 5 with other revocation info
+            formats in *crls*, 3 when a SignerInfo is version 3 or eContentType is not
+            id-data, else 1).
         digest_algorithms: raw AlgorithmIdentifiers replacing the computed digestAlgorithms.
         sort_certificates: False keeps the given certificate order (non-DER SET).
     """
@@ -529,7 +530,11 @@ def build_signed_data(
         versions.append(info_version)
 
     if version is None:
-        version = 3 if 3 in versions or econtent_type != ID_DATA else 1
+        # RFC 5652 §5.1: 5 with other revocation info formats ([1] in crls, e.g. OCSP).
+        if any(bytes(c)[:1] == b"\xa1" for c in crls or ()):
+            version = 5
+        else:
+            version = 3 if 3 in versions or econtent_type != ID_DATA else 1
     algorithms = list(digest_algorithms) if digest_algorithms is not None else used_digests
 
     encap_parts = [_der.oid(econtent_type)]

@@ -52,7 +52,7 @@ OID_KP_TIME_STAMPING = "1.3.6.1.5.5.7.3.8"
 # A token carries a TSA certificate and perhaps its chain; nothing legitimate is bigger.
 MAX_TOKEN_BYTES = 256 * 1024
 
-Kind = Literal["signature", "content"]
+Kind = Literal["signature", "content", "archive"]
 
 
 @dataclass(frozen=True)
@@ -221,24 +221,28 @@ def check_token(
         tc.hash_name = digest_name(tst.hash_oid)
     except AlgorithmError as exc:
         return tc.fail(SubIndication.CRYPTO_CONSTRAINTS_FAILURE, f"message imprint: {exc.reason}")
-    if not policy.accepts_digest(tc.hash_name, at):
-        return tc.fail(
-            SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
-            f"the message imprint uses {tc.hash_name}, which the policy does not accept",
-        )
+    # The imprint is compared first, whatever the policy thinks of its hash: whether it
+    # matches is a fact reported on its own (TimestampInfo.imprint_ok).
     expected = imprint_of(tc.hash_name)
     if expected is None:
-        return tc.fail(
+        tc.fail(
             SubIndication.SIGNED_DATA_NOT_FOUND,
             f"the {covered} could not be hashed with {tc.hash_name} to check the message imprint",
         )
-    if expected != tst.hashed_message:
-        return tc.fail(
+    elif expected != tst.hashed_message:
+        tc.fail(
             SubIndication.HASH_FAILURE,
             f"the message imprint ({tc.hash_name} {tst.hashed_message.hex()[:16]}…) is not the "
             f"{tc.hash_name} hash of the {covered}: the time-stamp was made for other data",
         )
-    tc.imprint_ok = True
+    else:
+        tc.imprint_ok = True
+    if not policy.accepts_digest(tc.hash_name, at):
+        tc.fail(
+            SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+            f"the message imprint uses {tc.hash_name}, which the policy does not accept",
+        )
+    # The TSA's signature is checked whatever the imprint: both are reported.
     _check_tsa_signature(tc, sd, policy, at, certs, extra)
     return tc
 

@@ -1,0 +1,120 @@
+"""Per-signer state and checks shared by the CMS verifier and its check modules."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import _der as d
+from ._algorithms import SignatureMechanism
+from ._certs import CertRecord
+from ._cms import SignerInfo
+from ._result import (
+    Check,
+    CheckOutcome,
+    Indication,
+    RevocationInfo,
+    SubIndication,
+    TimestampInfo,
+    _fast,
+)
+
+__all__ = ["FAILED_SUBS", "SignerState", "iso", "make_check", "oid_der"]
+
+_FAILED = FAILED_SUBS = {
+    SubIndication.FORMAT_FAILURE,
+    SubIndication.HASH_FAILURE,
+    SubIndication.SIG_CRYPTO_FAILURE,
+    SubIndication.REVOKED,
+}
+
+_OUT = CheckOutcome
+
+
+_CHECKS: dict[tuple[str, CheckOutcome, str, str | None, int | None], Check] = {}
+
+
+def make_check(
+    name: str,
+    outcome: CheckOutcome,
+    message: str,
+    concerns: str | None = None,
+    signer: int | None = None,
+) -> Check:
+    # Checks are immutable and the same ones recur for every signature of a signer, so
+    # they are shared. Built without validation: the values come from this module.
+    key = (name, outcome, message, concerns, signer)
+    check = _CHECKS.get(key)
+    if check is None:
+        check = _fast(
+            Check,
+            {
+                "name": name,
+                "outcome": outcome,
+                "message": message,
+                "concerns": concerns,
+                "signer": signer,
+            },
+        )
+        if len(_CHECKS) >= 8192:
+            _CHECKS.clear()
+        _CHECKS[key] = check
+    return check
+
+
+@dataclass
+class SignerState:
+    info: SignerInfo
+    checks: list[Check] = field(default_factory=list)
+    verdict: tuple[Indication, SubIndication, str] | None = None
+    cert: CertRecord | None = None
+    digest: str | None = None
+    mech: SignatureMechanism | None = None
+    signing_time: _dt.datetime | None = None
+    path: Any = None
+    revocation: tuple[RevocationInfo, ...] = ()
+    timestamps: list[TimestampInfo] | None = None
+    # The content-time-stamp signed attribute, when present (seen while checking attributes).
+    content_timestamp: Any = None
+    # The signed attribute that breaks RFC 5652 §11's single-value rule, if any.
+    malformed_attrs: str | None = None
+    # The signer this one counter-signs (RFC 5652 §11.4), for a counter-signature.
+    counter_of: SignerState | None = None
+
+    def add(
+        self, name: str, outcome: CheckOutcome, message: str, concerns: str | None = None
+    ) -> None:
+        self.checks.append(make_check(name, outcome, message, concerns, self.info.index))
+
+    def fail(
+        self, name: str, sub: SubIndication, message: str, concerns: str | None = None
+    ) -> None:
+        ind = Indication.FAILED if sub in _FAILED else Indication.INDETERMINATE
+        self.add(
+            name,
+            CheckOutcome.FAILED if ind is Indication.FAILED else CheckOutcome.INDETERMINATE,
+            message,
+            concerns,
+        )
+        # Proven failures outrank undecided ones; within a rank the first reason stands.
+        if self.verdict is None or (
+            ind is Indication.FAILED and self.verdict[0] is not Indication.FAILED
+        ):
+            self.verdict = (ind, sub, message)
+
+
+_OID_DER: dict[str, bytes] = {}
+
+
+def oid_der(dotted: str) -> bytes:
+    der = _OID_DER.get(dotted)
+    if der is None:
+        der = d.encode_oid(dotted)
+        if len(_OID_DER) < 1024:
+            _OID_DER[dotted] = der
+    return der
+
+
+def iso(when: _dt.datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
