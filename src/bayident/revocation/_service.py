@@ -112,6 +112,9 @@ class RevocationService:
         self._flights: dict[Hashable, _Flight] = {}
         self._aflights: dict[Hashable, tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = {}
         self._stats = {"requests": 0, "cache_hits": 0, "shared": 0}
+        # A bayident.fleet.SharedRevocation when the verifier has a shared_cache: fetches
+        # go through it (other processes' answers, fleet-wide single flight).
+        self.shared: Any = None
 
     def now(self) -> _dt.datetime:
         return self._clock()
@@ -134,6 +137,8 @@ class RevocationService:
                 self._ocsp.pop(key, None)
                 if isinstance(key, str):
                     self._crl.pop(key, None)
+        if self.shared is not None:
+            self.shared.evict(keys)
 
     # --- cache ------------------------------------------------------------------
     def _cached_ocsp(self, key: Hashable, max_age: _dt.timedelta | None) -> OCSPAnswer | None:
@@ -321,6 +326,8 @@ class RevocationService:
                     problems.append(exc)
             raise _joined(problems, "no OCSP responder URL")
 
+        if self.shared is not None:
+            fetch = self.shared.ocsp(key, fetch, policy)
         return self._once_sync(
             ("ocsp", key),
             lambda: self._cached_ocsp(key, max_age),
@@ -355,6 +362,8 @@ class RevocationService:
                     problems.append(exc)
             raise _joined(problems, "no OCSP responder URL")
 
+        if self.shared is not None:
+            fetch = self.shared.aocsp(key, fetch, policy)
         return await self._once_async(
             ("ocsp", key),
             lambda: self._cached_ocsp(key, max_age),
@@ -392,6 +401,8 @@ class RevocationService:
             data = fetch_sync(self.http_client, url, settings, accept="application/pkix-crl")
             return self._crl_answer(data, url, policy)
 
+        if self.shared is not None:
+            fetch = self.shared.crl(url, fetch, policy)
         return self._once_sync(
             ("crl", url),
             lambda: self._cached_crl(url, max_age),
@@ -412,6 +423,8 @@ class RevocationService:
             )
             return self._crl_answer(data, url, policy)
 
+        if self.shared is not None:
+            fetch = self.shared.acrl(url, fetch, policy)
         return await self._once_async(
             ("crl", url),
             lambda: self._cached_crl(url, max_age),

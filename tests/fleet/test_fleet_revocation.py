@@ -1,0 +1,253 @@
+"""OCSP responses and CRLs shared through a real Redis: one fetch per answer, no poisoning."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+
+import pytest
+import redis
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509 import ocsp
+
+import bayident
+from _revocation_kit import CONTENT, make_pki
+from bayident import Indication
+from bayident.fleet import FORMAT, SharedCache
+from bayident.fleet._revocation import _crl_ident
+
+
+def _ocsp_key(pki) -> str:
+    """The Redis key of the signer's OCSP answer, as the shared cache names it."""
+    issuer = pki.intermediate.certificate
+    spki = issuer.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    from asn1crypto import keys
+
+    key_hash = keys.PublicKeyInfo.load(spki).sha1.hex()  # the OCSP issuer key hash
+    serial = pki.signer.certificate.serial_number
+    return f"bayident:v{FORMAT}:ocsp:{key_hash}:{serial:x}"
+
+
+def test_two_verifiers_share_one_ocsp_answer_and_one_crl(redis_url: str) -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    first = pki.verifier(shared_cache=redis_url)
+    assert first.verify(sig, content=CONTENT).passed
+    assert pki.ocsp.requests == 1
+    crl_requests = pki.crl.requests
+    assert crl_requests >= 1
+    # Another process would start with empty local caches: so does a new verifier.
+    second = pki.verifier(shared_cache=redis_url)
+    result = second.verify(sig, content=CONTENT)
+    assert result.passed, result.message
+    assert pki.ocsp.requests == 1
+    assert pki.crl.requests == crl_requests
+    assert second.shared_cache is not None
+    assert second.shared_cache.stats()["hits"] >= 2
+    # What is stored is the responder's signed DER, under a versioned key.
+    raw = redis.Redis.from_url(redis_url).get(_ocsp_key(pki))
+    assert raw is not None
+    assert raw.startswith(b"BIF1")
+
+
+def test_without_shared_cache_each_verifier_asks(redis_url: str) -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    for _ in range(2):
+        assert pki.verifier().verify(sig, content=CONTENT).passed
+    assert pki.ocsp.requests == 2
+
+
+def test_a_revoked_certificate_is_reported_from_the_shared_answer(redis_url: str) -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    pki.ocsp.revoke(pki.signer, at=pki.clock() - dt.timedelta(minutes=5))
+    alone = pki.verifier(shared_cache=redis_url).verify(sig, content=CONTENT)
+    assert alone.indication is Indication.INDETERMINATE or alone.indication is Indication.FAILED
+    second = pki.verifier(shared_cache=redis_url)
+    result = second.verify(sig, content=CONTENT)
+    # The same verdict for the same reason, from the answer the first one fetched.
+    assert (result.indication, result.sub_indication) == (alone.indication, alone.sub_indication)
+    assert pki.ocsp.requests == 1
+    assert second.shared_cache is not None
+    assert second.shared_cache.stats()["hits"] >= 1
+
+
+def _forged_good(pki) -> bytes:
+    """A "good" OCSP response about the signer with the right CertID, signed by a stranger."""
+    stranger_key = ec.generate_private_key(ec.SECP256R1())
+    stranger = bayident.testing.MockCA("Revocation Sandbox Issuing CA", key_type="ec")
+    now = pki.clock()
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=pki.signer.certificate,
+            issuer=pki.intermediate.certificate,
+            algorithm=hashes.SHA1(),
+            cert_status=ocsp.OCSPCertStatus.GOOD,
+            this_update=now - dt.timedelta(minutes=1),
+            next_update=now + dt.timedelta(hours=1),
+            revocation_time=None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, stranger.certificate)
+    )
+    del stranger_key
+    return builder.sign(stranger.private_key, hashes.SHA256()).public_bytes(
+        serialization.Encoding.DER
+    )
+
+
+@pytest.mark.parametrize("sealed", [True, False], ids=["well-sealed", "raw"])
+def test_a_poisoned_answer_cannot_make_a_revoked_certificate_pass(
+    redis_url: str, sealed: bool
+) -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    pki.ocsp.revoke(pki.signer, at=pki.clock() - dt.timedelta(minutes=5))
+    forged = _forged_good(pki)
+    cache = SharedCache(redis_url)
+    ident = _ocsp_key(pki).split(":ocsp:", 1)[1]
+    # The attacker can write to Redis: a correctly enveloped value, or raw bytes.
+    value = cache.seal("ocsp", ident, {"url": pki.ocsp.url}, forged) if sealed else forged
+    redis.Redis.from_url(redis_url).set(_ocsp_key(pki), value, px=3_600_000)
+    result = pki.verifier(shared_cache=cache).verify(sig, content=CONTENT)
+    assert result.indication != Indication.PASSED
+    assert not result.passed
+
+
+def test_a_poisoned_good_answer_for_another_certificate_is_refused(redis_url: str) -> None:
+    pki = make_pki()
+    other = pki.new_signer("LEE Siu Ming (revocation sandbox)")
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    pki.ocsp.revoke(pki.signer, at=pki.clock() - dt.timedelta(minutes=5))
+    genuine_other = pki.ocsp.response_for(other)  # good, properly signed, another serial
+    cache = SharedCache(redis_url)
+    ident = _ocsp_key(pki).split(":ocsp:", 1)[1]
+    redis.Redis.from_url(redis_url).set(
+        _ocsp_key(pki), cache.seal("ocsp", ident, {"url": pki.ocsp.url}, genuine_other)
+    )
+    verifier = pki.verifier(shared_cache=cache)
+    result = verifier.verify(sig, content=CONTENT)
+    assert not result.passed
+    # It was refused on read and the real answer fetched instead.
+    assert pki.ocsp.requests == 1
+    assert cache.stats()["refused"] >= 1
+
+
+def test_garbage_in_redis_is_a_miss(redis_url: str) -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    client = redis.Redis.from_url(redis_url)
+    client.set(_ocsp_key(pki), b"BIF1" + b"\x00" * 40)
+    for url in {pki.crl.url}:
+        client.set(f"bayident:v{FORMAT}:crl:{_crl_ident(url)}", b"\xff" * 10)
+    result = pki.verifier(shared_cache=redis_url).verify(sig, content=CONTENT)
+    assert result.passed, result.message
+    assert pki.ocsp.requests == 1
+
+
+def test_values_of_another_format_version_are_not_read(redis_url: str) -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    assert pki.verifier(shared_cache=redis_url).verify(sig, content=CONTENT).passed
+    client = redis.Redis.from_url(redis_url)
+    # A future version's key space beside ours: neither side reads the other's values.
+    for key in list(client.scan_iter("bayident:v*")):
+        client.rename(key, key.replace(f":v{FORMAT}:".encode(), f":v{FORMAT + 1}:".encode()))
+    assert pki.verifier(shared_cache=redis_url).verify(sig, content=CONTENT).passed
+    assert pki.ocsp.requests == 2
+
+
+def test_redis_down_falls_back_to_the_network() -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    cache = SharedCache("redis://127.0.0.1:1/0", timeout=0.2)
+    verifier = pki.verifier(shared_cache=cache)
+    assert verifier.verify(sig, content=CONTENT).passed
+    assert verifier.verify(sig, content=CONTENT).passed
+    assert pki.ocsp.requests == 1  # the local cache still works
+    assert not cache.backend.available
+
+
+def test_redis_down_with_revoked_certificate_still_fails() -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    pki.ocsp.revoke(pki.signer, at=pki.clock() - dt.timedelta(minutes=5))
+    verifier = pki.verifier(shared_cache=SharedCache("redis://127.0.0.1:1/0", timeout=0.2))
+    assert not verifier.verify(sig, content=CONTENT).passed
+
+
+def test_concurrent_threads_of_two_verifiers_fetch_once(redis_url: str) -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    verifiers = [pki.verifier(shared_cache=redis_url) for _ in range(4)]
+    results: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def run(v: bayident.Verifier) -> None:
+        barrier.wait()
+        results.append(v.verify(sig, content=CONTENT).passed)
+
+    threads = [threading.Thread(target=run, args=(v,)) for v in verifiers for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True] * 8
+    assert pki.ocsp.requests == 1
+
+
+def test_averify_shares_through_redis(redis_url: str) -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+
+    async def main() -> list[bool]:
+        verifiers = [pki.verifier(shared_cache=redis_url) for _ in range(3)]
+        results = await asyncio.gather(
+            *(v.averify(sig, content=CONTENT) for v in verifiers for _ in range(3))
+        )
+        return [r.passed for r in results]
+
+    assert asyncio.run(main()) == [True] * 9
+    assert pki.ocsp.requests == 1
+
+
+def test_a_failed_fetch_is_told_to_the_waiters(redis_url: str) -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    pki.ocsp.fault = "http-error"
+    first = pki.verifier(shared_cache=redis_url).verify(sig, content=CONTENT)
+    assert not first.passed
+    asked = pki.ocsp.requests
+    second = pki.verifier(shared_cache=redis_url).verify(sig, content=CONTENT)
+    assert not second.passed
+    assert pki.ocsp.requests == asked  # the failure was shared for a few seconds
+    assert "another verifier of the fleet" in second.message or any(
+        "another verifier of the fleet" in (c.message or "") for c in second.checks
+    )
+
+
+def test_shared_cache_accepts_a_client_and_refuses_other_values(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    assert isinstance(SharedCache.coerce(client), SharedCache)
+    with pytest.raises(bayident.InvalidArgument):
+        SharedCache("http://127.0.0.1:6379")
+    with pytest.raises(bayident.InvalidArgument):
+        SharedCache(42)
+    with pytest.raises(bayident.InvalidArgument):
+        SharedCache(client, key=b"short")
+
+
+def test_rediss_url_makes_a_tls_client() -> None:
+    cache = SharedCache("rediss://127.0.0.1:1/0", timeout=0.1)
+    pool = cache.backend.client.connection_pool  # type: ignore[attr-defined]
+    assert "SSL" in pool.connection_class.__name__
+
+
+_ = x509  # the certificate types come with the PKI
