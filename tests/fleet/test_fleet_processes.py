@@ -206,3 +206,20 @@ def test_kill_9_of_redis_under_several_processes(fleet: Fleet, own_redis: Any) -
         assert len(verdicts) == 12 * SIGNERS
         assert all(v == reference[i] for i, v in verdicts)
         assert all(v != "PASSED" for i, v in verdicts if i < 2)
+
+
+def test_verify_many_reads_its_input_a_window_at_a_time(fleet: Fleet) -> None:
+    verifier = fleet.verifier()
+    pulled = [0]
+
+    def endless() -> Iterator[Any]:
+        while True:
+            pulled[0] += 1
+            yield (fleet.sigs[pulled[0] % SIGNERS], CONTENT)
+
+    got = verifier.verify_many(endless(), workers=2, chunk=2, window=3)
+    first = [next(got) for _ in range(10)]
+    assert len(first) == 10
+    # At most twice the window of chunks is ever taken ahead of what was handed out.
+    assert pulled[0] <= 10 + 2 * 3 * 2 + 2
+    got.close()

@@ -127,9 +127,11 @@ def verify_many(
     (default ``4 × workers``) are in flight, so memory stays bounded however long the
     batch. ``progress(done, total)`` is called as results arrive (``total`` is None
     when ``items`` has no length). An exception ``verify`` raises for an item (an
-    unreadable file) is raised at that item's place. ``workers=1`` verifies in this
-    process. The processes are forks of this one: they share the verifier's
-    ``shared_cache`` (Redis) but not its in-memory caches after the fork.
+    unreadable file) is raised at that item's place. The calling process counts as one
+    of the ``workers``: it verifies chunks too while it waits, so ``workers=2`` forks one
+    process, and ``workers=1`` verifies in this process alone. The processes are forks of
+    this one: they share the verifier's ``shared_cache`` (Redis) but not its in-memory
+    caches after the fork.
     """
     workers, window = _check(workers, chunk, window)
     total = _total(items)
@@ -142,9 +144,11 @@ def verify_many(
             if progress is not None:
                 progress(done, total)
         return
-    pool = _executor(verifier, workers)
+    # This process is one of the workers: while the head chunk is still out, it verifies
+    # the next chunk itself instead of waiting (its results need no pickling).
+    pool = _executor(verifier, workers - 1)
     threads = isinstance(pool, ThreadPoolExecutor)
-    pending: deque[Future[list[tuple[bool, Any]]]] = deque()
+    pending: deque[Future[list[tuple[bool, Any]]] | list[tuple[bool, Any]]] = deque()
     try:
         while True:
             while len(pending) < window:
@@ -157,14 +161,22 @@ def verify_many(
                     pending.append(pool.submit(_run_chunk, part))
             if not pending:
                 break
-            outcome = pending.popleft().result()
+            head = pending[0]
+            if isinstance(head, Future) and not head.done() and len(pending) < 2 * window:
+                part = list(islice(source, chunk))
+                if part:
+                    pending.append(_run_chunk(part, verifier))
+                    continue
+            pending.popleft()
+            outcome = head.result() if isinstance(head, Future) else head
             yield from _unpack(outcome)
             done += len(outcome)
             if progress is not None:
                 progress(done, total)
     finally:
-        for future in pending:
-            future.cancel()
+        for entry in pending:
+            if isinstance(entry, Future):
+                entry.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -177,7 +189,11 @@ async def averify_many(
     chunk: int = 16,
     window: int | None = None,
 ) -> AsyncIterator[Any]:
-    """Asynchronous :func:`verify_many`: ``async for result in averify_many(...)``."""
+    """Asynchronous :func:`verify_many`: ``async for result in averify_many(...)``.
+
+    Unlike :func:`verify_many` it forks ``workers`` processes and leaves the event loop's
+    process to collect results, so the loop stays responsive.
+    """
     workers, window = _check(workers, chunk, window)
     total = _total(items)
     source = iter(items)
