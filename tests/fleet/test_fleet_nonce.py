@@ -11,7 +11,7 @@ import pytest
 import redis
 
 import bayident
-from bayident import Indication
+from bayident import Indication, SubIndication
 from bayident.fleet import NonceStoreUnavailable, RedisNonceStore
 from bayident.schemes import scheme_evidence, use_registry
 from bayident.schemes.iamsmart import (
@@ -166,5 +166,8 @@ def test_the_iamsmart_adapter_fails_closed_without_redis() -> None:
     adapter = iam.adapter(nonce_store=RedisNonceStore("redis://127.0.0.1:1/0", timeout=0.2))
     with use_registry(sandbox_registry(adapter, iam.hongkong_post.adapter())):
         result = bayident.verify(evidence, at=at)
-    assert not result.passed
+    assert (result.indication, result.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.TRY_LATER,
+    )
     assert "nonce could not be recorded" in result.message
