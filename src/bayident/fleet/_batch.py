@@ -116,7 +116,7 @@ def verify_many(
     *,
     workers: int | None = None,
     progress: Progress | None = None,
-    chunk: int = 16,
+    chunk: int = 32,
     window: int | None = None,
 ) -> Iterator[Any]:
     """Verify ``items`` with ``verifier`` in a pool of ``workers`` processes.
@@ -186,7 +186,7 @@ async def averify_many(
     *,
     workers: int | None = None,
     progress: Progress | None = None,
-    chunk: int = 16,
+    chunk: int = 32,
     window: int | None = None,
 ) -> AsyncIterator[Any]:
     """Asynchronous :func:`verify_many`: ``async for result in averify_many(...)``.
