@@ -117,8 +117,24 @@ def test_a_poisoned_answer_cannot_make_a_revoked_certificate_pass(
     value = cache.seal("ocsp", ident, {"url": pki.ocsp.url}, forged) if sealed else forged
     redis.Redis.from_url(redis_url).set(_ocsp_key(pki), value, px=3_600_000)
     result = pki.verifier(shared_cache=cache).verify(sig, content=CONTENT)
-    assert result.indication != Indication.PASSED
     assert not result.passed
+    # Refused on read (its signature is not the issuer's), so the genuine answer was
+    # fetched and the verdict is the one a verifier without Redis gives.
+    alone = pki.verifier().verify(sig, content=CONTENT)
+    assert (result.indication, result.sub_indication) == (alone.indication, alone.sub_indication)
+    assert cache.stats()["refused"] >= 1
+    assert pki.ocsp.requests == 2  # ours after the refusal, and the reference run's
+
+
+def test_answers_of_a_delegated_responder_are_shared(redis_url: str) -> None:
+    pki = make_pki(delegated=True)
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    assert pki.verifier(shared_cache=redis_url).verify(sig, content=CONTENT).passed
+    cache = SharedCache(redis_url)
+    result = pki.verifier(shared_cache=cache).verify(sig, content=CONTENT)
+    assert result.passed, result.message
+    assert pki.ocsp.requests == 1
+    assert cache.stats()["refused"] == 0
 
 
 def test_a_poisoned_good_answer_for_another_certificate_is_refused(redis_url: str) -> None:
@@ -251,3 +267,27 @@ def test_rediss_url_makes_a_tls_client() -> None:
 
 
 _ = x509  # the certificate types come with the PKI
+
+
+def test_the_signature_check_on_read() -> None:
+    from bayident.fleet._ocsp_check import signed_by_issuer
+    from bayident.testing import MockOCSPResponder
+
+    pki = make_pki()
+
+    def spki(ca: bayident.testing.MockCA) -> bytes:
+        return ca.certificate.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    by_root = MockOCSPResponder(pki.root).response_for(pki.intermediate)  # RSA, PKCS#1 v1.5
+    assert signed_by_issuer(by_root, spki(pki.root)) is True
+    assert signed_by_issuer(by_root, spki(pki.intermediate)) is False
+    by_issuer = pki.ocsp.response_for(pki.signer)  # EC
+    assert signed_by_issuer(by_issuer, spki(pki.intermediate)) is True
+    assert signed_by_issuer(_forged_good(pki), spki(pki.intermediate)) is False
+    delegated = MockOCSPResponder(pki.intermediate, delegated=True).response_for(pki.signer)
+    assert signed_by_issuer(delegated, spki(pki.intermediate)) is True
+    assert signed_by_issuer(delegated, spki(pki.root)) is False
+    assert signed_by_issuer(b"\x30\x03\x0a\x01\x01", spki(pki.root)) is False  # malformedRequest
+    assert signed_by_issuer(b"garbage", spki(pki.root)) is None

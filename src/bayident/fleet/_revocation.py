@@ -3,9 +3,11 @@
 Stored: the signed DER exactly as the responder or CRL publisher sent it, kept until its
 nextUpdate (or the service's default validity without one). Read back: the bytes are
 parsed and checked as a fetched answer is (status, freshness, ``revocation_max_age``),
-an OCSP response must be about exactly the certificate asked for, and then the path
-validation checks signatures and responder authorisation as for any answer. A value
-that fails any of this is a miss: the answer is fetched from the network instead.
+an OCSP response must be about exactly the certificate asked for and signed by its
+issuer or by a responder the issuer certified (where the algorithm allows checking
+that here), and then the path validation checks signatures and responder authorisation
+as for any answer. A value that fails any of this is a miss: the answer is fetched from
+the network instead.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, cast
 
 from ..revocation._http import FetchFailure
 from ..revocation._service import CRLAnswer, OCSPAnswer, RevocationService, _usable_until
+from ._ocsp_check import signed_by_issuer
 from ._shared import Shared, SharedCache
 
 __all__ = ["SharedRevocation"]
@@ -76,7 +79,7 @@ class SharedRevocation:
 
     # --- OCSP -------------------------------------------------------------------------
     def _ocsp_parts(
-        self, key: Hashable, policy: Any
+        self, key: Hashable, policy: Any, issuer: bytes | None
     ) -> tuple[
         str,
         Callable[[Shared], OCSPAnswer | None],
@@ -94,6 +97,8 @@ class SharedRevocation:
                 return None
             if not _about(answer.parsed, key) or not self._fresh(answer, policy):
                 return None
+            if issuer is not None and signed_by_issuer(found.payload, issuer) is False:
+                return None  # planted or damaged: fetch a genuine answer instead
             return replace(answer, from_cache=True)
 
         def encode(answer: OCSPAnswer) -> tuple[dict[str, Any], bytes, float] | None:
@@ -105,17 +110,25 @@ class SharedRevocation:
         return ident, decode, encode
 
     def ocsp(
-        self, key: Hashable, fetch: Callable[[], OCSPAnswer], policy: Any
+        self,
+        key: Hashable,
+        fetch: Callable[[], OCSPAnswer],
+        policy: Any,
+        issuer: bytes | None = None,
     ) -> Callable[[], OCSPAnswer]:
         """``fetch`` going through the shared cache and its fleet-wide single flight."""
-        ident, decode, encode = self._ocsp_parts(key, policy)
+        ident, decode, encode = self._ocsp_parts(key, policy, issuer)
         return lambda: self.cache.once("ocsp", ident, decode, fetch, encode, self._failed, _reason)
 
     def aocsp(
-        self, key: Hashable, fetch: Callable[[], Awaitable[OCSPAnswer]], policy: Any
+        self,
+        key: Hashable,
+        fetch: Callable[[], Awaitable[OCSPAnswer]],
+        policy: Any,
+        issuer: bytes | None = None,
     ) -> Callable[[], Awaitable[OCSPAnswer]]:
         """Asynchronous :meth:`ocsp`."""
-        ident, decode, encode = self._ocsp_parts(key, policy)
+        ident, decode, encode = self._ocsp_parts(key, policy, issuer)
         return lambda: self.cache.aonce("ocsp", ident, decode, fetch, encode, self._failed, _reason)
 
     # --- CRL --------------------------------------------------------------------------

@@ -301,8 +301,19 @@ class RevocationService:
             )
         return OCSPAnswer(parsed, url, this_update, next_update, now)
 
-    def ocsp(self, key: Hashable, urls: Sequence[str], request: Any, policy: Any) -> OCSPAnswer:
-        """The OCSP answer for ``key`` (issuer key hash, serial), fetched or cached."""
+    def ocsp(
+        self,
+        key: Hashable,
+        urls: Sequence[str],
+        request: Any,
+        policy: Any,
+        issuer: bytes | None = None,
+    ) -> OCSPAnswer:
+        """The OCSP answer for ``key`` (issuer key hash, serial), fetched or cached.
+
+        ``issuer`` (the issuer's SubjectPublicKeyInfo DER) lets a shared cache check the
+        signature of an answer it reads back before using it.
+        """
         urls = list(dict.fromkeys(urls))[:_MAX_URLS]
         max_age = policy.revocation_max_age
         body = request.dump()
@@ -327,7 +338,7 @@ class RevocationService:
             raise _joined(problems, "no OCSP responder URL")
 
         if self.shared is not None:
-            fetch = self.shared.ocsp(key, fetch, policy)
+            fetch = self.shared.ocsp(key, fetch, policy, issuer)
         return self._once_sync(
             ("ocsp", key),
             lambda: self._cached_ocsp(key, max_age),
@@ -336,7 +347,12 @@ class RevocationService:
         )
 
     async def aocsp(
-        self, key: Hashable, urls: Sequence[str], request: Any, policy: Any
+        self,
+        key: Hashable,
+        urls: Sequence[str],
+        request: Any,
+        policy: Any,
+        issuer: bytes | None = None,
     ) -> OCSPAnswer:
         """Asynchronous :meth:`ocsp`."""
         urls = list(dict.fromkeys(urls))[:_MAX_URLS]
@@ -363,7 +379,7 @@ class RevocationService:
             raise _joined(problems, "no OCSP responder URL")
 
         if self.shared is not None:
-            fetch = self.shared.aocsp(key, fetch, policy)
+            fetch = self.shared.aocsp(key, fetch, policy, issuer)
         return await self._once_async(
             ("ocsp", key),
             lambda: self._cached_ocsp(key, max_age),
