@@ -291,3 +291,24 @@ def test_the_signature_check_on_read() -> None:
     assert signed_by_issuer(delegated, spki(pki.root)) is False
     assert signed_by_issuer(b"\x30\x03\x0a\x01\x01", spki(pki.root)) is False  # malformedRequest
     assert signed_by_issuer(b"garbage", spki(pki.root)) is None
+
+
+def test_a_planted_crl_cannot_make_a_revoked_intermediate_pass(redis_url: str) -> None:
+    pki = make_pki()
+    sig = pki.signer.sign_detached_cms(CONTENT)
+    # An empty CRL in the root's name, signed with another key; then the intermediate
+    # is revoked.
+    planted = pki.crl.crl(key=ec.generate_private_key(ec.SECP256R1()))
+    pki.crl.revoke(pki.intermediate, at=pki.clock() - dt.timedelta(minutes=5))
+    cache = SharedCache(redis_url)
+    ident = _crl_ident(pki.crl.url)
+    cache.write("crl", ident, {"url": pki.crl.url}, planted, 3600)
+    first = pki.verifier(shared_cache=cache).verify(sig, content=CONTENT)
+    assert not first.passed
+    # The planted CRL was dropped: the next verification fetches the genuine one.
+    stored = redis.Redis.from_url(redis_url).get(cache.name("crl", ident))
+    assert stored is None or cache.open("crl", ident, stored).payload != planted  # type: ignore[union-attr]
+    second = pki.verifier(shared_cache=SharedCache(redis_url)).verify(sig, content=CONTENT)
+    alone = pki.verifier().verify(sig, content=CONTENT)
+    assert not second.passed
+    assert (second.indication, second.sub_indication) == (alone.indication, alone.sub_indication)
