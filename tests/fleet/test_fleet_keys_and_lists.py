@@ -174,3 +174,43 @@ def test_redis_down_lists_still_refresh() -> None:
     bayident.Verifier(trust=manager, shared_cache=SharedCache("redis://127.0.0.1:1/0", timeout=0.2))
     assert manager.refresh().ok
     assert transports[0].requests == 1
+
+
+def test_the_asynchronous_paths_share_too(redis_url: str) -> None:
+    import asyncio
+
+    issuer = MockJWTIssuer()
+    body = json.dumps(issuer.jwks).encode()
+    asked = [0]
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        asked[0] += 1
+        return httpx.Response(200, content=body)
+
+    def resolver() -> JWKSResolver:
+        client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        return JWKSResolver("https://keys.example/jwks.json", async_client=client)
+
+    routes = {"/hk.xml": ListRoute(operator("HK").etsi_xml(sequence=8))}
+
+    def manager() -> TrustListManager:
+        return TrustListManager(
+            [
+                ListSource(
+                    "https://lists.example/hk.xml", signers=(operator("HK").signer_certificate,)
+                )
+            ],
+            async_client=httpx.AsyncClient(transport=mock_transport(routes)),
+            clock=lambda: NOW,
+        )
+
+    async def main() -> None:
+        for _ in range(2):
+            cache = SharedCache(redis_url, key=KEY)
+            v = bayident.Verifier(jwks=resolver(), trust=manager(), shared_cache=cache)
+            assert (await v.jwks.alookup(issuer.kid)).keys
+            assert (await v._trust_source.arefresh()).ok  # type: ignore[union-attr]
+
+    asyncio.run(main())
+    assert asked[0] == 1
+    assert routes["/hk.xml"].hits == 1
