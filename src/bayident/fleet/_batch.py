@@ -79,7 +79,7 @@ def _check(workers: int | None, chunk: int, window: int | None) -> tuple[int, in
     if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
         raise InvalidArgument("chunk must be a positive int")
     if window is None:
-        window = workers * 4
+        window = workers * 2
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise InvalidArgument("window must be a positive int")
     return workers, window
@@ -116,7 +116,7 @@ def verify_many(
     *,
     workers: int | None = None,
     progress: Progress | None = None,
-    chunk: int = 32,
+    chunk: int = 64,
     window: int | None = None,
 ) -> Iterator[Any]:
     """Verify ``items`` with ``verifier`` in a pool of ``workers`` processes.
@@ -124,7 +124,7 @@ def verify_many(
     Each item is evidence, an ``(evidence, content)`` tuple, or a mapping of
     :meth:`bayident.Verifier.verify`'s arguments with ``evidence``. Yields the results
     in input order. Items are sent in chunks of ``chunk``; at most ``window`` chunks
-    (default ``4 × workers``) are in flight, so memory stays bounded however long the
+    (default ``2 × workers``) are in flight, so memory stays bounded however long the
     batch. ``progress(done, total)`` is called as results arrive (``total`` is None
     when ``items`` has no length). An exception ``verify`` raises for an item (an
     unreadable file) is raised at that item's place. The calling process counts as one
@@ -186,7 +186,7 @@ async def averify_many(
     *,
     workers: int | None = None,
     progress: Progress | None = None,
-    chunk: int = 32,
+    chunk: int = 64,
     window: int | None = None,
 ) -> AsyncIterator[Any]:
     """Asynchronous :func:`verify_many`: ``async for result in averify_many(...)``.
