@@ -312,3 +312,29 @@ def test_a_planted_crl_cannot_make_a_revoked_intermediate_pass(redis_url: str) -
     alone = pki.verifier().verify(sig, content=CONTENT)
     assert not second.passed
     assert (second.indication, second.sub_indication) == (alone.indication, alone.sub_indication)
+
+
+def test_a_redis_that_never_answers_costs_one_timeout(redis_url: str) -> None:
+    import socket
+
+    from bayident.fleet import NonceStoreUnavailable, RedisNonceStore
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepts connections, never answers: a hung Redis
+    try:
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        pki = make_pki()
+        sig = pki.signer.sign_detached_cms(CONTENT)
+        other = pki.new_signer("WONG Siu Fong (revocation sandbox)").sign_detached_cms(CONTENT)
+        cache = SharedCache(url, timeout=0.2, retry_after=60)
+        verifier = pki.verifier(shared_cache=cache)
+        assert verifier.verify(sig, content=CONTENT).passed
+        assert verifier.verify(other, content=CONTENT).passed
+        # One command timed out; after it Redis was left alone rather than waited on again.
+        assert cache.backend.errors == 1  # type: ignore[attr-defined]
+        assert "Timeout" in (cache.backend.last_error or "")  # type: ignore[attr-defined]
+        with pytest.raises(NonceStoreUnavailable):
+            RedisNonceStore(url, timeout=0.2).add_if_absent("k", expires_at_ms=2, now_ms=1)
+    finally:
+        silent.close()
