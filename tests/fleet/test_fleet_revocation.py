@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+from typing import Any
 
 import pytest
 import redis
@@ -338,3 +339,22 @@ def test_a_redis_that_never_answers_costs_one_timeout(redis_url: str) -> None:
             RedisNonceStore(url, timeout=0.2).add_if_absent("k", expires_at_ms=2, now_ms=1)
     finally:
         silent.close()
+
+
+def test_the_shared_cache_reconnects_after_a_restart(own_redis: Any) -> None:
+    import time
+
+    pki = make_pki()
+    signers = [pki.new_signer(f"Signer {i} (revocation sandbox)") for i in range(3)]
+    sigs = [s.sign_detached_cms(CONTENT) for s in signers]
+    cache = SharedCache(own_redis.url, timeout=0.3, retry_after=0.2)
+    verifier = pki.verifier(shared_cache=cache)
+    assert verifier.verify(sigs[0], content=CONTENT).passed
+    assert cache.stats()["writes"] == 2  # the OCSP answer and the CRL
+    own_redis.kill()
+    assert verifier.verify(sigs[1], content=CONTENT).passed  # from the network
+    own_redis.start()
+    time.sleep(0.3)  # past retry_after: the next command tries Redis again
+    assert verifier.verify(sigs[2], content=CONTENT).passed
+    assert cache.backend.available
+    assert cache.stats()["writes"] == 3
