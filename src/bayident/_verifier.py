@@ -13,7 +13,7 @@ import datetime as _dt
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -321,6 +321,11 @@ class Verifier:
     ``trust`` may also be a :class:`bayident.trustlist.TrustListManager` (any object
     with a ``store`` TrustStore property): each verification then uses the store of
     its latest refresh.
+
+    ``shared_cache`` (a ``redis://`` / ``rediss://`` URL, a ``redis.Redis`` client or a
+    :class:`bayident.fleet.SharedCache`) shares OCSP responses, CRLs, JWKS documents and
+    trusted lists with every verifier using the same Redis; :meth:`verify_many` spreads a
+    batch over CPU cores.
     """
 
     def __init__(
@@ -332,6 +337,7 @@ class Verifier:
         async_http_client: httpx.AsyncClient | None = None,
         clock: Callable[[], _dt.datetime] | None = None,
         jwks: Any = None,
+        shared_cache: Any = None,
     ) -> None:
         if policy is not None and not isinstance(policy, Policy):
             raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
@@ -352,6 +358,8 @@ class Verifier:
         # (outcome, valid from, valid until, revocation data from, revocation data until)
         self._outcomes: OrderedDict[tuple[Any, ...], _Remembered] = OrderedDict()
         self._lock = threading.Lock()
+        # Revocation data, JWKS and trusted lists shared with a fleet (docs/fleet.md).
+        self.shared_cache = _share(self, shared_cache) if shared_cache is not None else None
 
     @property
     def trust(self) -> TrustStore:
@@ -467,6 +475,26 @@ class Verifier:
         else:
             digests, whole = await asyncio.to_thread(self._digest_sync, job)
         return self._enrich(job, await self._afinish(job, digests, whole))
+
+    def verify_many(
+        self, items: Iterable[Any], *, workers: int | None = None, **options: Any
+    ) -> Iterator[VerificationResult]:
+        """Verify a batch in ``workers`` processes; yields results in input order.
+
+        Items are evidence, ``(evidence, content)`` or a mapping of :meth:`verify`'s
+        arguments; ``progress``, ``chunk``, ``window``: see :func:`bayident.fleet.verify_many`.
+        """
+        from .fleet import verify_many
+
+        return verify_many(self, items, workers=workers, **options)
+
+    def averify_many(
+        self, items: Iterable[Any], *, workers: int | None = None, **options: Any
+    ) -> AsyncIterator[VerificationResult]:
+        """Asynchronous :meth:`verify_many`: ``async for result in ...``."""
+        from .fleet import averify_many
+
+        return averify_many(self, items, workers=workers, **options)
 
     def _new_job(self, at: _dt.datetime | None, policy: Policy | None) -> _Job:
         """A job for one verification, after checking the time and policy arguments."""
@@ -1695,6 +1723,12 @@ def _coerce_crls(crls: object, name: str = "crls") -> tuple[bytes, ...]:
         else:
             raise InvalidArgument(f"{what} must be DER bytes or a path, not {type(item).__name__}")
     return tuple(out)
+
+
+def _share(verifier: Verifier, shared_cache: Any) -> Any:
+    from .fleet import attach
+
+    return attach(verifier, shared_cache)
 
 
 def _verifier_for(trust: TrustArg, policy: Policy | None) -> Verifier:

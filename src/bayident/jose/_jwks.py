@@ -273,6 +273,8 @@ class JWKSResolver:
         self._attempt_at: float | None = None
         self._error: str | None = None
         self.fetch_count = 0
+        # bayident.fleet: a JWKS document another process of the fleet fetched.
+        self.shared: Any = None
 
     # --- cache decisions -------------------------------------------------------
     def _plan(self, kid: str | None) -> tuple[KeyLookup | None, bool]:
@@ -354,6 +356,8 @@ class JWKSResolver:
                 raise JWKSFetchError(self._error)
 
     def _fetch_sync(self, client: httpx.Client | None) -> None:
+        if self.shared is not None and self.shared.take():
+            return
         self._begin()
         use = self.client or client
         body: bytes | None = None
@@ -367,6 +371,8 @@ class JWKSResolver:
         except httpx.HTTPError as exc:
             error = f"{self.source} could not be fetched: {type(exc).__name__}: {exc}"
         self._store(body, error)
+        if self.shared is not None:
+            self.shared.give(body, error)
 
     def _get_sync(self, client: httpx.Client) -> tuple[bytes | None, str | None]:
         headers = {"Accept": "application/jwk-set+json, application/json"}
@@ -402,6 +408,8 @@ class JWKSResolver:
                 raise JWKSFetchError(self._error)
 
     async def _fetch_async(self, client: httpx.AsyncClient | None) -> None:
+        if self.shared is not None and self.shared.take():
+            return
         self._begin()
         use = self.async_client or client
         body: bytes | None = None
@@ -415,6 +423,8 @@ class JWKSResolver:
         except httpx.HTTPError as exc:
             error = f"{self.source} could not be fetched: {type(exc).__name__}: {exc}"
         self._store(body, error)
+        if self.shared is not None:
+            self.shared.give(body, error)
 
     async def _get_async(self, client: httpx.AsyncClient) -> tuple[bytes | None, str | None]:
         headers = {"Accept": "application/jwk-set+json, application/json"}

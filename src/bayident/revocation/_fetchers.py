@@ -132,10 +132,11 @@ class _OCSP(_Base, OCSPFetcher):
         )
         key = (authority.public_key.sha1, cert.serial_number)
         try:
+            issuer = authority.public_key.dump()  # for a shared cache's check on read
             if self.asynchronous:
-                answer = await self.service.aocsp(key, urls, request, self.policy)
+                answer = await self.service.aocsp(key, urls, request, self.policy, issuer)
             else:
-                answer = self.service.ocsp(key, urls, request, self.policy)
+                answer = self.service.ocsp(key, urls, request, self.policy, issuer)
         except FetchFailure as exc:
             self.recorder.add(cert, Served("ocsp", "fetched", exc.url, error=exc.reason))
             raise OCSPFetchError(f"OCSP request to {exc.url} failed: {exc.reason}") from None

@@ -112,6 +112,9 @@ class RevocationService:
         self._flights: dict[Hashable, _Flight] = {}
         self._aflights: dict[Hashable, tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = {}
         self._stats = {"requests": 0, "cache_hits": 0, "shared": 0}
+        # A bayident.fleet.SharedRevocation when the verifier has a shared_cache: fetches
+        # go through it (other processes' answers, fleet-wide single flight).
+        self.shared: Any = None
 
     def now(self) -> _dt.datetime:
         return self._clock()
@@ -134,6 +137,8 @@ class RevocationService:
                 self._ocsp.pop(key, None)
                 if isinstance(key, str):
                     self._crl.pop(key, None)
+        if self.shared is not None:
+            self.shared.evict(keys)
 
     # --- cache ------------------------------------------------------------------
     def _cached_ocsp(self, key: Hashable, max_age: _dt.timedelta | None) -> OCSPAnswer | None:
@@ -296,8 +301,19 @@ class RevocationService:
             )
         return OCSPAnswer(parsed, url, this_update, next_update, now)
 
-    def ocsp(self, key: Hashable, urls: Sequence[str], request: Any, policy: Any) -> OCSPAnswer:
-        """The OCSP answer for ``key`` (issuer key hash, serial), fetched or cached."""
+    def ocsp(
+        self,
+        key: Hashable,
+        urls: Sequence[str],
+        request: Any,
+        policy: Any,
+        issuer: bytes | None = None,
+    ) -> OCSPAnswer:
+        """The OCSP answer for ``key`` (issuer key hash, serial), fetched or cached.
+
+        ``issuer`` (the issuer's SubjectPublicKeyInfo DER) lets a shared cache check the
+        signature of an answer it reads back before using it.
+        """
         urls = list(dict.fromkeys(urls))[:_MAX_URLS]
         max_age = policy.revocation_max_age
         body = request.dump()
@@ -321,6 +337,8 @@ class RevocationService:
                     problems.append(exc)
             raise _joined(problems, "no OCSP responder URL")
 
+        if self.shared is not None:
+            fetch = self.shared.ocsp(key, fetch, policy, issuer)
         return self._once_sync(
             ("ocsp", key),
             lambda: self._cached_ocsp(key, max_age),
@@ -329,7 +347,12 @@ class RevocationService:
         )
 
     async def aocsp(
-        self, key: Hashable, urls: Sequence[str], request: Any, policy: Any
+        self,
+        key: Hashable,
+        urls: Sequence[str],
+        request: Any,
+        policy: Any,
+        issuer: bytes | None = None,
     ) -> OCSPAnswer:
         """Asynchronous :meth:`ocsp`."""
         urls = list(dict.fromkeys(urls))[:_MAX_URLS]
@@ -355,6 +378,8 @@ class RevocationService:
                     problems.append(exc)
             raise _joined(problems, "no OCSP responder URL")
 
+        if self.shared is not None:
+            fetch = self.shared.aocsp(key, fetch, policy, issuer)
         return await self._once_async(
             ("ocsp", key),
             lambda: self._cached_ocsp(key, max_age),
@@ -392,6 +417,8 @@ class RevocationService:
             data = fetch_sync(self.http_client, url, settings, accept="application/pkix-crl")
             return self._crl_answer(data, url, policy)
 
+        if self.shared is not None:
+            fetch = self.shared.crl(url, fetch, policy)
         return self._once_sync(
             ("crl", url),
             lambda: self._cached_crl(url, max_age),
@@ -412,6 +439,8 @@ class RevocationService:
             )
             return self._crl_answer(data, url, policy)
 
+        if self.shared is not None:
+            fetch = self.shared.acrl(url, fetch, policy)
         return await self._once_async(
             ("crl", url),
             lambda: self._cached_crl(url, max_age),
