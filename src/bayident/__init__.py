@@ -60,4 +60,5 @@ __all__ = [
 ]
 
 from . import jose as _jose  # noqa: F401  # registers the JWS evidence handler
+from . import ofd as _ofd  # noqa: F401  # registers the OFD evidence handler
 from . import schemes as _schemes  # noqa: F401  # registers the scheme adapters
