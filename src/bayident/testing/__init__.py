@@ -12,7 +12,8 @@ a signer makes detached CMS signatures, and :func:`build_signed_data` with
     cms = signer.sign_detached_cms(b"content")
 
 SM2 (Guangdong) PKIs and GB/T 35275 signatures come from :class:`MockSM2CA`, which needs
-the ``sm`` extra.
+the ``sm`` extra. Sealed OFD documents come from :class:`MockSealMaker` and
+:class:`MockOFDSigner` (the ``sm`` extra too).
 
 Every scheme of :mod:`bayident.schemes` has a mock issuer: :class:`MockHongkongPostCA`,
 :class:`MockDigiSignCA`, :class:`MockESignTrustCA`, :class:`MockGuangdongCA`,
@@ -39,6 +40,7 @@ from bayident.testing._cms import (
     signing_time_attribute,
 )
 from bayident.testing._jwt import IssuerKeyType, JWKSServer, MockJWTIssuer, merge_signatures
+from bayident.testing._ofd import OFD_FAULTS, SEAL_FAULTS, MockOFDSigner, MockSealMaker, blank_ofd
 from bayident.testing._revocation import (
     MockCRLPublisher,
     MockOCSPResponder,
@@ -74,7 +76,9 @@ from bayident.testing._trustlist import (
 
 __all__ = [
     "MUTUAL_RECOGNITION_POLICY",
+    "OFD_FAULTS",
     "REGIONS",
+    "SEAL_FAULTS",
     "Attribute",
     "Clock",
     "IssuerKeyType",
@@ -95,8 +99,10 @@ __all__ = [
     "MockJWTIssuer",
     "MockMacaoOneAccount",
     "MockOCSPResponder",
+    "MockOFDSigner",
     "MockSM2CA",
     "MockSM2Signer",
+    "MockSealMaker",
     "MockSigner",
     "MockTSA",
     "MockTrustListOperator",
@@ -107,6 +113,7 @@ __all__ = [
     "SigningKey",
     "TrustListServer",
     "add_unsigned_attribute",
+    "blank_ofd",
     "build_signed_data",
     "content_type_attribute",
     "hostile_etsi_xml",

@@ -1,0 +1,268 @@
+"""OFD electronic seals built by the test kit: every fault gives its EN 319 102-1 verdict."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+import bayident
+from bayident import Indication, Policy, SubIndication, TrustStore
+from bayident.ofd import ZipFormatError, ZipLimits, ZipPackage, parse_seal_signature
+from bayident.sm import sm_available
+from bayident.testing._plugin import OFDKit
+
+pytestmark = pytest.mark.skipif(not sm_available(), reason="needs the 'sm' extra")
+
+
+def _trust(kit: OFDKit) -> TrustStore:
+    return TrustStore.from_pem_bundle(kit.ca.cert_pem)
+
+
+def _verify(kit: OFDKit, data: bytes, **kw: Any) -> bayident.VerificationResult:
+    return bayident.verify(data, trust=_trust(kit), **kw)
+
+
+def _sub(result: bayident.VerificationResult) -> tuple[Indication, SubIndication | None]:
+    return result.indication, result.sub_indication
+
+
+def test_sealed_document_passes_with_seal_report(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    result = _verify(kit, kit.ofd_signer.sign())
+    assert result.passed, result.explain()
+    assert result.evidence_format == "ofd"
+    (signer,) = result.signers
+    seal = signer.details["seal"]
+    assert seal["name"] == "Sandbox Trading Ltd 公章"
+    assert seal["seal_id"] == "44010000000001"
+    assert seal["maker"].startswith("CN=Sandbox Seal Maker")
+    assert signer.certificate is not None
+    assert "Sandbox Trading Ltd" in signer.certificate.subject
+    names = {c.name for c in result.checks}
+    for wanted in (
+        "ofd-container",
+        "reference-digest",
+        "data-hash",
+        "signature",
+        "seal-file",
+        "seal-signature",
+        "seal-certificate-list",
+        "seal-validity",
+        "certificate-path",
+        "seal-maker-certificate-path",
+    ):
+        assert wanted in names
+
+
+def test_untrusted_is_no_chain(bayident_ofd_kit: OFDKit) -> None:
+    result = bayident.verify(bayident_ofd_kit.ofd_signer.sign(), trust=TrustStore())
+    assert _sub(result) == (Indication.INDETERMINATE, SubIndication.NO_CERTIFICATE_CHAIN_FOUND)
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        ("content-changed", SubIndication.HASH_FAILURE),
+        ("check-value-altered", SubIndication.HASH_FAILURE),
+        ("signature-xml-changed", SubIndication.HASH_FAILURE),
+        ("seal-file-swapped", SubIndication.HASH_FAILURE),
+        ("signature-flipped", SubIndication.SIG_CRYPTO_FAILURE),
+        ("signed-value-truncated", SubIndication.FORMAT_FAILURE),
+        ("reference-escapes-package", SubIndication.FORMAT_FAILURE),
+        ("zip-path-traversal", SubIndication.FORMAT_FAILURE),
+        ("zip-duplicate-entry", SubIndication.FORMAT_FAILURE),
+        ("zip-bomb", SubIndication.FORMAT_FAILURE),
+        ("referenced-file-removed", SubIndication.SIGNED_DATA_NOT_FOUND),
+    ],
+)
+@pytest.mark.parametrize("version", [4, 1])
+def test_faults(
+    bayident_ofd_kit: OFDKit, fault: str, expected: SubIndication, version: int
+) -> None:
+    kit = bayident_ofd_kit
+    from bayident.testing import MockOFDSigner
+
+    seal = kit.maker.make_seal("Seal", holders=[kit.holder], version=version)
+    data = MockOFDSigner(kit.holder, seal).sign(version=version, fault=fault)
+    result = _verify(kit, data)
+    assert result.sub_indication is expected, result.explain()
+    assert result.evidence_format == "ofd"
+
+
+def test_v1_seal_passes_and_says_so(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    from bayident.testing import MockOFDSigner
+
+    seal = kit.maker.make_seal("V1 seal", holders=[kit.holder], version=1)
+    result = _verify(kit, MockOFDSigner(kit.holder, seal).sign(version=1))
+    assert result.passed, result.explain()
+    assert result.signers[0].details["format"] == "GM/T 0031-2014 V1"
+
+
+def test_forged_seal_is_sig_crypto_failure(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    from bayident.testing import MockOFDSigner
+
+    seal = kit.maker.make_seal("Forged", holders=[kit.holder], fault="maker-signature")
+    result = _verify(kit, MockOFDSigner(kit.holder, seal).sign())
+    assert _sub(result) == (Indication.FAILED, SubIndication.SIG_CRYPTO_FAILURE)
+    assert any(c.name == "seal-signature" and c.outcome == "failed" for c in result.checks)
+
+
+def test_signer_not_in_seal_list(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    from bayident.testing import MockOFDSigner
+
+    other = kit.ca.issue_signer("Somebody Else")
+    data = MockOFDSigner(other, kit.seal).sign()
+    result = _verify(kit, data)
+    assert _sub(result) == (Indication.INDETERMINATE, SubIndication.SIG_CONSTRAINTS_FAILURE)
+
+
+def test_certificate_digest_list(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    from bayident.testing import MockOFDSigner
+
+    seal = kit.maker.make_seal("Digests", holders=[kit.holder], cert_digests=True)
+    assert _verify(kit, MockOFDSigner(kit.holder, seal).sign()).passed
+
+
+def test_expired_seal_without_poe(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    from bayident.testing import MockOFDSigner
+
+    seal = kit.maker.make_seal("Old", holders=[kit.holder], fault="expired")
+    result = _verify(kit, MockOFDSigner(kit.holder, seal).sign())
+    assert _sub(result) == (Indication.INDETERMINATE, SubIndication.OUT_OF_BOUNDS_NO_POE)
+
+
+@pytest.mark.parametrize("method", ["SM3", "1.2.156.10197.1.401", "SHA-256"])
+def test_check_methods(bayident_ofd_kit: OFDKit, method: str) -> None:
+    kit = bayident_ofd_kit
+    result = _verify(kit, kit.ofd_signer.sign(check_method=method))
+    assert result.passed, result.explain()
+
+
+def test_default_md5_is_refused_by_policy(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    result = _verify(kit, kit.ofd_signer.sign(check_method=None))
+    assert _sub(result) == (Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE)
+    assert "md5" in result.message
+
+
+def test_bare_sm2_sign_needs_the_certificate(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    data = kit.ofd_signer.sign(kind="Sign")
+    result = _verify(kit, data)
+    assert _sub(result) == (Indication.INDETERMINATE, SubIndication.NO_SIGNING_CERTIFICATE_FOUND)
+    other = kit.ca.issue_signer("Wrong")
+    assert _verify(kit, data, extra_certs=[other.cert_pem]).sub_indication is (
+        SubIndication.SIG_CRYPTO_FAILURE
+    )
+    result = _verify(kit, data, extra_certs=[other.cert_pem, kit.holder.cert_pem])
+    assert result.passed, result.explain()
+
+
+def test_signed_data_sign(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    result = _verify(kit, kit.ofd_signer.sign(kind="Sign-SignedData"))
+    assert result.passed, result.explain()
+    assert result.signers[0].details["format"] == "GB/T 35275 SignedData"
+
+
+def test_validation_after_certificate_expiry(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    later = datetime.now(UTC) + timedelta(days=3 * 365)
+    result = _verify(kit, kit.ofd_signer.sign(), at=later)
+    assert result.indication is Indication.INDETERMINATE
+
+
+def test_unsigned_ofd_is_format_failure() -> None:
+    from bayident.testing import blank_ofd
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in blank_ofd().items():
+            z.writestr(name, data)
+    result = bayident.verify(buf.getvalue(), trust=TrustStore())
+    assert _sub(result) == (Indication.FAILED, SubIndication.FORMAT_FAILURE)
+    assert result.evidence_format == "ofd"
+
+
+def test_zip_limits_from_policy(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    data = kit.ofd_signer.sign()
+    tight = Policy(ofd_max_member_bytes=1024)
+    result = _verify(kit, data, policy=tight)
+    assert _sub(result) == (Indication.FAILED, SubIndication.FORMAT_FAILURE)
+    assert "ofd_max_member_bytes" in result.message
+
+
+def test_zip_reader_refuses_lying_sizes() -> None:
+    # A member declaring fewer bytes than it inflates to stops at the declared size.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("OFD.xml", b"x" * 5000)
+    raw = bytearray(buf.getvalue())
+    cd = raw.find(b"PK\x01\x02")
+    raw[cd + 24 : cd + 28] = (100).to_bytes(4, "little")
+    pkg = ZipPackage(bytes(raw))
+    with pytest.raises(ZipFormatError, match="beyond its declared size"):
+        pkg.read("OFD.xml")
+
+
+def test_zip_reader_ratio_and_entries() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.bin", b"\x00" * (4 << 20))
+        z.writestr("b.bin", b"b")
+    with pytest.raises(ZipFormatError, match="ratio"):
+        ZipPackage(buf.getvalue())
+    with pytest.raises(ZipFormatError, match="entries"):
+        ZipPackage(buf.getvalue(), ZipLimits(max_entries=1, max_ratio=10_000))
+    assert ZipPackage(buf.getvalue(), ZipLimits(max_ratio=10_000)).read("b.bin") == b"b"
+
+
+@pytest.mark.parametrize("name", ["/abs.xml", "a\\b.xml", "C:/x.xml", "a/../../b"])
+def test_zip_reader_refuses_unsafe_names(name: str) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo(name), b"x")
+    with pytest.raises(ZipFormatError, match="refused"):
+        ZipPackage(buf.getvalue())
+
+
+def test_doctype_is_refused(bayident_ofd_kit: OFDKit) -> None:
+    from bayident.testing import blank_ofd
+
+    files = blank_ofd()
+    files["OFD.xml"] = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    result = bayident.verify(buf.getvalue(), trust=TrustStore())
+    assert _sub(result) == (Indication.FAILED, SubIndication.FORMAT_FAILURE)
+    assert "DOCTYPE" in result.message
+
+
+def test_parse_seal_signature_round_trip(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    data = kit.ofd_signer.sign()
+    value = ZipPackage(data).read("Doc_0/Signs/Sign_0/SignedValue.dat")
+    ses = parse_seal_signature(value)
+    assert ses.version == 4
+    assert ses.signer_cert == kit.holder.cert_der
+    assert ses.seal.der == kit.seal
+
+
+async def test_averify_and_verifier(bayident_ofd_kit: OFDKit) -> None:
+    kit = bayident_ofd_kit
+    data = kit.ofd_signer.sign()
+    verifier = bayident.Verifier(trust=_trust(kit))
+    assert verifier.verify(data).passed
+    assert (await bayident.averify(data, trust=_trust(kit))).passed
