@@ -266,3 +266,32 @@ async def test_averify_and_verifier(bayident_ofd_kit: OFDKit) -> None:
     verifier = bayident.Verifier(trust=_trust(kit))
     assert verifier.verify(data).passed
     assert (await bayident.averify(data, trust=_trust(kit))).passed
+
+
+def test_without_the_sm_extra_is_indeterminate(
+    bayident_ofd_kit: OFDKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bayident.sm import _backend
+
+    data = bayident_ofd_kit.ofd_signer.sign()
+    monkeypatch.setattr(_backend, "_load", lambda: "ModuleNotFoundError: No module named 'x'")
+    result = _verify(bayident_ofd_kit, data)
+    assert _sub(result) == (Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE)
+    assert "pip install 'bayident[sm]'" in result.message
+
+
+def test_identity_through_the_gdca_adapter() -> None:
+    from bayident.testing import MockGuangdongCA, MockOFDSigner, MockSealMaker
+
+    ca = MockGuangdongCA(algorithm="sm2", brand="GDCA")
+    company = ca.issue_organisation("广州示例科技有限公司", "91440300708461136T")
+    maker = MockSealMaker(ca.sm2_issuing.issue_signer("Seal Maker"))
+    seal = maker.make_seal("公章", holders=[company])
+    data = MockOFDSigner(company, seal).sign()
+    result = bayident.verify(data, trust=ca.trust_store(), extra_certs=[ca.sm2_issuing.cert_pem])
+    assert result.passed, result.explain()
+    assert result.identity is not None
+    code = result.identity.identifier("CN_USCC")
+    assert code is not None
+    assert code.value == "91440300708461136T"
+    assert result.adapter == "gdca"

@@ -111,15 +111,23 @@ def _bare(ctx: EvidenceContext, s: SigState, sf: SignatureFile, value: bytes, wh
         return
     found = None
     algorithm = _SM3_WITH_SM2
+    undecided = None
     for cert in candidates:
         probe = SigState(s.index, s.kind, s.label)
-        if verify_signature(ctx, probe, "signature", cert, algorithm, value, sf.raw, "", where):
+        if verify_signature(
+            ctx, probe, "signature", cert, algorithm, value, sf.raw, "Signature.xml", where
+        ):
             found = cert
+            s.checks.extend(probe.checks)
+            s.warnings.extend(probe.warnings)
             break
+        if probe.failed is None and undecided is None:
+            undecided = cert  # e.g. no SM2 backend: say so rather than "does not verify"
     if found is None:
-        if len(candidates) == 1:
+        if undecided is not None or len(candidates) == 1:
+            cert = undecided or candidates[0]
             verify_signature(
-                ctx, s, "signature", candidates[0], algorithm, value, sf.raw, "Signature.xml", where
+                ctx, s, "signature", cert, algorithm, value, sf.raw, "Signature.xml", where
             )
         else:
             s.fail(
@@ -131,7 +139,6 @@ def _bare(ctx: EvidenceContext, s: SigState, sf: SignatureFile, value: bytes, wh
             )
         return
     s.cert = found
-    verify_signature(ctx, s, "signature", found, algorithm, value, sf.raw, "Signature.xml", where)
     key_usage(ctx, s, found, "key-usage")
     s.path = validate_path(ctx, s, found, list(ctx.extra_certs), role="signer")
     s.summary = f"digital signature by {found.subject}"
