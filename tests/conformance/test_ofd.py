@@ -32,6 +32,7 @@ def _cases() -> list[dict[str, Any]]:
 
 
 CASES = _cases()
+pytestmark = pytest.mark.conformance
 
 
 @pytest.fixture(autouse=True)
