@@ -227,7 +227,9 @@ def test_zip_reader_ratio_and_entries() -> None:
     assert ZipPackage(buf.getvalue(), ZipLimits(max_ratio=10_000)).read("b.bin") == b"b"
 
 
-@pytest.mark.parametrize("name", ["/abs.xml", "a\\b.xml", "C:/x.xml", "a/../../b"])
+@pytest.mark.parametrize(
+    "name", ["/abs.xml", "a\\b.xml", "C:/x.xml", "a/../../b", "a/.", "a//b", "./a"]
+)
 def test_zip_reader_refuses_unsafe_names(name: str) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:

@@ -45,7 +45,10 @@ _SIGNATURE_OIDS = {
 
 def fmt_time(t: _dt.datetime | None) -> str:
     """A time for messages, in UTC."""
-    return "unknown" if t is None else t.astimezone(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if t is None:
+        return "unknown"
+    u = t.astimezone(_dt.UTC)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d} {u.hour:02d}:{u.minute:02d}:{u.second:02d} UTC"
 
 
 class SigState:

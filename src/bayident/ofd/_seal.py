@@ -207,7 +207,7 @@ def _cert_list(s: SigState, seal: Seal, signer: CertRecord, where: str) -> None:
         "seal-certificate-list",
         SubIndication.SIG_CONSTRAINTS_FAILURE,
         f"the signer {signer.describe()} is not {how} the seal '{seal.name}' lists: the seal "
-        "maker did not allow this signer to use the seal (GB/T 38540 §7.3)",
+        "maker did not allow this signer to use the seal (GB/T 38540)",
         concerns,
     )
 

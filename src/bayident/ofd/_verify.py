@@ -1,7 +1,7 @@
 """Verify the signatures of an OFD package: the evidence handler behind ``verify()``.
 
 The order follows EN 319 102-1 §5.3: the container and each signature's format; the
-references (GB/T 33190 §18.2: a digest per signed package file); the signed value's
+references (GB/T 33190: a digest per signed package file); the signed value's
 binding to Signature.xml (``dataHash``); the signature; the seal (its maker's
 signature, its certificate list, its validity); then the certificate paths. A FAILED
 from cryptographic verification wins over an INDETERMINATE from a path.
@@ -36,7 +36,7 @@ from ._zip import ZipFormatError, ZipLimits, ZipPackage
 
 __all__ = ["HANDLER", "OFDHandler", "Package", "SignatureFile"]
 
-# GB/T 33190-2016 §18.2.2: CheckMethod names the digest; MD5 when it is absent.
+# GB/T 33190-2016 (digital signatures): CheckMethod names the digest; MD5 when it is absent.
 _CHECK_METHODS = {
     "sm3": "sm3",
     "1.2.156.10197.1.401": "sm3",
@@ -77,7 +77,7 @@ class Package:
 
 @dataclass
 class SignatureFile:
-    """One ``Signature.xml`` (GB/T 33190 §18.2) as read."""
+    """One ``Signature.xml`` (GB/T 33190) as read."""
 
     path: str
     raw: bytes
@@ -179,7 +179,7 @@ class Run:
             raise _Stop(
                 "ofd-container",
                 SubIndication.FORMAT_FAILURE,
-                "the package has no /OFD.xml, the entry file of every OFD (GB/T 33190 §7.4)",
+                "the package has no /OFD.xml, the entry file of every OFD (GB/T 33190)",
                 "/OFD.xml",
             )
         try:
@@ -317,7 +317,7 @@ class Run:
             s.fail(
                 "signature-type",
                 SubIndication.FORMAT_FAILURE,
-                f"signature Type {kind!r} is neither 'Seal' nor 'Sign' (GB/T 33190 §18.1)",
+                f"signature Type {kind!r} is neither 'Seal' nor 'Sign' (GB/T 33190)",
                 where,
             )
 

@@ -7,6 +7,7 @@ since GB/T 33190 documents are defined by schemas and never need one.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 from lxml import etree
@@ -24,9 +25,21 @@ __all__ = [
     "text_of",
 ]
 
-#: The namespace of GB/T 33190-2016 (§7.1).
+#: The namespace of GB/T 33190-2016.
 OFD_NS = "http://www.ofdspec.org/2016"
 _NAMESPACES = (OFD_NS, None)
+
+
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    # lxml parsers may not be shared between threads, and building one costs more than
+    # parsing a Signature.xml: one per thread, with the trusted lists' settings.
+    parser: etree.XMLParser | None = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = hardened_parser()
+    return parser
 
 
 class OFDFormatError(ValueError):
@@ -54,7 +67,7 @@ def parse_xml(data: bytes, where: str) -> etree._Element:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise OFDFormatError("is UTF-16; OFD XML files are UTF-8", where)
     try:
-        root = etree.fromstring(data, parser=hardened_parser())
+        root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         line = f" (line {exc.lineno})" if exc.lineno else ""
         raise OFDFormatError(f"is not well-formed XML: {exc.msg}{line}", where) from None
@@ -66,12 +79,17 @@ def parse_xml(data: bytes, where: str) -> etree._Element:
     return root
 
 
+_TAGS: dict[str, tuple[str, str]] = {}
+
+
 def _is(el: etree._Element, name: str) -> bool:
+    # Compared as strings ("{namespace}name" or a bare name): QName objects cost more
+    # than the rest of reading a Signature.xml.
+    tags = _TAGS.get(name)
+    if tags is None:
+        tags = _TAGS[name] = (f"{{{OFD_NS}}}{name}", name)
     tag = el.tag
-    if not isinstance(tag, str):
-        return False
-    q = etree.QName(tag)
-    return q.localname == name and q.namespace in _NAMESPACES
+    return bool(tag == tags[0] or tag == tags[1])
 
 
 def local_name(el: etree._Element) -> str:
@@ -81,14 +99,19 @@ def local_name(el: etree._Element) -> str:
 
 def children(el: etree._Element, name: str) -> Iterator[etree._Element]:
     """The child elements called ``name`` (in the OFD namespace, or in none)."""
-    for c in el:
-        if _is(c, name):
-            yield c
+    tags = _TAGS.get(name)
+    if tags is None:
+        tags = _TAGS[name] = (f"{{{OFD_NS}}}{name}", name)
+    return el.iterchildren(*tags)  # type: ignore[no-any-return]
 
 
 def child(el: etree._Element, name: str) -> etree._Element | None:
     """The first child element called ``name``."""
-    return next(children(el, name), None)
+    tags = _TAGS.get(name)
+    if tags is None:
+        tags = _TAGS[name] = (f"{{{OFD_NS}}}{name}", name)
+    found = el.find(tags[0])
+    return found if found is not None else el.find(tags[1])
 
 
 def text_of(el: etree._Element | None) -> str | None:
@@ -107,7 +130,7 @@ def is_element(el: etree._Element, name: str) -> bool:
 def resolve(base: str, location: str, where: str) -> str:
     """The package path of ``location`` as written in the file at ``base``.
 
-    GB/T 33190 §7.5 (ST_Loc): a location starting with ``/`` is from the package root,
+    GB/T 33190 (ST_Loc): a location starting with ``/`` is from the package root,
     any other is relative to the directory of the file that names it. Returned without
     the leading ``/`` (as ZIP names are). Raises :class:`PathEscapes` for a location
     that climbs above the root and :class:`OFDFormatError` for one that is not a path.
