@@ -320,3 +320,43 @@ def test_docs_page_examples_run(bayident_ofd_kit: OFDKit) -> None:
         assert bayident.verify(scope["forged"], trust=trust).sub_indication is (
             SubIndication.SIG_CRYPTO_FAILURE
         )
+
+
+def test_mutated_packages_never_raise(bayident_ofd_kit: OFDKit) -> None:
+    # Random damage anywhere (the ZIP structure, the XML, the signed value, the seal)
+    # gives a result, never an exception, and never PASSED.
+    import random
+
+    kit = bayident_ofd_kit
+    rng = random.Random(16)
+    sealed = kit.ofd_signer.sign()
+    members = {n: ZipPackage(sealed).read(n) for n in ZipPackage(sealed).names()}
+    trust = _trust(kit)
+    for i in range(120):
+        if i % 2:
+            raw = bytearray(sealed)
+            for _ in range(rng.randint(1, 4)):
+                raw[rng.randrange(len(raw))] = rng.randrange(256)
+            data = bytes(raw)
+        else:
+            files = dict(members)
+            name = rng.choice(sorted(files))
+            body = bytearray(files[name])
+            if rng.random() < 0.5 and len(body) > 2:
+                del body[rng.randrange(len(body)) :]
+            else:
+                body[rng.randrange(len(body))] ^= 1 << rng.randrange(8)
+            files[name] = bytes(body)
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+                for n, content in files.items():
+                    z.writestr(n, content)
+            data = buf.getvalue()
+        if data == sealed:
+            continue
+        result = bayident.verify(data, trust=trust)
+        assert isinstance(result, bayident.VerificationResult)
+        if result.passed:
+            # Only damage to what no signature covers (ZIP dates, versions) may pass.
+            pkg = ZipPackage(data)
+            assert {n: pkg.read(n) for n in pkg.names()} == members, result.explain()
