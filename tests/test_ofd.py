@@ -360,3 +360,35 @@ def test_mutated_packages_never_raise(bayident_ofd_kit: OFDKit) -> None:
             # Only damage to what no signature covers (ZIP dates, versions) may pass.
             pkg = ZipPackage(data)
             assert {n: pkg.read(n) for n in pkg.names()} == members, result.explain()
+
+
+def test_time_stamp_is_proof_of_existence(bayident_ofd_kit: OFDKit) -> None:
+    # The seal expires after signing; a time-stamp over the signature value from before
+    # the expiry keeps the signature valid (EN 319 102-1 past signature validation).
+    from bayident.testing import MockCA, MockOFDSigner, MockTSA
+
+    kit = bayident_ofd_kit
+    now = datetime.now(UTC).replace(microsecond=0)
+    seal = kit.maker.make_seal(
+        "Short-lived",
+        holders=[kit.holder],
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=30),
+    )
+    tsa_root = MockCA("Sandbox TSA Root")
+    tsa = MockTSA(tsa_root)
+    signer = MockOFDSigner(kit.holder, seal)
+    later = now + timedelta(days=60)
+    trust = TrustStore.from_pem_bundle(kit.ca.cert_pem + tsa_root.cert_pem)
+    stamped = signer.sign(signing_time=now, timestamp=lambda sig: tsa.token(sig, gen_time=now))
+    result = bayident.verify(stamped, trust=trust, at=later)
+    assert result.passed, result.explain()
+    assert result.signers[0].details["time_stamp"]["gen_time"] == now
+    plain = signer.sign(signing_time=now)
+    result = bayident.verify(plain, trust=trust, at=later)
+    assert _sub(result) == (Indication.INDETERMINATE, SubIndication.OUT_OF_BOUNDS_NO_POE)
+    # A token over other data proves nothing: reported, and the seal's expiry stands.
+    wrong = signer.sign(signing_time=now, timestamp=lambda sig: tsa.token(b"other", gen_time=now))
+    result = bayident.verify(wrong, trust=trust, at=later)
+    assert result.sub_indication is SubIndication.OUT_OF_BOUNDS_NO_POE
+    assert any(c.name == "time-stamp" and c.outcome == "warning" for c in result.checks)

@@ -22,7 +22,7 @@ import base64
 import io
 import struct
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -280,7 +280,7 @@ class MockOFDSigner:
         signing_time: datetime | None = None,
         check_method: str | None = "SM3",
         seal_file: bool = True,
-        timestamp: bytes | None = None,
+        timestamp: bytes | Callable[[bytes], bytes] | None = None,
         fault: OFDFault | None = None,
     ) -> bytes:
         """A signed OFD package (ZIP bytes).
@@ -296,7 +296,9 @@ class MockOFDSigner:
             check_method: References/@CheckMethod (``SM3``, the SM3 OID, ``SHA-256``; None
                 leaves it out, which means MD5).
             seal_file: also store the seal as ``Seal.esl`` (referenced and signed).
-            timestamp: an RFC 3161 token to put in the V4 ``timeStamp`` field.
+            timestamp: an RFC 3161 token to put in the V4 ``timeStamp`` field, or a function
+                of the signature value returning one (e.g. ``lambda sig: tsa.token(sig)``
+                with a :class:`~bayident.testing.MockTSA`).
             fault: one of :data:`OFD_FAULTS`.
         """
         if fault is not None and fault not in OFD_FAULTS:
@@ -385,7 +387,7 @@ class MockOFDSigner:
         sig_xml: bytes,
         version: int,
         when: datetime,
-        timestamp: bytes | None,
+        timestamp: bytes | Callable[[bytes], bytes] | None,
         fault: OFDFault | None,
     ) -> bytes:
         assert self.seal is not None
@@ -402,7 +404,8 @@ class MockOFDSigner:
                 sig = _flip(sig)
             parts = [tbs, cert, alg, _der.bit_string(sig)]
             if timestamp is not None:
-                parts.append(_der.implicit(0, _der.bit_string(timestamp)))
+                token = timestamp(sig) if callable(timestamp) else timestamp
+                parts.append(_der.implicit(0, _der.bit_string(token)))
             return _der.sequence(*parts)
         local = when + timedelta(hours=8)
         time_info = _der.bit_string(f"{local:%Y-%m-%d %H:%M:%S}".encode())
