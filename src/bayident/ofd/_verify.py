@@ -9,7 +9,6 @@ from cryptographic verification wins over an INDETERMINATE from a path.
 
 from __future__ import annotations
 
-import base64
 import binascii
 from dataclasses import dataclass, field
 
@@ -410,7 +409,7 @@ class Run:
                 )
                 continue
             try:
-                expected = base64.b64decode(value, validate=True)
+                expected = binascii.a2b_base64(value, strict_mode=True)
             except (binascii.Error, ValueError):
                 s.fail(
                     "reference-digest",

@@ -136,6 +136,17 @@ def resolve(base: str, location: str, where: str) -> str:
     that climbs above the root and :class:`OFDFormatError` for one that is not a path.
     """
     loc = location.strip()
+    # The usual location ("/Doc_0/Pages/Page_0/Content.xml") needs no segment walk.
+    if (
+        loc[:1] == "/"
+        and "/." not in loc
+        and "//" not in loc
+        and "\\" not in loc
+        and "\x00" not in loc
+        and ":" not in loc
+        and len(loc) > 1
+    ):
+        return loc[1:]
     if not loc:
         raise OFDFormatError("an empty location", where)
     if "\\" in loc or "\x00" in loc or "://" in loc or (len(loc) > 1 and loc[1] == ":"):
