@@ -37,7 +37,7 @@ from bayident import Verifier  # noqa: E402
 from bayident.ofd import ZipPackage, parse_seal_signature  # noqa: E402
 from bayident.sm import SM2PrivateKey, sm3, sm_available  # noqa: E402
 
-ROUNDS = 12
+ROUNDS = 30
 TARGET = 0.5
 SIGNED_VALUE = "Doc_0/Signs/Sign_0/SignedValue.dat"
 SIGNATURE_XML = "Doc_0/Signs/Sign_0/Signature.xml"
