@@ -392,3 +392,27 @@ def test_time_stamp_is_proof_of_existence(bayident_ofd_kit: OFDKit) -> None:
     result = bayident.verify(wrong, trust=trust, at=later)
     assert result.sub_indication is SubIndication.OUT_OF_BOUNDS_NO_POE
     assert any(c.name == "time-stamp" and c.outcome == "warning" for c in result.checks)
+
+
+def test_reference_flood_is_bounded(bayident_ofd_kit: OFDKit) -> None:
+    # A Signature.xml repeating one Reference endlessly is refused past the entry limit,
+    # instead of costing a digest and a check each.
+    kit = bayident_ofd_kit
+    sealed = ZipPackage(kit.ofd_signer.sign())
+    files = {n: sealed.read(n) for n in sealed.names()}
+    name = "Doc_0/Signs/Sign_0/Signature.xml"
+    start = files[name].index(b"<ofd:Reference ")
+    end = files[name].index(b"</ofd:Reference>", start) + len(b"</ofd:Reference>")
+    one = files[name][start:end]
+    files[name] = files[name][:start] + one * 50 + files[name][end:]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, content in files.items():
+            z.writestr(n, content)
+    result = _verify(kit, buf.getvalue(), policy=Policy(ofd_max_entries=40))
+    assert _sub(result) == (Indication.FAILED, SubIndication.FORMAT_FAILURE)
+    assert "ofd_max_entries" in result.message
+    # Under the limit, the repeated file is hashed once and each Reference still checked.
+    result = _verify(kit, buf.getvalue())
+    digests = [c for c in result.checks if c.name == "reference-digest"]
+    assert len(digests) >= 50
