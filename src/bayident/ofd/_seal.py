@@ -114,7 +114,9 @@ def verify_seal_signature(
         key_usage(ctx, s, signer, "key-usage")
     if ses.timestamp is not None:
         _timestamp(ctx, s, ses, where)
-    others = [seal.maker_cert, ses.signer_cert, *seal.certs]
+    # The seal's certList names who may use it, not their CAs: the paths are built from
+    # the two certificates and the caller's extra certificates only.
+    others = [seal.maker_cert, ses.signer_cert]
     if signer is not None:
         s.path = validate_path(ctx, s, signer, others, role="signer")
     if maker is not None:
