@@ -416,3 +416,18 @@ def test_reference_flood_is_bounded(bayident_ofd_kit: OFDKit) -> None:
     result = _verify(kit, buf.getvalue())
     digests = [c for c in result.checks if c.name == "reference-digest"]
     assert len(digests) >= 50
+
+
+def test_without_the_engine_dependencies_is_indeterminate(
+    bayident_ofd_kit: OFDKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # lxml comes with the 'sm' extra; without it the package cannot be read, and the
+    # result says which extra to install instead of failing the document.
+    import sys
+
+    data = bayident_ofd_kit.ofd_signer.sign()
+    monkeypatch.setitem(sys.modules, "bayident.ofd._verify", None)
+    result = _verify(bayident_ofd_kit, data)
+    assert _sub(result) == (Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE)
+    assert "pip install 'bayident[sm]'" in result.message
+    assert result.evidence_format == "ofd"

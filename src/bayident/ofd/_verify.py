@@ -33,7 +33,7 @@ from ._xml import (
 )
 from ._zip import ZipFormatError, ZipLimits, ZipPackage
 
-__all__ = ["HANDLER", "OFDHandler", "Package", "SignatureFile"]
+__all__ = ["Package", "Run", "SignatureFile"]
 
 # GB/T 33190-2016 (digital signatures): CheckMethod names the digest; MD5 when it is absent.
 _CHECK_METHODS = {
@@ -489,20 +489,3 @@ class Run:
         names = "; ".join(s.summary for s in self.sigs if s.summary)
         msg = f"signature valid: {names}" if n == 1 else f"all {n} signatures valid: {names}"
         return self._result(Indication.PASSED, None, msg, reports)
-
-
-class OFDHandler:
-    """OFD packages (GB/T 33190) with electronic seals and signatures, for ``verify()``."""
-
-    name = "ofd"
-
-    def claims(self, raw: bytes) -> bool:
-        """A ZIP (``PK\\x03\\x04``) that names an ``OFD.xml``."""
-        return raw[:4] == b"PK\x03\x04" and b"OFD.xml" in raw
-
-    def verify(self, ctx: EvidenceContext) -> VerificationResult:
-        """Verify every signature in the package; never raises for bad evidence."""
-        return Run(ctx).run()
-
-
-HANDLER = OFDHandler()
