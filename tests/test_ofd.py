@@ -431,3 +431,13 @@ def test_without_the_engine_dependencies_is_indeterminate(
     assert _sub(result) == (Indication.INDETERMINATE, SubIndication.CRYPTO_CONSTRAINTS_FAILURE)
     assert "pip install 'bayident[sm]'" in result.message
     assert result.evidence_format == "ofd"
+
+
+def test_claims_outside_the_seal_are_warnings(bayident_ofd_kit: OFDKit) -> None:
+    # A signing time claimed after the seal's expiry passes (a claim proves nothing) but
+    # is reported in the result's warnings as well as in its check.
+    kit = bayident_ofd_kit
+    later = datetime.now(UTC) + timedelta(days=400)
+    result = _verify(kit, kit.ofd_signer.sign(signing_time=later))
+    assert result.passed, result.explain()
+    assert any("claimed signing time" in w for w in result.warnings)

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .._handlers import EvidenceContext
-from .._result import Indication, SignerReport, SubIndication, VerificationResult
+from .._result import (
+    Check,
+    Indication,
+    SignerReport,
+    SubIndication,
+    VerificationResult,
+    _fast,
+    _replace,
+)
 from ..sm import sm3
 from ..tsp._token import sha
 from ._common import OUT, SigState, fmt_time
@@ -115,7 +123,6 @@ class Run:
     def __init__(self, ctx: EvidenceContext) -> None:
         self.ctx = ctx
         self.sigs: list[SigState] = []
-        self.warnings: list[str] = []
 
     def _result(
         self,
@@ -126,17 +133,16 @@ class Run:
     ) -> VerificationResult:
         make = self.ctx.make_result
         assert make is not None
-        return make(ind, sub, message, signers, evidence_format="ofd")
+        result = make(ind, sub, message, signers, evidence_format="ofd")
+        warnings = [w for s in self.sigs for w in s.warnings]
+        if warnings:
+            result = _replace(result, {"warnings": (*result.warnings, *warnings)})
+        return result
 
     def _early(self, stop: _Stop) -> VerificationResult:
-        ind = (
-            Indication.FAILED
-            if stop.sub is SubIndication.FORMAT_FAILURE
-            else (Indication.INDETERMINATE)
-        )
-        outcome = OUT.FAILED if ind is Indication.FAILED else OUT.INDETERMINATE
-        from .._result import Check, _fast
-
+        failed = stop.sub is SubIndication.FORMAT_FAILURE
+        ind = Indication.FAILED if failed else Indication.INDETERMINATE
+        outcome = OUT.FAILED if failed else OUT.INDETERMINATE
         self.ctx.checks.append(
             _fast(
                 Check,
@@ -152,8 +158,6 @@ class Run:
         return self._result(ind, stop.sub, stop.message)
 
     def _package_check(self, name: str, message: str, concerns: str) -> None:
-        from .._result import Check, _fast
-
         self.ctx.checks.append(
             _fast(
                 Check,
