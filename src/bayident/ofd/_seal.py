@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = ["seal_details", "verify_seal_signature"]
 
-_SEAL_TYPES = {1: "official seal (单位印章)", 2: "personal seal (个人印章)", 3: "other (其他)"}
+# GM/T 0031 names 1 and 2; field seals also use other values (the tax bureaus' use 3).
+_SEAL_TYPES = {1: "organisation seal (单位印章)", 2: "personal seal (个人印章)"}
 _DIGESTS = {"sm3": "sm3", "sha256": "sha256", "sha-256": "sha256", "sha1": "sha1"}
 
 

@@ -124,7 +124,7 @@ class MockSealMaker:
             name: the seal's name (e.g. the organisation's name and "公章").
             holders: the signers allowed to use the seal (its ``certList``).
             seal_id: ``esID`` (a seal code).
-            seal_type: 1 official seal, 2 personal seal, 3 other.
+            seal_type: 1 organisation seal (单位印章), 2 personal seal (个人印章).
             version: 4 (GB/T 38540-2020) or 1 (GM/T 0031-2014).
             valid_from, valid_until, created: default: a day ago, in a year, a day ago.
             cert_digests: V4 only: list SM3 digests of the certificates (certListType 2).
