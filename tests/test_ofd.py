@@ -441,3 +441,25 @@ def test_claims_outside_the_seal_are_warnings(bayident_ofd_kit: OFDKit) -> None:
     result = _verify(kit, kit.ofd_signer.sign(signing_time=later))
     assert result.passed, result.explain()
     assert any("claimed signing time" in w for w in result.warnings)
+
+
+def test_command_line(
+    bayident_ofd_kit: OFDKit, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from bayident.cli import main
+
+    kit = bayident_ofd_kit
+    doc = tmp_path / "sealed.ofd"
+    doc.write_bytes(kit.ofd_signer.sign())
+    root = tmp_path / "root.pem"
+    root.write_bytes(kit.ca.cert_pem)
+    assert main(["verify", str(doc), "--trust-anchor", str(root), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["evidence_format"] == "ofd"
+    assert out["signers"][0]["details"]["seal"]["name"] == "Sandbox Trading Ltd 公章"
+    changed = tmp_path / "changed.ofd"
+    changed.write_bytes(kit.ofd_signer.sign(fault="content-changed"))
+    assert main(["verify", str(changed), "--trust-anchor", str(root)]) == 1
+    assert "reference-digest" in capsys.readouterr().out
