@@ -86,6 +86,17 @@ def verify_seal_signature(
     )
     for note in ses.notes:
         s.warnings.append(f"{s.label}: {note}")
+    if ses.tbs_version != seal.header_version:
+        # GB/T 38540: TBS_Sign.version is the seal's version; a mismatch is a sign of a
+        # signer that mixes layouts, worth telling but not a reason to refuse.
+        s.add(
+            "signed-value-version",
+            OUT.WARNING,
+            f"TBS_Sign.version is {ses.tbs_version} but the seal's header says "
+            f"{seal.header_version}",
+            f"{where} TBS_Sign.version",
+        )
+        s.warnings.append(f"{s.label}: TBS_Sign and seal versions differ")
     _data_hash(s, sf, ses)
     signer = load_cert(s, ses.signer_cert, "signer-certificate", "signer's certificate")
     maker = load_cert(s, seal.maker_cert, "seal-maker-certificate", "seal maker's certificate")
