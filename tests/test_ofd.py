@@ -463,3 +463,26 @@ def test_command_line(
     changed.write_bytes(kit.ofd_signer.sign(fault="content-changed"))
     assert main(["verify", str(changed), "--trust-anchor", str(root)]) == 1
     assert "reference-digest" in capsys.readouterr().out
+
+
+def test_two_signatures_each_reported(bayident_ofd_kit: OFDKit) -> None:
+    from bayident.testing import MockOFDSigner
+
+    kit = bayident_ofd_kit
+    first = kit.ofd_signer.sign()
+    second_holder = kit.ca.issue_signer("Sandbox Logistics Ltd")
+    seal = kit.maker.make_seal("Sandbox Logistics Ltd 公章", holders=[second_holder])
+    both = MockOFDSigner(second_holder, seal).sign(MockOFDSigner.files_of(first))
+    result = _verify(kit, both)
+    assert result.passed, result.explain()
+    names = [s.details["seal"]["name"] for s in result.signers]
+    assert names == ["Sandbox Trading Ltd 公章", "Sandbox Logistics Ltd 公章"]
+    # The second signer applying the first holder's seal: only that signature is wrong.
+    wrong = MockOFDSigner(second_holder, kit.seal).sign(MockOFDSigner.files_of(first))
+    result = _verify(kit, wrong)
+    assert _sub(result) == (Indication.INDETERMINATE, SubIndication.SIG_CONSTRAINTS_FAILURE)
+    assert [s.indication for s in result.signers] == [
+        Indication.PASSED,
+        Indication.INDETERMINATE,
+    ]
+    assert result.message.startswith("signature 2:")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import struct
 import zipfile
 from collections.abc import Callable, Sequence
@@ -35,7 +36,8 @@ __all__ = ["OFD_FAULTS", "SEAL_FAULTS", "MockOFDSigner", "MockSealMaker", "blank
 
 _SM3_WITH_SM2 = "1.2.156.10197.1.501"
 _NS = "http://www.ofdspec.org/2016"
-_SIGN_DIR = "Doc_0/Signs/Sign_0"
+_SIGNATURES = "Doc_0/Signs/Signatures.xml"
+_SIGNATURE_FILE = re.compile(r"Doc_0/Signs/Sign_\d+/Signature\.xml")
 # A 1x1 transparent PNG: the seal's picture (its content is never verified).
 _PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -307,22 +309,41 @@ class MockOFDSigner:
             raise InvalidArgument("a seal signature needs the seal (MockOFDSigner(signer, seal))")
         pkg = dict(files if files is not None else blank_ofd())
         pkg["OFD.xml"] = _ofd_xml(signed=True)
+        # A package already signed gets one more signature, in the next Sign_N folder.
+        n = sum(1 for name in pkg if _SIGNATURE_FILE.fullmatch(name))
+        sign_dir = f"Doc_0/Signs/Sign_{n}"
         sig_type = "Seal" if kind == "Seal" else "Sign"
-        pkg["Doc_0/Signs/Signatures.xml"] = (
-            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Signatures xmlns:ofd="{_NS}">'
-            f'<ofd:MaxSignId>1</ofd:MaxSignId><ofd:Signature ID="1" Type="{sig_type}" '
-            f'BaseLoc="/{_SIGN_DIR}/Signature.xml"/></ofd:Signatures>'
+        entry = (
+            f'<ofd:Signature ID="{n + 1}" Type="{sig_type}" BaseLoc="/{sign_dir}/Signature.xml"/>'
         ).encode()
+        listing = pkg.get(_SIGNATURES)
+        if listing is None:
+            listing = (
+                f'<?xml version="1.0" encoding="UTF-8"?><ofd:Signatures xmlns:ofd="{_NS}">'
+                "<ofd:MaxSignId>0</ofd:MaxSignId></ofd:Signatures>"
+            ).encode()
+        listing = re.sub(
+            rb"<ofd:MaxSignId>\d+</ofd:MaxSignId>",
+            f"<ofd:MaxSignId>{n + 1}</ofd:MaxSignId>".encode(),
+            listing,
+        )
+        pkg[_SIGNATURES] = listing.replace(b"</ofd:Signatures>", entry + b"</ofd:Signatures>")
         with_seal = kind == "Seal" and seal_file
         if with_seal:
             assert self.seal is not None
-            pkg[f"{_SIGN_DIR}/Seal.esl"] = self.seal
-        signed = [n for n in sorted(pkg) if not n.startswith(_SIGN_DIR + "/Sign")]
+            pkg[f"{sign_dir}/Seal.esl"] = self.seal
+        # Signatures.xml changes with every signature, so none references it; a later
+        # signature covers the earlier ones' files.
+        signed = [
+            name
+            for name in sorted(pkg)
+            if name != _SIGNATURES and not name.startswith(sign_dir + "/Sign")
+        ]
         when = (signing_time or _now()).astimezone(UTC)
-        sig_xml = self._signature_xml(pkg, signed, check_method, with_seal, when, fault)
-        pkg[f"{_SIGN_DIR}/Signature.xml"] = sig_xml
+        sig_xml = self._signature_xml(pkg, signed, check_method, with_seal, when, fault, sign_dir)
+        pkg[f"{sign_dir}/Signature.xml"] = sig_xml
         if kind == "Seal":
-            value = self._seal_value(sig_xml, version, when, timestamp, fault)
+            value = self._seal_value(sig_xml, version, when, timestamp, fault, sign_dir)
         elif kind == "Sign":
             value = sm2_sign(_key(self.signer), sig_xml)
             if fault == "signature-flipped":
@@ -331,8 +352,14 @@ class MockOFDSigner:
             value = self.signer.sign_detached_cms(sig_xml, attributes=True)
         if fault == "signed-value-truncated":
             value = value[: len(value) // 2]
-        pkg[f"{_SIGN_DIR}/SignedValue.dat"] = value
-        return self._package(pkg, fault)
+        pkg[f"{sign_dir}/SignedValue.dat"] = value
+        return self._package(pkg, fault, sign_dir)
+
+    @staticmethod
+    def files_of(package: bytes) -> dict[str, bytes]:
+        """The files of an OFD package (ZIP bytes), to sign it again with :meth:`sign`."""
+        with zipfile.ZipFile(io.BytesIO(package)) as z:
+            return {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}
 
     def _signature_xml(
         self,
@@ -342,6 +369,7 @@ class MockOFDSigner:
         with_seal: bool,
         when: datetime,
         fault: OFDFault | None,
+        sign_dir: str,
     ) -> bytes:
         method = check_method or "md5"
         digest = {"sm3": sm3, "1.2.156.10197.1.401": sm3}.get(method.lower())
@@ -368,7 +396,7 @@ class MockOFDSigner:
         attr = f' CheckMethod="{check_method}"' if check_method is not None else ""
         local = when.astimezone(UTC) + timedelta(hours=8)
         seal = (
-            f"<ofd:Seal><ofd:BaseLoc>/{_SIGN_DIR}/Seal.esl</ofd:BaseLoc></ofd:Seal>"
+            f"<ofd:Seal><ofd:BaseLoc>/{sign_dir}/Seal.esl</ofd:BaseLoc></ofd:Seal>"
             if with_seal
             else ""
         )
@@ -379,7 +407,7 @@ class MockOFDSigner:
             f"<ofd:SignatureDateTime>{local:%Y-%m-%d %H:%M:%S}</ofd:SignatureDateTime>{seal}"
             '<ofd:StampAnnot ID="90" Boundary="50 50 40 40" PageRef="2"/>'
             f"<ofd:References{attr}>{''.join(refs)}</ofd:References></ofd:SignedInfo>"
-            f"<ofd:SignedValue>/{_SIGN_DIR}/SignedValue.dat</ofd:SignedValue></ofd:Signature>"
+            f"<ofd:SignedValue>/{sign_dir}/SignedValue.dat</ofd:SignedValue></ofd:Signature>"
         ).encode()
 
     def _seal_value(
@@ -389,10 +417,11 @@ class MockOFDSigner:
         when: datetime,
         timestamp: bytes | Callable[[bytes], bytes] | None,
         fault: OFDFault | None,
+        sign_dir: str,
     ) -> bytes:
         assert self.seal is not None
         key = _key(self.signer)
-        prop = _der.ia5_string(f"/{_SIGN_DIR}/Signature.xml")
+        prop = _der.ia5_string(f"/{sign_dir}/Signature.xml")
         data_hash = _der.bit_string(sm3(sig_xml))
         seal = _der.raw(self.seal)
         cert = _der.octet_string(self.signer.cert_der)
@@ -416,15 +445,15 @@ class MockOFDSigner:
         return _der.sequence(tbs, _der.bit_string(sig))
 
     @staticmethod
-    def _package(pkg: dict[str, bytes], fault: OFDFault | None) -> bytes:
+    def _package(pkg: dict[str, bytes], fault: OFDFault | None, sign_dir: str) -> bytes:
         page = "Doc_0/Pages/Page_0/Content.xml"
         if fault == "content-changed":
             pkg[page] = pkg[page].replace(b"</ofd:TextCode>", b" (changed)</ofd:TextCode>")
         elif fault == "signature-xml-changed":
-            name = f"{_SIGN_DIR}/Signature.xml"
+            name = f"{sign_dir}/Signature.xml"
             pkg[name] = pkg[name].replace(b'Version="1"', b'Version="2"')
         elif fault == "seal-file-swapped":
-            name = f"{_SIGN_DIR}/Seal.esl"
+            name = f"{sign_dir}/Seal.esl"
             if name in pkg:
                 pkg[name] = pkg[name][:-1] + bytes([pkg[name][-1] ^ 0x01])
         elif fault == "referenced-file-removed":
