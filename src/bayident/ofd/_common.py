@@ -28,6 +28,7 @@ __all__ = ["CERTS", "OUT", "SigState", "fmt_time", "load_cert", "verify_signatur
 
 OUT = CheckOutcome
 CERTS = CertificateCache()
+_CHECKS: dict[tuple[str, CheckOutcome, str, str | None, int], Check] = {}
 
 _FAILED_SUBS = frozenset(
     {
@@ -73,8 +74,11 @@ class SigState:
         self.summary = ""
 
     def add(self, name: str, outcome: CheckOutcome, message: str, concerns: str | None) -> None:
-        self.checks.append(
-            _fast(
+        # Checks are immutable and recur for every document a seal signs: shared.
+        key = (name, outcome, message, concerns, self.index)
+        check = _CHECKS.get(key)
+        if check is None:
+            check = _fast(
                 Check,
                 {
                     "name": name,
@@ -84,7 +88,10 @@ class SigState:
                     "signer": self.index,
                 },
             )
-        )
+            if len(_CHECKS) >= 4096:
+                _CHECKS.clear()
+            _CHECKS[key] = check
+        self.checks.append(check)
 
     def fail(self, name: str, sub: SubIndication, message: str, concerns: str | None) -> None:
         """Record a failed check; the first FAILED, else the first INDETERMINATE, decides."""

@@ -21,6 +21,7 @@ import itertools
 import struct
 import zlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["ZipFormatError", "ZipLimits", "ZipPackage"]
 
@@ -31,6 +32,10 @@ _ZIP64_LOCATOR = b"PK\x06\x07"
 _STORED, _DEFLATED = 0, 8
 _RATIO_EXEMPT = 1 << 20
 _CHUNK = 1 << 16
+_EOCD_FIELDS = struct.Struct("<HHHHIIH")
+_CENTRAL_FIELDS = struct.Struct("<HHHHIIIHHHH")
+_LOCAL_FIELDS = struct.Struct("<HHHHIIIHH")
+_U32 = struct.Struct("<I")
 
 
 class ZipFormatError(ValueError):
@@ -52,8 +57,9 @@ class ZipLimits:
     max_entries: int = 10_000
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
+    # A tuple: built once per member of every package read, where a frozen dataclass's
+    # __init__ costs more than reading the member's headers.
     name: str
     method: int
     crc: int
@@ -129,8 +135,8 @@ class ZipPackage:
         if not raw.startswith(_LOCAL):
             raise ZipFormatError("does not start with a ZIP local file header (PK\\x03\\x04)")
         eocd = _find_eocd(raw)
-        disk, cd_disk, n_here, n_total, cd_size, cd_offset, _ = struct.unpack_from(
-            "<HHHHIIH", raw, eocd + 4
+        disk, cd_disk, n_here, n_total, cd_size, cd_offset, _ = _EOCD_FIELDS.unpack_from(
+            raw, eocd + 4
         )
         if disk != 0 or cd_disk != 0 or n_here != n_total:
             raise ZipFormatError("spans several disks, which an OFD package never does")
@@ -167,8 +173,8 @@ class ZipPackage:
                 xlen,
                 clen,
                 disk_start,
-            ) = struct.unpack_from("<HHHHIIIHHHH", raw, pos + 8)
-            (offset,) = struct.unpack_from("<I", raw, pos + 42)
+            ) = _CENTRAL_FIELDS.unpack_from(raw, pos + 8)
+            (offset,) = _U32.unpack_from(raw, pos + 42)
             name_bytes = raw[pos + 46 : pos + 46 + nlen]
             pos += 46 + nlen + xlen + clen
             if pos > cd_offset + cd_size:
@@ -237,8 +243,8 @@ class ZipPackage:
         raw = self._raw
         if offset + 30 > len(raw) or raw[offset : offset + 4] != _LOCAL:
             raise ZipFormatError("its local header is missing", where)
-        lflags, _m, _t, _d, _crc, _cs, _us, lnlen, lxlen = struct.unpack_from(
-            "<HHHHIIIHH", raw, offset + 6
+        lflags, _m, _t, _d, _crc, _cs, _us, lnlen, lxlen = _LOCAL_FIELDS.unpack_from(
+            raw, offset + 6
         )
         if lnlen != len(name_bytes) or raw[offset + 30 : offset + 30 + lnlen] != name_bytes:
             raise ZipFormatError("its local header names another file", where)
@@ -281,6 +287,19 @@ class ZipPackage:
 
     @staticmethod
     def _inflate(data: bytes, size: int, where: str) -> bytes:
+        if size < _CHUNK:
+            # The usual member: one bounded call, at most one byte past the declared size.
+            inflater = zlib.decompressobj(-15)
+            try:
+                out = inflater.decompress(data, size + 1)
+            except zlib.error as exc:
+                raise ZipFormatError(f"its deflate stream is corrupt: {exc}", where) from None
+            if inflater.eof and len(out) == size:
+                return out
+            if len(out) > size:
+                raise ZipFormatError(
+                    f"inflates beyond its declared size of {size} bytes (a lying header)", where
+                )
         inflater = zlib.decompressobj(-15)
         parts: list[bytes] = []
         produced = 0
