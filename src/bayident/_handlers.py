@@ -94,7 +94,7 @@ def register_evidence_handler(handler: EvidenceHandler, *, first: bool = False) 
 # The formats and adapters bayident ships, loaded the first time a verification asks for a
 # handler or an enricher rather than as a side effect of ``import bayident`` (which stays
 # cheap: a pytest plugin or a CLI start pays only for what it uses).
-_BUILTIN_MODULES = ("bayident.jose", "bayident.schemes")
+_BUILTIN_MODULES = ("bayident.jose", "bayident.ofd", "bayident.schemes")
 _builtins_loaded = False
 
 

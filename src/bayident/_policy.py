@@ -261,6 +261,25 @@ class Policy(BaseModel):
             "false)."
         ),
     )
+    # OFD packages (electronic seals): limits of the in-memory ZIP reader.
+    ofd_max_member_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest expanded size of one member of an OFD package (ZIP).",
+    )
+    ofd_max_package_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024,
+        description="Largest expanded size of all members of an OFD package together.",
+    )
+    ofd_max_compression_ratio: int = Field(
+        default=200,
+        ge=10,
+        description=(
+            "Largest expanded-to-compressed ratio of an OFD member expanding beyond 1 MiB."
+        ),
+    )
+    ofd_max_entries: int = Field(default=10_000, ge=1, description="Entries in one OFD package.")
 
     @field_validator("required_policy_oids", "initial_policy_set")
     @classmethod

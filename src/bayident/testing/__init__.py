@@ -12,7 +12,8 @@ a signer makes detached CMS signatures, and :func:`build_signed_data` with
     cms = signer.sign_detached_cms(b"content")
 
 SM2 (Guangdong) PKIs and GB/T 35275 signatures come from :class:`MockSM2CA`, which needs
-the ``sm`` extra.
+the ``sm`` extra. Sealed OFD documents come from :class:`MockSealMaker` and
+:class:`MockOFDSigner` (the ``sm`` extra too).
 
 Every scheme of :mod:`bayident.schemes` has a mock issuer: :class:`MockHongkongPostCA`,
 :class:`MockDigiSignCA`, :class:`MockESignTrustCA`, :class:`MockGuangdongCA`,
@@ -44,6 +45,13 @@ if TYPE_CHECKING:
         signing_time_attribute,
     )
     from bayident.testing._jwt import IssuerKeyType, JWKSServer, MockJWTIssuer, merge_signatures
+    from bayident.testing._ofd import (
+        OFD_FAULTS,
+        SEAL_FAULTS,
+        MockOFDSigner,
+        MockSealMaker,
+        blank_ofd,
+    )
     from bayident.testing._revocation import (
         MockCRLPublisher,
         MockOCSPResponder,
@@ -101,6 +109,11 @@ _NAMES = {
     "JWKSServer": "bayident.testing._jwt",
     "MockJWTIssuer": "bayident.testing._jwt",
     "merge_signatures": "bayident.testing._jwt",
+    "OFD_FAULTS": "bayident.testing._ofd",
+    "SEAL_FAULTS": "bayident.testing._ofd",
+    "MockOFDSigner": "bayident.testing._ofd",
+    "MockSealMaker": "bayident.testing._ofd",
+    "blank_ofd": "bayident.testing._ofd",
     "MockCRLPublisher": "bayident.testing._revocation",
     "MockOCSPResponder": "bayident.testing._revocation",
     "MockTSA": "bayident.testing._revocation",
@@ -139,7 +152,9 @@ __getattr__, __dir__ = lazy_attributes(__name__, _NAMES, globals())
 
 __all__ = [
     "MUTUAL_RECOGNITION_POLICY",
+    "OFD_FAULTS",
     "REGIONS",
+    "SEAL_FAULTS",
     "Attribute",
     "Clock",
     "IssuerKeyType",
@@ -160,8 +175,10 @@ __all__ = [
     "MockJWTIssuer",
     "MockMacaoOneAccount",
     "MockOCSPResponder",
+    "MockOFDSigner",
     "MockSM2CA",
     "MockSM2Signer",
+    "MockSealMaker",
     "MockSigner",
     "MockTSA",
     "MockTrustListOperator",
@@ -172,6 +189,7 @@ __all__ = [
     "SigningKey",
     "TrustListServer",
     "add_unsigned_attribute",
+    "blank_ofd",
     "build_signed_data",
     "content_type_attribute",
     "hostile_etsi_xml",

@@ -42,11 +42,16 @@ Fixtures (scope in brackets):
     A Hong Kong trust-list operator (:class:`~bayident.testing.MockTrustListOperator`)
     and a :class:`~bayident.testing.TrustListServer` on 127.0.0.1; serve its
     ``etsi_xml()`` or ``json_jws()`` with ``server.serve(path, body)``.
+``bayident_ofd_kit`` [session]
+    An :class:`OFDKit`: an SM2 root, a seal maker, a seal holder, the V4 seal made for
+    the holder and a :class:`~bayident.testing.MockOFDSigner` applying it (needs the
+    ``sm`` extra; skips without it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -71,6 +76,8 @@ if TYPE_CHECKING:
         RevocationServer,
         TrustListServer,
     )
+    from bayident.testing._ofd import MockOFDSigner, MockSealMaker
+    from bayident.testing._sm2 import MockSM2CA, MockSM2Signer
 
 __all__ = [
     "bayident_ca",
@@ -86,6 +93,7 @@ __all__ = [
     "bayident_jwks_server",
     "bayident_jwt_issuer",
     "bayident_ocsp_responder",
+    "bayident_ofd_kit",
     "bayident_revocation_server",
     "bayident_signer",
     "bayident_start",
@@ -273,3 +281,34 @@ def bayident_trust_list_server() -> Iterator[TrustListServer]:
 
     with TrustListServer() as server:
         yield server
+
+
+# --- OFD electronic seals ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OFDKit:
+    """A sandbox for sealed OFD documents: trust ``ca``, sign with ``ofd_signer``."""
+
+    ca: MockSM2CA
+    maker: MockSealMaker
+    holder: MockSM2Signer
+    seal: bytes
+    ofd_signer: MockOFDSigner
+
+
+@pytest.fixture(scope="session")
+def bayident_ofd_kit(_bayident_session_clock: MockClock) -> OFDKit:
+    """An SM2 root, a seal maker and a seal holder with a V4 seal (needs the ``sm`` extra)."""
+    from bayident.sm import sm_available
+
+    if not sm_available():
+        pytest.skip("sealed OFD documents need the 'sm' extra: pip install 'bayident[sm]'")
+    from bayident.testing._ofd import MockOFDSigner, MockSealMaker
+    from bayident.testing._sm2 import MockSM2CA
+
+    ca = MockSM2CA("Sandbox Seal Root CA", clock=_bayident_session_clock)
+    maker = MockSealMaker(ca.issue_signer("Sandbox Seal Maker"))
+    holder = ca.issue_signer("Sandbox Trading Ltd", organization="Sandbox Trading Ltd")
+    seal = maker.make_seal("Sandbox Trading Ltd 公章", holders=[holder])
+    return OFDKit(ca, maker, holder, seal, MockOFDSigner(holder, seal))
