@@ -140,15 +140,39 @@ def test_a_passed_results_signer_certificate_is_typed_as_present(pki: SandboxPKI
         res.signer_certificate(3)
 
 
-def test_a_missing_extra_is_one_line_and_exit_64(tmp_path: Path) -> None:
-    # Run as if lxml and signxml were not installed.
-    program = (
-        "import sys; sys.modules['lxml'] = None; sys.modules['signxml'] = None\n"
-        "from bayident.cli import main\n"
-        f"sys.exit(main(['verify', {str(tmp_path / 'x.p7s')!r}, '--trust-list', 'list.xml']))\n"
+def _without_etsi(program: str) -> subprocess.CompletedProcess[str]:
+    """Run ``program`` as if lxml and signxml were not installed."""
+    blocked = "import sys; sys.modules['lxml'] = None; sys.modules['signxml'] = None\n"
+    return subprocess.run([sys.executable, "-c", blocked + program], capture_output=True, text=True)
+
+
+def test_json_trust_lists_need_no_extra_and_xml_ones_name_it(tmp_path: Path) -> None:
+    from bayident.testing import MockTrustListOperator
+
+    operator = MockTrustListOperator("HK")
+    (tmp_path / "hk.json").write_text(operator.json_jws())
+    (tmp_path / "hk.xml").write_bytes(operator.etsi_xml())
+    done = _without_etsi(
+        "import bayident\n"
+        "import bayident.trustlist as t\n"
+        f"doc = t.read_trusted_list(open({str(tmp_path / 'hk.json')!r}, 'rb').read())\n"
+        "assert doc.valid, doc.reason\n"
+        "try:\n"
+        f"    t.read_trusted_list(open({str(tmp_path / 'hk.xml')!r}, 'rb').read())\n"
+        "except bayident.MissingExtraError as exc:\n"
+        "    print(exc)\n"
     )
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'bayident[etsi]'" in done.stdout
+
+
+def test_a_missing_extra_is_one_line_and_exit_64(tmp_path: Path) -> None:
+    from bayident.testing import MockTrustListOperator
+
+    (tmp_path / "list.xml").write_bytes(MockTrustListOperator("HK").etsi_xml())
     (tmp_path / "x.p7s").write_bytes(b"0")
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    argv = ["verify", str(tmp_path / "x.p7s"), "--trust-list", str(tmp_path / "list.xml")]
+    done = _without_etsi(f"from bayident.cli import main\nsys.exit(main({argv!r}))\n")
     assert done.returncode == 64, done.stderr
     lines = done.stderr.splitlines()
     assert len(lines) == 1

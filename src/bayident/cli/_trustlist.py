@@ -281,16 +281,9 @@ def _write_summary(out: TextIO, summary: dict[str, Any], as_json: bool) -> None:
 # --- commands ---------------------------------------------------------------------------
 
 
-def _require_extra() -> None:
-    from .._extras import require
-
-    require("etsi", "reading trusted lists")
-
-
 def run_trustlist(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     """Run a ``trustlist`` subcommand; raises :class:`TrustListUsageError` for exit 64."""
     err = err or sys.stderr
-    _require_extra()
     cmd = getattr(args, "trustlist_command", None)
     if cmd == "inspect":
         return _inspect(args, out, err)
@@ -396,7 +389,6 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def trust_with_lists(args: argparse.Namespace, trust: Any, err: TextIO | None = None) -> Any:
     """The trust store for ``verify``: anchors of ``--trust-list`` lists plus ``--trust-anchor``."""
-    _require_extra()
     from ..trustlist import TrustListValidator, read_trusted_list, trust_store_from_lists
 
     err = err or sys.stderr

@@ -20,62 +20,131 @@ states which issuers are accepted for which purpose (see
 
 from __future__ import annotations
 
-from ._diff import ListDiff, ServiceChange, diff_lists
-from ._document import DEFAULT_MAX_LIST_BYTES, TrustListDocument, TrustListError
-from ._etsi import SUPPORTED_VERSIONS, read_etsi_xml
-from ._etsi_write import to_etsi_xml
-from ._fetch import (
-    ACCEPTED_CONTENT_TYPES,
-    FetchProgress,
-    FetchResult,
-    ListCache,
-    TrustListFetcher,
-)
-from ._json import (
-    FORMAT_NAME,
-    JWS_TYPE,
-    JsonTrustList,
-    from_etsi,
-    json_schema,
-    read_json_list,
-    sign_json_list,
-    to_json,
-    to_trusted_list,
-)
-from ._manager import ListOutcome, ListSource, RefreshReport, TrustListManager
-from ._model import (
-    IN_FORCE_STATUSES,
-    CriteriaList,
-    DigitalIdentity,
-    OtherTSLPointer,
-    Qualification,
-    ServiceHistoryEntry,
-    ServiceStatus,
-    ServiceType,
-    SignatureStatus,
-    TrustedList,
-    TrustService,
-    TrustServiceProvider,
-)
-from ._pivot import PivotOutcome, is_pivot_url, resolve_pivots
-from ._read import load_trusted_list, read_trusted_list
-from ._recognition import (
-    GBA_MUTUAL_RECOGNITION_POLICY_ARC,
-    ChainInfo,
-    RecognitionDecision,
-    RecognitionPolicy,
-    RecognitionRule,
-)
-from ._store import ServiceRef, TrustListStore, anchor_status_at, trust_store_from_lists
-from ._validate import (
-    DEFAULT_GRACE,
-    ListAcceptance,
-    TrustListValidator,
-    list_key,
-    pointers_to,
-    signers_from_pointers,
-)
-from ._xmllimits import XmlLimits
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from ._diff import ListDiff, ServiceChange, diff_lists
+    from ._document import DEFAULT_MAX_LIST_BYTES, TrustListDocument, TrustListError
+    from ._etsi import SUPPORTED_VERSIONS, read_etsi_xml
+    from ._etsi_write import to_etsi_xml
+    from ._fetch import (
+        ACCEPTED_CONTENT_TYPES,
+        FetchProgress,
+        FetchResult,
+        ListCache,
+        TrustListFetcher,
+    )
+    from ._json import (
+        FORMAT_NAME,
+        JWS_TYPE,
+        JsonTrustList,
+        from_etsi,
+        json_schema,
+        read_json_list,
+        sign_json_list,
+        to_json,
+        to_trusted_list,
+    )
+    from ._manager import ListOutcome, ListSource, RefreshReport, TrustListManager
+    from ._model import (
+        IN_FORCE_STATUSES,
+        CriteriaList,
+        DigitalIdentity,
+        OtherTSLPointer,
+        Qualification,
+        ServiceHistoryEntry,
+        ServiceStatus,
+        ServiceType,
+        SignatureStatus,
+        TrustedList,
+        TrustService,
+        TrustServiceProvider,
+    )
+    from ._pivot import PivotOutcome, is_pivot_url, resolve_pivots
+    from ._read import load_trusted_list, read_trusted_list
+    from ._recognition import (
+        GBA_MUTUAL_RECOGNITION_POLICY_ARC,
+        ChainInfo,
+        RecognitionDecision,
+        RecognitionPolicy,
+        RecognitionRule,
+    )
+    from ._store import ServiceRef, TrustListStore, anchor_status_at, trust_store_from_lists
+    from ._validate import (
+        DEFAULT_GRACE,
+        ListAcceptance,
+        TrustListValidator,
+        list_key,
+        pointers_to,
+        signers_from_pointers,
+    )
+    from ._xmllimits import XmlLimits
+
+_NAMES = {
+    "ListDiff": "._diff",
+    "ServiceChange": "._diff",
+    "diff_lists": "._diff",
+    "DEFAULT_MAX_LIST_BYTES": "._document",
+    "TrustListDocument": "._document",
+    "TrustListError": "._document",
+    "SUPPORTED_VERSIONS": "._etsi",
+    "read_etsi_xml": "._etsi",
+    "to_etsi_xml": "._etsi_write",
+    "ACCEPTED_CONTENT_TYPES": "._fetch",
+    "FetchProgress": "._fetch",
+    "FetchResult": "._fetch",
+    "ListCache": "._fetch",
+    "TrustListFetcher": "._fetch",
+    "FORMAT_NAME": "._json",
+    "JWS_TYPE": "._json",
+    "JsonTrustList": "._json",
+    "from_etsi": "._json",
+    "json_schema": "._json",
+    "read_json_list": "._json",
+    "sign_json_list": "._json",
+    "to_json": "._json",
+    "to_trusted_list": "._json",
+    "ListOutcome": "._manager",
+    "ListSource": "._manager",
+    "RefreshReport": "._manager",
+    "TrustListManager": "._manager",
+    "IN_FORCE_STATUSES": "._model",
+    "CriteriaList": "._model",
+    "DigitalIdentity": "._model",
+    "OtherTSLPointer": "._model",
+    "Qualification": "._model",
+    "ServiceHistoryEntry": "._model",
+    "ServiceStatus": "._model",
+    "ServiceType": "._model",
+    "SignatureStatus": "._model",
+    "TrustedList": "._model",
+    "TrustService": "._model",
+    "TrustServiceProvider": "._model",
+    "PivotOutcome": "._pivot",
+    "is_pivot_url": "._pivot",
+    "resolve_pivots": "._pivot",
+    "load_trusted_list": "._read",
+    "read_trusted_list": "._read",
+    "GBA_MUTUAL_RECOGNITION_POLICY_ARC": "._recognition",
+    "ChainInfo": "._recognition",
+    "RecognitionDecision": "._recognition",
+    "RecognitionPolicy": "._recognition",
+    "RecognitionRule": "._recognition",
+    "ServiceRef": "._store",
+    "TrustListStore": "._store",
+    "anchor_status_at": "._store",
+    "trust_store_from_lists": "._store",
+    "DEFAULT_GRACE": "._validate",
+    "ListAcceptance": "._validate",
+    "TrustListValidator": "._validate",
+    "list_key": "._validate",
+    "pointers_to": "._validate",
+    "signers_from_pointers": "._validate",
+    "XmlLimits": "._xmllimits",
+}
+__getattr__, __dir__ = lazy_attributes(__name__, _NAMES, globals())
 
 __all__ = [
     "ACCEPTED_CONTENT_TYPES",

@@ -11,9 +11,7 @@ from cryptography import x509
 from .._exceptions import InputError, InvalidArgument
 from .._policy import Policy
 from ._document import DEFAULT_MAX_LIST_BYTES, TrustListDocument
-from ._etsi import read_etsi_xml
 from ._json import PublicKey, read_json_list
-from ._xmllimits import XmlLimits
 
 __all__ = ["load_trusted_list", "read_trusted_list"]
 
@@ -36,6 +34,13 @@ def read_trusted_list(
         raise InvalidArgument(f"data must be bytes, not {type(data).__name__}")
     head = bytes(data[:64]).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
+        # ETSI XML needs the etsi extra (lxml, signxml); JSON lists need nothing more.
+        from .._extras import require
+
+        require("etsi", "reading an ETSI XML trusted list")
+        from ._etsi import read_etsi_xml
+        from ._xmllimits import XmlLimits
+
         return read_etsi_xml(
             bytes(data), source=source, max_bytes=max_bytes, limits=XmlLimits.from_policy(policy)
         )
