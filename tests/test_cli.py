@@ -550,8 +550,8 @@ def test_every_command_demo_keep_prints_works_and_fits_80_columns(
         code, out, err = run(capsys, *argv)
         want = next((v for k, v in expected_exit.items() if k in argv), 0)
         assert code == want, (argv, out, err)
+        assert all(len(line) <= 80 for line in out.splitlines()), out
         if argv[0] == "verify":
-            assert all(len(line) <= 80 for line in out.splitlines()), out
             assert "--verbose lists every check" in out
 
 

@@ -135,7 +135,7 @@ def wrap(line: str, width: int) -> list[str]:
     ) or [line]
 
 
-def _width(out: TextIO) -> int:
+def terminal_width(out: TextIO) -> int:
     # The terminal's width when there is one; 80 columns for pipes and files (COLUMNS wins).
     try:
         columns = int(os.environ.get("COLUMNS", "0"))
@@ -176,7 +176,7 @@ class PlainRenderer:
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
-        self._width = _width(out)
+        self._width = terminal_width(out)
 
     def _write(self, line: str) -> None:
         for part in wrap(line, self._width):
@@ -211,7 +211,7 @@ class RichRenderer:
         from rich.console import Console  # the ``cli`` extra; checked by make_renderer
 
         self._console: Any = Console(file=out, highlight=False, soft_wrap=True)
-        self._width = _width(out)
+        self._width = terminal_width(out)
 
     def result(
         self,

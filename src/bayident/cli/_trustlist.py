@@ -270,12 +270,20 @@ def _write_summary(out: TextIO, summary: dict[str, Any], as_json: bool) -> None:
     if as_json:
         out.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         return
+    import textwrap
+
+    from ._render import terminal_width
+
+    width = terminal_width(out)
     for key, value in summary.items():
         if value is None:
             continue
         if isinstance(value, bool):
             value = "true" if value else "false"
-        out.write(f"{key + ':':<18} {' '.join(str(value).split())}\n")
+        line = f"{key + ':':<18} {' '.join(str(value).split())}"
+        # Wrapped to the terminal like verify's output; continuation under the value.
+        parts = textwrap.wrap(line, width=width, subsequent_indent=" " * 19) or [line]
+        out.write("\n".join(parts) + "\n")
 
 
 # --- commands ---------------------------------------------------------------------------
