@@ -32,7 +32,18 @@ from ._algorithms import (
     parse_pss_params,
 )
 from ._certs import CertRecord
+from ._chain import (
+    UNSUPPORTED,
+    FastResult,
+    fast_path,
+    own_checks,
+    path_failure,
+    policy_outcome,
+    refusal,
+    revocation_active,
+)
 from ._policy import Policy
+from ._profile import crl_problem, profile_problem
 from ._result import SubIndication
 from ._sync import run_coroutine
 from ._trust import TrustAnchor, TrustStore
@@ -245,6 +256,8 @@ def _pkix_errors() -> tuple[type[BaseException], ...]:
         LookupError,
         AttributeError,
         OverflowError,
+        # pyhanko-certvalidator has no iPAddress or otherName name constraints.
+        NotImplementedError,
     )
 
 
@@ -264,6 +277,8 @@ def key_problem(policy: Policy, spki_der: bytes) -> str | None:
         return (
             f"RSA key of {key.key_size} bits is below the policy minimum of {policy.min_rsa_bits}"
         )
+    if isinstance(key, dsa.DSAPublicKey) and "dsa" not in policy.signature_algorithms:
+        return "DSA keys are not accepted: 'dsa' is not among Policy.signature_algorithms"
     # DSA's security rests on the same finite-field problem size as RSA's modulus
     # (NIST SP 800-57 Part 1 Table 2), so the same minimum applies.
     if isinstance(key, dsa.DSAPublicKey) and key.key_size < policy.min_rsa_bits:
@@ -370,8 +385,12 @@ class PathValidator:
         crls: Sequence[bytes] = (),
         require_revocation: bool | None = None,
         revocation: RevocationRequest | None = None,
+        tolerance: _dt.timedelta | None = None,
     ) -> PathOutcome:
         """Find a valid path for ``leaf`` at time ``at`` under ``policy``.
+
+        ``tolerance`` is the clock skew allowed on validity periods: give it only
+        when ``at`` is the current time (a caller's validation time is exact).
 
         When CRLs are given, every certificate on the path must be covered by one
         of them (``require_revocation`` defaults to ``bool(crls)``): a missing,
@@ -386,7 +405,16 @@ class PathValidator:
         here is synchronous and needs no event loop.
         """
         steps = self._validate_steps(
-            leaf, pool_certs, trust, policy, at, crls, require_revocation, revocation, False
+            leaf,
+            pool_certs,
+            trust,
+            policy,
+            at,
+            crls,
+            require_revocation,
+            revocation,
+            False,
+            tolerance,
         )
         try:
             factory = next(steps)
@@ -414,10 +442,20 @@ class PathValidator:
         crls: Sequence[bytes] = (),
         require_revocation: bool | None = None,
         revocation: RevocationRequest | None = None,
+        tolerance: _dt.timedelta | None = None,
     ) -> PathOutcome:
         """Asynchronous :meth:`validate`: revocation data is fetched with real awaits."""
         steps = self._validate_steps(
-            leaf, pool_certs, trust, policy, at, crls, require_revocation, revocation, True
+            leaf,
+            pool_certs,
+            trust,
+            policy,
+            at,
+            crls,
+            require_revocation,
+            revocation,
+            True,
+            tolerance,
         )
         try:
             factory = next(steps)
@@ -445,6 +483,7 @@ class PathValidator:
         require_revocation: bool | None,
         revocation: RevocationRequest | None,
         asynchronous: bool,
+        tolerance: _dt.timedelta | None = None,
     ) -> _Steps:
         # A generator of the validation: it yields coroutine factories (pyhanko-certvalidator
         # runs) and is sent back what each raised, so one body serves validate and avalidate.
@@ -455,12 +494,45 @@ class PathValidator:
                 supplied=Supplied(crls=tuple(crls), crl_origins=_CALLER * len(crls)),
                 report=False,
             )
+        tol = tolerance or _dt.timedelta(0)
+        pool_list = list(pool_certs)
         pool: dict[str, list[CertRecord]] = {}
-        for c in pool_certs:
+        for c in pool_list:
             if c.fingerprint != leaf.fingerprint:
                 bucket = pool.setdefault(c.subject_key, [])
                 if all(b.fingerprint != c.fingerprint for b in bucket):
                     bucket.append(c)
+        fast = (
+            fast_path(leaf, pool_list, trust, at, policy, tol)
+            if policy.trust_anchor_constraints
+            else UNSUPPORTED
+        )
+        if fast.ok:
+            return (
+                yield from self._fast_outcome(
+                    fast, trust, policy, at, revocation, pool, asynchronous, tol
+                )
+            )
+        general = yield from self._general_steps(
+            leaf, pool, trust, policy, at, revocation, asynchronous, tol
+        )
+        if general.ok and not fast.unsupported and not fast.path_search_only:
+            # cryptography refused what pyhanko-certvalidator accepted: the refusal stands.
+            return refusal(fast, leaf, general, self._considered(trust, leaf))
+        return general
+
+    def _general_steps(
+        self,
+        leaf: CertRecord,
+        pool: dict[str, list[CertRecord]],
+        trust: TrustStore,
+        policy: Policy,
+        at: _dt.datetime,
+        revocation: RevocationRequest,
+        asynchronous: bool,
+        tol: _dt.timedelta,
+    ) -> _Steps:
+        """Path building here and validation by pyhanko-certvalidator, candidate by candidate."""
         candidates, deepest = self.build(leaf, pool, trust, policy.max_chain_length)
         considered = self._considered(trust, deepest)
         if not candidates:
@@ -492,6 +564,7 @@ class PathValidator:
                 considered,
                 pool,
                 asynchronous,
+                tol,
             )
             if outcome.ok:
                 return outcome
@@ -499,6 +572,73 @@ class PathValidator:
                 first_failure = outcome
         assert first_failure is not None
         return first_failure
+
+    def _fast_outcome(
+        self,
+        fast: FastResult,
+        trust: TrustStore,
+        policy: Policy,
+        at: _dt.datetime,
+        revocation: RevocationRequest,
+        pool: dict[str, list[CertRecord]],
+        asynchronous: bool,
+        tol: _dt.timedelta,
+    ) -> _Steps:
+        """The decision on a path cryptography accepted: our checks, policies, revocation."""
+        certs, anchor = list(fast.certs), fast.anchor
+        assert anchor is not None
+        leaf = certs[0]
+        considered = self._considered(trust, certs[-1])
+        if anchor.fingerprint == leaf.fingerprint:
+            return self._validate_anchor_leaf(leaf, anchor, policy, at, considered, tol)
+        problem = own_checks(certs, anchor, policy, at, tol, considered)
+        if problem is None:
+            ee_problem = self._ee_critical(leaf)
+            if ee_problem:
+                problem = path_failure(certs, anchor, considered, "ee", ee_problem)
+        if problem is None:
+            valid = policy_outcome(certs, anchor, policy, considered)
+            if isinstance(valid, PathOutcome):
+                problem = valid
+        if problem is not None:
+            return problem
+        assert not isinstance(valid, PathOutcome)
+        if revocation_active(certs, revocation, _declared):
+            # Revocation: pyhanko-certvalidator checks the same path with the data.
+            return (
+                yield from self._validate_one(
+                    certs,
+                    anchor,
+                    trust,
+                    policy,
+                    at,
+                    revocation,
+                    considered,
+                    pool,
+                    asynchronous,
+                    tol,
+                )
+            )
+        key = self._key(certs, anchor, trust, policy, revocation, pool)
+        cached = self._cache.get(key)
+        if cached is not None and cached.covers(at, tol):
+            entries = cached.revocation
+        else:
+            entries = ()
+            if revocation.report:
+                declared = [_declared(c) for c in certs] if revocation.mode != "off" else []
+                anchor_asn1 = self._anchor_parts(anchor)[0]
+                entries = report(
+                    certs, anchor_asn1, revocation, _NO_CHECK_RULE, None, [], [], at, declared
+                )
+            window = (max(c.not_before for c in certs), min(c.not_after for c in certs))
+            with self._lock:
+                self._cache[key] = _Cached(window[0], window[1], valid, revocation=entries)
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return self._success(
+            certs, anchor, considered, valid, policy, cached=False, revocation=entries
+        )
 
     def _chain_to(
         self, leaf: CertRecord, pool: dict[str, list[CertRecord]], stop: CertRecord
@@ -585,10 +725,11 @@ class PathValidator:
         considered: tuple[str, ...],
         pool: dict[str, list[CertRecord]],
         asynchronous: bool,
+        tol: _dt.timedelta,
     ) -> _Steps:
         leaf = certs[0]
         key = self._key(certs, anchor, trust, policy, revocation, pool)
-        skew = policy.clock_skew
+        skew = tol
         cached = self._cache.get(key)
         if cached is not None and cached.covers(at, skew):
             return self._success(
@@ -603,9 +744,12 @@ class PathValidator:
             )
         if anchor.fingerprint == leaf.fingerprint:
             # The signer certificate is itself a trust anchor: nothing to chain.
-            return self._validate_anchor_leaf(leaf, anchor, policy, at, considered)
+            return self._validate_anchor_leaf(leaf, anchor, policy, at, considered, tol)
+        problem = own_checks(certs, anchor, policy, at, tol, considered)
+        if problem is not None:
+            return problem
         outcome, window = yield from self._pkix_steps(
-            certs, anchor, policy, at, revocation, considered, pool, asynchronous
+            certs, anchor, policy, at, revocation, considered, pool, asynchronous, tol
         )
         if outcome.ok and window is not None and outcome.cacheable:
             with self._lock:
@@ -628,8 +772,21 @@ class PathValidator:
         policy: Policy,
         at: _dt.datetime,
         considered: tuple[str, ...],
+        tol: _dt.timedelta,
     ) -> PathOutcome:
-        skew = policy.clock_skew
+        skew = tol
+        at = at.replace(microsecond=0)
+        own = profile_problem([leaf], anchor, policy)
+        if own is not None:
+            return PathOutcome(
+                False,
+                own.sub_indication,
+                own.message,
+                own.concerns,
+                chain=(leaf,),
+                anchor=anchor,
+                anchors_considered=considered,
+            )
         if at + skew < leaf.not_before:
             return PathOutcome(
                 False,
@@ -741,6 +898,7 @@ class PathValidator:
         considered: tuple[str, ...],
         pool: dict[str, list[CertRecord]],
         asynchronous: bool,
+        tol: _dt.timedelta,
     ) -> Generator[Any, BaseException | None, tuple[PathOutcome, _Window | None]]:
         from pyhanko_certvalidator import errors as perr
         from pyhanko_certvalidator.authority import CertTrustAnchor
@@ -753,6 +911,7 @@ class PathValidator:
         )
         from pyhanko_certvalidator.validate import async_validate_path
 
+        at = at.replace(microsecond=0)  # RFC 5280 times have no fractions
         leaf = certs[0]
         anchor_asn1, trust_manager, registry = self._anchor_parts(anchor)
         mode = revocation.mode
@@ -819,7 +978,7 @@ class PathValidator:
                     moment=at,
                     allow_fetching=False,
                     revinfo_policy=_NO_REVOCATION_CHECK,
-                    time_tolerance=policy.clock_skew,
+                    time_tolerance=tol,
                     algorithm_usage_policy=self._policy_impl(policy),
                     signature_validator=self._sig,
                 )
@@ -851,7 +1010,7 @@ class PathValidator:
                     RevocationCheckingPolicy(rule, rule),
                     retroactive_revinfo=revocation.retroactive,
                 ),
-                time_tolerance=policy.clock_skew,
+                time_tolerance=tol,
                 algorithm_usage_policy=self._policy_impl(policy),
                 signature_validator=self._sig,
             )
@@ -873,7 +1032,7 @@ class PathValidator:
             path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
             error = yield lambda: async_validate_path(ctx, path, parameters=params)
         data_notes = revocation_data_notes(
-            crl_items, recorder, at, policy.clock_skew, revocation.retroactive
+            crl_items, recorder, at, tol, revocation.retroactive
         ) + list(supplied.notes)
         if error is not None:
             sub, text, concerns = _explain(error, certs, anchor)
@@ -1029,6 +1188,9 @@ def _load_crls(crls: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None
     out: list[Any] = []
     for i, der in enumerate(crls):
         try:
+            profile = crl_problem(x509.load_der_x509_crl(der))
+            if profile is not None:
+                return out, (i, f"the CRL {profile}")
             out.append(_parsed(der, load_crl))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return out, (i, " ".join(str(exc).split()) or type(exc).__name__)

@@ -35,7 +35,8 @@ def _ski(cert: x509.Certificate) -> bytes | None:
         return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
     except x509.ExtensionNotFound:
         return None
-    except ValueError:
+    except (ValueError, TypeError, x509.DuplicateExtension):
+        # Malformed extensions: the anchor is kept, and path validation reports it.
         return None
 
 
