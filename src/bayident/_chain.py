@@ -49,6 +49,7 @@ __all__ = [
     "own_checks",
     "path_failure",
     "policy_outcome",
+    "rank_issuers",
     "refusal",
     "revocation_active",
 ]
@@ -65,6 +66,7 @@ _FAST_SIGNATURES = {
 }
 # policyMappings, which cryptography has no class for: the general engine processes it.
 _POLICY_MAPPINGS = "2.5.29.33"
+_LENGTH_LIMIT = "the path length limit stopped the search"
 _BASIC_CONSTRAINTS = "2.5.29.19"
 _FAST_CURVES = {"secp256r1", "secp384r1", "secp521r1"}
 
@@ -106,6 +108,10 @@ class FastResult:
     @property
     def ok(self) -> bool:
         return self.anchor is not None
+
+    @property
+    def stopped_by_length(self) -> bool:
+        return self.message.startswith(_LENGTH_LIMIT)
 
     @property
     def path_search_only(self) -> bool:
@@ -185,6 +191,10 @@ class _Stores:
 
 
 _STORES = _Stores()
+# Verifiers for one store, instant (whole seconds) and depth: validations within the
+# same second share one. The store is kept alive by _STORES while its id is a key here.
+_VERIFIERS: dict[tuple[int, _dt.datetime, int], Any] = {}
+_VERIFIERS_LOCK = threading.Lock()
 
 # cryptography's reasons, mapped to EN 319 102-1 sub-indications.
 _CONSTRAINT = re.compile(
@@ -277,14 +287,21 @@ def fast_path(
     depth = min(max_length - 1 + self_issued, 255)
     first: FastResult | None = None
     for when in times:
-        verifier = (
-            xv.PolicyBuilder()
-            .store(store)
-            .time(when)
-            .max_chain_depth(depth)
-            .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
-            .build_client_verifier()
-        )
+        vkey = (id(store), when, depth)
+        verifier = _VERIFIERS.get(vkey)
+        if verifier is None:
+            verifier = (
+                xv.PolicyBuilder()
+                .store(store)
+                .time(when)
+                .max_chain_depth(depth)
+                .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+                .build_client_verifier()
+            )
+            with _VERIFIERS_LOCK:
+                if len(_VERIFIERS) > 64:
+                    _VERIFIERS.clear()
+                _VERIFIERS[vkey] = verifier
         try:
             verified = verifier.verify(leaf.cert, [c.cert for c in pool])
         except xv.VerificationError as exc:
@@ -296,7 +313,7 @@ def fast_path(
                 where = f" (at certificate '{subject}')" if subject else ""
                 if "max depth" in text:
                     text = (
-                        f"the path length limit stopped the search: no path of at most "
+                        f"{_LENGTH_LIMIT}: no path of at most "
                         f"{max_length} certificates below a trust anchor "
                         "(Policy.max_chain_length; self-issued CA certificates not counted)"
                     )
@@ -327,7 +344,7 @@ def fast_path(
             return FastResult(
                 sub_indication=SubIndication.CHAIN_CONSTRAINTS_FAILURE,
                 message=(
-                    f"the path length limit stopped the search: the path has {counted} "
+                    f"{_LENGTH_LIMIT}: the path has {counted} "
                     f"certificates below the trust anchor, more than Policy.max_chain_length "
                     f"({max_length}; self-issued CA certificates not counted)"
                 ),
@@ -387,9 +404,9 @@ def _algorithm_problem(
     from ._algorithms import AlgorithmError, mechanism_for
     from ._path import key_problem
 
-    issuers: list[tuple[str, bytes]] = [(c.describe(), c.spki_der) for c in certs[1:]]
-    issuers.append((f"trust anchor '{anchor.subject}'", _anchor_spki(anchor)))
-    for rec, (issuer_label, issuer_spki) in zip(certs, issuers, strict=True):
+    issuers: list[tuple[CertRecord | TrustAnchor, bytes]] = [(c, c.spki_der) for c in certs[1:]]
+    issuers.append((anchor, _anchor_spki(anchor)))
+    for rec, (issuer, issuer_spki) in zip(certs, issuers, strict=True):
         oid = rec.cert.signature_algorithm_oid.dotted_string
         try:
             mech = mechanism_for(oid)
@@ -402,8 +419,18 @@ def _algorithm_problem(
             elif mech.fixed_digest and not policy.accepts_digest(mech.fixed_digest, at):
                 reason = f"digest {mech.fixed_digest} is not allowed by the policy"
         if reason is None:
-            key_reason = key_problem(policy, issuer_spki)
+            memo_key = (policy.cache_key, issuer_spki)
+            if memo_key not in _KEY_MEMO:
+                if len(_KEY_MEMO) > 4096:
+                    _KEY_MEMO.clear()
+                _KEY_MEMO[memo_key] = key_problem(policy, issuer_spki)
+            key_reason = _KEY_MEMO[memo_key]
             if key_reason is not None:
+                issuer_label = (
+                    issuer.describe()
+                    if isinstance(issuer, CertRecord)
+                    else f"trust anchor '{issuer.subject}'"
+                )
                 reason = f"the key of its issuer, {issuer_label}: {key_reason}"
         if reason is not None:
             return ProfileProblem(
@@ -415,9 +442,22 @@ def _algorithm_problem(
     return None
 
 
+# Issuer keys recur under every certificate they signed: judge each once per policy.
+_KEY_MEMO: dict[tuple[str, bytes], str | None] = {}
+
+
 def _anchor_spki(anchor: TrustAnchor) -> bytes:
     # Read from the DER: cryptography cannot load every key type (SM2, ...).
-    return CertRecord(anchor.der, anchor.certificate).spki_der
+    found = _SPKI_MEMO.get(anchor.fingerprint)
+    if found is None:
+        found = CertRecord(anchor.der, anchor.certificate).spki_der
+        if len(_SPKI_MEMO) > 4096:
+            _SPKI_MEMO.clear()
+        _SPKI_MEMO[anchor.fingerprint] = found
+    return found
+
+
+_SPKI_MEMO: dict[str, bytes] = {}
 
 
 def policy_outcome(
@@ -478,3 +518,25 @@ def refusal(
         general.anchor,
         anchors_considered=considered,
     )
+
+
+def rank_issuers(child: CertRecord, candidates: list[CertRecord]) -> list[CertRecord]:
+    """Issuer candidates best first: key identifier match, then a verifying signature.
+
+    A candidate whose signature over ``child`` provably fails is dropped; one that
+    cannot be checked here (SM2, DSA, ...) stays, after those that verify.
+    """
+    from cryptography.exceptions import InvalidSignature
+
+    ranked: list[tuple[int, int, CertRecord]] = []
+    for i, c in enumerate(candidates):
+        score = 0 if child.aki is not None and c.ski == child.aki else 1
+        try:
+            child.cert.verify_directly_issued_by(c.cert)
+        except InvalidSignature:
+            continue
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            score += 2
+        ranked.append((score, i, c))
+    ranked.sort(key=lambda t: (t[0], t[1]))
+    return [c for _, _, c in ranked]

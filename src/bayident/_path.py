@@ -10,7 +10,6 @@ so plug-in algorithms such as SM2 work in chains too.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Generator, Iterable, Sequence
@@ -39,18 +38,23 @@ from ._chain import (
     own_checks,
     path_failure,
     policy_outcome,
+    rank_issuers,
     refusal,
     revocation_active,
 )
+from ._pathtext import culprit_record as _culprit_record
+from ._pathtext import declared as _declared
+from ._pathtext import explain as _explain
+from ._pathtext import load_crls as _load_crls
+from ._pathtext import load_ocsps as _load_ocsps
 from ._policy import Policy
-from ._profile import crl_problem, profile_problem
+from ._profile import profile_problem
 from ._result import SubIndication
 from ._sync import run_coroutine
 from ._trust import TrustAnchor, TrustStore
 from .revocation._check import (
     RevocationEntry,
     RevocationRequest,
-    declares_revocation,
     describe_source,
     make_manager,
     report,
@@ -59,7 +63,7 @@ from .revocation._check import (
     rules_for,
     sources_text,
 )
-from .revocation._data import NO_SUPPLIED, Origin, Supplied, load_crl, load_ocsp
+from .revocation._data import NO_SUPPLIED, Origin, Supplied
 from .revocation._fetchers import Recorder, make_fetchers
 
 __all__ = ["PathOutcome", "PathValidator", "RevocationRequest"]
@@ -320,6 +324,7 @@ class PathValidator:
         trust: TrustStore,
         max_len: int,
         limit: int = 8,
+        stats: dict[str, bool] | None = None,
     ) -> tuple[list[tuple[list[CertRecord], TrustAnchor]], CertRecord]:
         """Candidate paths (certs from the leaf, anchor), and the certificate where search stopped.
 
@@ -345,6 +350,11 @@ class PathValidator:
                 for c in pool.get(issuer_key, ())
                 if rec.aki is None or c.ski is None or c.ski == rec.aki
             ]
+            if len(inter) > 1:
+                # Decoys named like the issuer must not use up the search: the candidate
+                # whose key identifier and signature match goes first, and one whose
+                # signature does not verify is no issuer at all.
+                inter = rank_issuers(rec, inter)
             return anchors, inter
 
         steps = 0
@@ -353,6 +363,8 @@ class PathValidator:
             nonlocal deepest, steps
             steps += 1
             if len(found) >= limit or steps > 256:
+                if steps > 256 and stats is not None:
+                    stats["budget"] = True
                 return
             tip = path[-1]
             if len(path) > len([deepest]) and len(path) >= 1:
@@ -360,7 +372,10 @@ class PathValidator:
             anchors, inter = issuers_of(tip)
             for a in anchors:
                 found.append((list(path), a))
-            if len(path) >= max_len:
+            # Self-issued CA certificates do not count against the limit (RFC 5280 §6.1.4 (l)).
+            if 1 + sum(1 for c in path[1:] if not c.self_issued) >= max_len:
+                if stats is not None and inter:
+                    stats["length"] = True
                 return
             for c in inter:
                 if c.fingerprint in seen or trust.by_fingerprint(c.fingerprint) is not None:
@@ -516,8 +531,11 @@ class PathValidator:
         general = yield from self._general_steps(
             leaf, pool, trust, policy, at, revocation, asynchronous, tol
         )
-        if general.ok and not fast.unsupported and not fast.path_search_only:
-            # cryptography refused what pyhanko-certvalidator accepted: the refusal stands.
+        if (general.ok and not fast.unsupported and not fast.path_search_only) or (
+            fast.stopped_by_length
+        ):
+            # cryptography refused what pyhanko-certvalidator accepted: the refusal stands;
+            # and a search the length limit stopped says so.
             return refusal(fast, leaf, general, self._considered(trust, leaf))
         return general
 
@@ -533,9 +551,25 @@ class PathValidator:
         tol: _dt.timedelta,
     ) -> _Steps:
         """Path building here and validation by pyhanko-certvalidator, candidate by candidate."""
-        candidates, deepest = self.build(leaf, pool, trust, policy.max_chain_length)
+        stats: dict[str, bool] = {}
+        candidates, deepest = self.build(leaf, pool, trust, policy.max_chain_length, stats=stats)
         considered = self._considered(trust, deepest)
         if not candidates:
+            if stats.get("length") or stats.get("budget"):
+                what = (
+                    f"the path length limit stopped the search (Policy.max_chain_length = "
+                    f"{policy.max_chain_length}; self-issued CA certificates not counted)"
+                    if stats.get("length")
+                    else "the search budget (256 steps) ran out among the candidate issuers"
+                )
+                return PathOutcome(
+                    False,
+                    SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+                    f"{what} before a trust anchor was reached from {leaf.describe()}",
+                    leaf.describe(),
+                    chain=self._chain_to(leaf, pool, deepest),
+                    anchors_considered=considered,
+                )
             if len(trust) == 0:
                 msg = f"no trust anchors were given, so no chain can end in one ({leaf.describe()})"
             else:
@@ -1176,209 +1210,6 @@ class PathValidator:
                     "which bayident does not process (RFC 5280 §4.2)"
                 )
         return None
-
-
-def _load_crls(crls: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None]:
-    """Parsed CRLs, or the index of the first malformed one and why.
-
-    The fields every revocation check reads are parsed here, once, so that a broken
-    CRL is reported as such instead of surfacing as an error deep in validation.
-    Entries are left to be parsed when looked up (a CRL may list very many).
-    """
-    out: list[Any] = []
-    for i, der in enumerate(crls):
-        try:
-            profile = crl_problem(x509.load_der_x509_crl(der))
-            if profile is not None:
-                return out, (i, f"the CRL {profile}")
-            out.append(_parsed(der, load_crl))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            return out, (i, " ".join(str(exc).split()) or type(exc).__name__)
-    return out, None
-
-
-def _load_ocsps(ocsps: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None]:
-    """Parsed OCSP responses, or the index of the first unusable one and why."""
-    out: list[Any] = []
-    for i, der in enumerate(ocsps):
-        try:
-            out.append(_parsed(der, load_ocsp))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            return out, (i, " ".join(str(exc).split()) or type(exc).__name__)
-    return out, None
-
-
-# Supplied revocation data recurs with every signature that carries it: parse it once.
-_PARSED: OrderedDict[tuple[bytes, Any], Any] = OrderedDict()
-_PARSED_LOCK = threading.Lock()
-
-
-def _parsed(der: bytes, loader: Any) -> Any:
-    key = (bytes(der), loader)
-    hit = _PARSED.get(key)
-    if hit is not None:
-        return hit
-    value = loader(der)
-    with _PARSED_LOCK:
-        _PARSED[key] = value
-        while len(_PARSED) > 256:
-            _PARSED.popitem(last=False)
-    return value
-
-
-_DECLARED: dict[str, tuple[bool, bool]] = {}
-
-
-def _declared(rec: CertRecord) -> tuple[bool, bool]:
-    """Whether a certificate names a CRL distribution point and an OCSP responder (memoised)."""
-    found = _DECLARED.get(rec.fingerprint)
-    if found is None:
-        try:
-            # cryptography has parsed the extensions already (key usage, policies, ...).
-            exts = rec.cert.extensions
-            has_crl = any(e.oid == ExtensionOID.CRL_DISTRIBUTION_POINTS for e in exts)
-            has_ocsp = any(
-                e.oid == ExtensionOID.AUTHORITY_INFORMATION_ACCESS
-                and any(
-                    d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP for d in e.value
-                )
-                for e in exts
-            )
-            found = (has_crl, has_ocsp)
-        except (ValueError, x509.DuplicateExtension):
-            found = declares_revocation(rec.asn1)
-        if len(_DECLARED) >= 8192:
-            _DECLARED.clear()
-        _DECLARED[rec.fingerprint] = found
-    return found
-
-
-def _culprit_record(exc: BaseException, certs: list[CertRecord]) -> CertRecord:
-    """The certificate of ``certs`` a pyhanko-certvalidator error is about (the signer if unsure)."""
-    if getattr(exc, "is_side_validation", False):
-        pass
-    else:
-        _, found = _name_positions(_clean(exc), certs, exc)
-        if found is not None:
-            return found
-        if getattr(exc, "is_ee_cert", False):
-            return certs[0]
-    text = _clean(exc)
-    for c in certs:
-        cn = c.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        if cn and str(cn[0].value) in text:
-            return c
-    return certs[0]
-
-
-def _clean(exc: BaseException) -> str:
-    msg = getattr(exc, "failure_msg", None) or str(exc) or type(exc).__name__
-    return " ".join(str(msg).split())
-
-
-# Words of pyhanko-certvalidator's messages for RFC 5280 §6.1 constraint checks
-# (basic constraints, key usage, name constraints, policies, critical extensions).
-_CONSTRAINT_WORDS = (
-    "polic",
-    "name constraint",
-    "namespace",
-    "path length",
-    "basic constraint",
-    "key usage",
-    "ca certificate",
-    "not a ca",
-    "allowed to sign certificates",
-    "critical extension",
-)
-
-# How pyhanko-certvalidator names a certificate by its position on the path, sometimes
-# followed by the subject (which the rewritten message then names already).
-_EE_POS = re.compile(r"\b(?:the )?end-entity certificate(?: Common Name: .*$)?")
-_CA_POS = re.compile(r"\b(?:the )?intermediate certificate (\d+)(?: Common Name: .*$)?")
-
-
-def _explain(
-    exc: BaseException, certs: list[CertRecord], anchor: TrustAnchor
-) -> tuple[SubIndication, str, str]:
-    """Sub-indication, message naming the certificate at fault, and what it concerns."""
-    from pyhanko_certvalidator import errors as perr
-
-    raw = _clean(exc)
-    text, culprit = _name_positions(raw, certs, exc)
-    concerns = culprit.describe() if culprit is not None else _culprit(certs, anchor, exc)
-    if culprit is None:
-        # The validator did not say where (e.g. "exceeds the maximum path length"): name
-        # the whole path, so the reader still knows which certificates are meant.
-        text += "; path: " + " → ".join(f"certificate '{c.subject}'" for c in certs)
-        text += f" → trust anchor '{anchor.subject}'"
-    if isinstance(exc, perr.RevokedError):
-        sub = SubIndication.REVOKED_NO_POE if exc.is_ee_cert else SubIndication.REVOKED_CA_NO_POE
-    elif isinstance(exc, perr.ExpiredError):
-        sub = SubIndication.OUT_OF_BOUNDS_NO_POE
-        text += "; no proof of existence shows the signature was made before"
-    elif isinstance(exc, perr.NotYetValidError):
-        sub = SubIndication.NOT_YET_VALID
-    elif isinstance(exc, perr.DisallowedAlgorithmError):
-        sub = SubIndication.CRYPTO_CONSTRAINTS_FAILURE
-    elif isinstance(exc, perr.InsufficientRevinfoError):
-        # Revocation status unknown: a CRL that is missing, stale, out of scope or
-        # not verifiable. Fresher or complete data may decide it later.
-        sub = SubIndication.TRY_LATER
-    elif isinstance(exc, perr.PathValidationError):
-        lowered = raw.lower()
-        sub = (
-            SubIndication.CHAIN_CONSTRAINTS_FAILURE
-            if any(w in lowered for w in _CONSTRAINT_WORDS)
-            else SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
-        )
-    else:
-        sub = SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
-        text = f"path could not be processed: {text}"
-        concerns = certs[0].describe()
-    return sub, text, concerns
-
-
-def _name_positions(
-    text: str, certs: list[CertRecord], exc: BaseException
-) -> tuple[str, CertRecord | None]:
-    """Replace "intermediate certificate 2" and the like with the certificate's own name.
-
-    Positions count from the anchor (RFC 5280 §6.1: 1 … n, the signer being n);
-    ``certs`` runs from the signer up. Only the first mention is the certificate the
-    check failed on; later ones (a CRL issuer's own path) are left as written.
-    """
-    if getattr(exc, "is_side_validation", False):
-        return text, None
-    n = len(certs)
-    found: list[CertRecord] = []
-
-    def interm(m: re.Match[str]) -> str:
-        i = int(m.group(1))
-        if 1 <= i < n:
-            found.append(certs[n - i])
-            return certs[n - i].describe()
-        return m.group(0)
-
-    ee = _EE_POS.search(text)
-    ca = _CA_POS.search(text)
-    if ee is not None and (ca is None or ee.start() < ca.start()):
-        return text[: ee.start()] + certs[0].describe() + text[ee.end() :], certs[0]
-    if ca is not None:
-        text = _CA_POS.sub(interm, text, count=1)
-        return text, found[0] if found else None
-    return text, None
-
-
-def _culprit(certs: list[CertRecord], anchor: TrustAnchor, exc: BaseException) -> str:
-    """Name the certificate the validator complained about, when its message names one."""
-    text = _clean(exc)
-    for c in certs:
-        cn = c.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        if cn and str(cn[0].value) in text:
-            return c.describe()
-    if getattr(exc, "is_ee_cert", False):
-        return certs[0].describe()
-    return f"path {' → '.join(c.subject for c in certs)} → anchor '{anchor.subject}'"
 
 
 __all__ += ["describe_key", "key_problem"]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from ._certs import CertRecord
 from ._policy import Policy
@@ -103,10 +104,28 @@ def _prune(root: _Node, depth: int) -> _Node | None:
 def _anchor_limits(anchor: x509.Certificate | None) -> _Ext | None:
     if anchor is None:
         return None
-    try:
-        return _ext(anchor)
-    except (ValueError, x509.DuplicateExtension):
-        return None
+    key = anchor.fingerprint(_SHA256)
+    if key not in _ANCHOR_EXT:
+        try:
+            found: _Ext | None = _ext(anchor)
+        except (ValueError, x509.DuplicateExtension):
+            found = None
+        if len(_ANCHOR_EXT) > 4096:
+            _ANCHOR_EXT.clear()
+        _ANCHOR_EXT[key] = found
+    return _ANCHOR_EXT[key]
+
+
+_ANCHOR_EXT: dict[bytes, _Ext | None] = {}
+_SHA256 = hashes.SHA256()
+
+
+def _rec_ext(rec: CertRecord) -> _Ext:
+    """A certificate's policy extensions, read once per certificate."""
+    found: _Ext | None = rec.__dict__.get("_policy_ext")
+    if found is None:
+        found = rec.__dict__["_policy_ext"] = _ext(rec.cert)
+    return found
 
 
 def process_policies(
@@ -134,7 +153,7 @@ def process_policies(
     tree: _Node | None = _Node(ANY, {ANY}, None)
     leaf_ext: _Ext | None = None
     for i, rec in enumerate(path, start=1):
-        ext = _ext(rec.cert)
+        ext = _rec_ext(rec)
         last = i == n
         if last:
             leaf_ext = ext

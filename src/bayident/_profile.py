@@ -298,9 +298,18 @@ def profile_problem(
 ) -> ProfileProblem | None:
     """The first RFC 5280 profile fault on the path (signer first), or None."""
     try:
+        relax = policy.profile_relaxations
         for i, rec in enumerate(certs):
-            position = "signer certificate" if i == 0 else "intermediate CA certificate"
-            problem = _cert_problem(rec, position, i > 0, policy)
+            # CA certificates recur under every signer they issued: decide each once.
+            memo: dict[tuple[bool, tuple[str, ...]], ProfileProblem | None]
+            memo = rec.__dict__.setdefault("_profile_memo", {})
+            key = (i > 0, relax)
+            problem: ProfileProblem | None
+            if key in memo:
+                problem = memo[key]
+            else:
+                position = "signer certificate" if i == 0 else "intermediate CA certificate"
+                problem = memo[key] = _cert_problem(rec, position, i > 0, policy)
             if problem is not None:
                 return problem
         return _nc_budget(certs, anchor)
@@ -355,17 +364,41 @@ def _dn_problem(
     return None
 
 
+_NC_MEMO: dict[str, x509.NameConstraints | None] = {}
+
+
+def _nc_of(holder: CertRecord | TrustAnchor) -> x509.NameConstraints | None:
+    """A certificate's name constraints (memoised by fingerprint)."""
+    fp = holder.fingerprint
+    if fp in _NC_MEMO:
+        return _NC_MEMO[fp]
+    cert = holder.cert if isinstance(holder, CertRecord) else holder.certificate
+    try:
+        found: x509.NameConstraints | None = cert.extensions.get_extension_for_class(
+            x509.NameConstraints
+        ).value
+    except x509.ExtensionNotFound:
+        found = None
+    if len(_NC_MEMO) > 8192:
+        _NC_MEMO.clear()
+    _NC_MEMO[fp] = found
+    return found
+
+
 def _nc_budget(certs: Sequence[CertRecord], anchor: TrustAnchor) -> ProfileProblem | None:
     """Refuse paths whose name-constraint checks would take quadratic time."""
-    holders: list[tuple[x509.Certificate, int, str]] = [
-        (c.cert, i, c.describe()) for i, c in enumerate(certs)
+    holders: list[tuple[x509.NameConstraints | None, int, CertRecord | TrustAnchor]] = [
+        (_nc_of(c), i, c) for i, c in enumerate(certs)
     ]
-    holders.append((anchor.certificate, len(certs), f"trust anchor '{anchor.subject}'"))
-    for cert, index, label in holders:
-        try:
-            nc = cert.extensions.get_extension_for_class(x509.NameConstraints).value
-        except x509.ExtensionNotFound:
+    holders.append((_nc_of(anchor), len(certs), anchor))
+    for nc, index, holder in holders:
+        if nc is None:
             continue
+        label = (
+            holder.describe()
+            if isinstance(holder, CertRecord)
+            else f"trust anchor '{holder.subject}'"
+        )
         subtrees = len(nc.permitted_subtrees or ()) + len(nc.excluded_subtrees or ())
         below = certs[:index]
         # Self-issued certificates are exempt below their issuer (RFC 5280 §6.1.3 (b)),
@@ -400,22 +433,37 @@ def anchor_problem(
         return None
     cert = anchor.certificate
     label = f"trust anchor '{anchor.subject}'"
-    try:
-        when = at.replace(microsecond=0) if at is not None else None
-        if when is not None and when + tolerance < cert.not_valid_before_utc:
+    if at is not None:
+        when = at.replace(microsecond=0)
+        if when + tolerance < cert.not_valid_before_utc:
             return ProfileProblem(
                 "trust-anchor",
                 SubIndication.NOT_YET_VALID,
                 f"{label} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M:%S}Z",
                 label,
             )
-        if when is not None and when - tolerance > cert.not_valid_after_utc:
+        if when - tolerance > cert.not_valid_after_utc:
             return ProfileProblem(
                 "trust-anchor",
                 SubIndication.OUT_OF_BOUNDS_NO_POE,
                 f"{label} expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M:%S}Z",
                 label,
             )
+    key = (anchor.fingerprint, policy.profile_relaxations)
+    if key not in _ANCHOR_MEMO:
+        if len(_ANCHOR_MEMO) > 4096:
+            _ANCHOR_MEMO.clear()
+        _ANCHOR_MEMO[key] = _anchor_static(anchor, policy, label)
+    return _ANCHOR_MEMO[key]
+
+
+_ANCHOR_MEMO: dict[tuple[str, tuple[str, ...]], ProfileProblem | None] = {}
+
+
+def _anchor_static(anchor: TrustAnchor, policy: Policy, label: str) -> ProfileProblem | None:
+    """What an anchor certificate forbids whatever the time."""
+    cert = anchor.certificate
+    try:
         bc = _bc(cert)
         if bc is None or not bc.ca:
             return ProfileProblem(
