@@ -279,7 +279,7 @@ def test_crl_without_crl_number_is_refused() -> None:
 
 def test_decoys_do_not_hide_the_issuer_in_the_general_engine() -> None:
     # Bare anchors send the path to the general engine (pyhanko-certvalidator).
-    root, rk, inter, ik, leaf = _pki()
+    root, _, inter, _, leaf = _pki()
     decoys = [_der(_cert("Issuing CA", _key(), "Root", _key(), ski=False)) for _ in range(12)]
     bare = Policy(trust_anchor_constraints=False)
     result = _validate([_der(root)], _der(leaf), [*decoys, _der(inter)], at=AT, policy=bare)
