@@ -47,6 +47,7 @@ from ._pathtext import declared as _declared
 from ._pathtext import explain as _explain
 from ._pathtext import load_crls as _load_crls
 from ._pathtext import load_ocsps as _load_ocsps
+from ._pathtext import side_validation_as_unknown
 from ._policy import Policy
 from ._profile import profile_problem
 from ._result import SubIndication
@@ -1069,6 +1070,7 @@ class PathValidator:
             crl_items, recorder, at, tol, revocation.retroactive
         ) + list(supplied.notes)
         if error is not None:
+            error = side_validation_as_unknown(error)
             sub, text, concerns = _explain(error, certs, anchor)
             failure_time = None
             if isinstance(error, perr.RevokedError):

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from ._certs import CertRecord
 from ._policy import Policy
@@ -104,20 +103,22 @@ def _prune(root: _Node, depth: int) -> _Node | None:
 def _anchor_limits(anchor: x509.Certificate | None) -> _Ext | None:
     if anchor is None:
         return None
-    key = anchor.fingerprint(_SHA256)
-    if key not in _ANCHOR_EXT:
-        try:
-            found: _Ext | None = _ext(anchor)
-        except (ValueError, x509.DuplicateExtension):
-            found = None
-        if len(_ANCHOR_EXT) > 4096:
-            _ANCHOR_EXT.clear()
-        _ANCHOR_EXT[key] = found
-    return _ANCHOR_EXT[key]
+    # The certificate object of a trust anchor lives as long as its anchor: key on it.
+    key = id(anchor)
+    hit = _ANCHOR_EXT.get(key)
+    if hit is not None and hit[0] is anchor:
+        return hit[1]
+    try:
+        found: _Ext | None = _ext(anchor)
+    except (ValueError, x509.DuplicateExtension):
+        found = None
+    if len(_ANCHOR_EXT) > 4096:
+        _ANCHOR_EXT.clear()
+    _ANCHOR_EXT[key] = (anchor, found)
+    return found
 
 
-_ANCHOR_EXT: dict[bytes, _Ext | None] = {}
-_SHA256 = hashes.SHA256()
+_ANCHOR_EXT: dict[int, tuple[x509.Certificate, _Ext | None]] = {}
 
 
 def _rec_ext(rec: CertRecord) -> _Ext:
