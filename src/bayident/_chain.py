@@ -110,10 +110,6 @@ class FastResult:
         return self.anchor is not None
 
     @property
-    def stopped_by_length(self) -> bool:
-        return self.message.startswith(_LENGTH_LIMIT)
-
-    @property
     def path_search_only(self) -> bool:
         """cryptography found no issuer whose name and signature match: a search failure.
 

@@ -42,12 +42,12 @@ from ._chain import (
     refusal,
     revocation_active,
 )
+from ._pathtext import answered, side_validation_as_unknown
 from ._pathtext import culprit_record as _culprit_record
 from ._pathtext import declared as _declared
 from ._pathtext import explain as _explain
 from ._pathtext import load_crls as _load_crls
 from ._pathtext import load_ocsps as _load_ocsps
-from ._pathtext import side_validation_as_unknown
 from ._policy import Policy
 from ._profile import profile_problem
 from ._result import SubIndication
@@ -532,11 +532,8 @@ class PathValidator:
         general = yield from self._general_steps(
             leaf, pool, trust, policy, at, revocation, asynchronous, tol
         )
-        if (general.ok and not fast.unsupported and not fast.path_search_only) or (
-            fast.stopped_by_length
-        ):
-            # cryptography refused what pyhanko-certvalidator accepted: the refusal stands;
-            # and a search the length limit stopped says so.
+        if general.ok and not fast.unsupported and not fast.path_search_only:
+            # cryptography refused what pyhanko-certvalidator accepted: the refusal stands.
             return refusal(fast, leaf, general, self._considered(trust, leaf))
         return general
 
@@ -1056,7 +1053,11 @@ class PathValidator:
         path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
         error = yield lambda: async_validate_path(ctx, path, parameters=params)
         soft_notes: dict[bytes, str] = {}
-        if retry_rule is not None and isinstance(error, perr.InsufficientRevinfoError):
+        if (
+            retry_rule is not None
+            and isinstance(error, perr.InsufficientRevinfoError)
+            and not answered(recorder, _culprit_record(error, certs))
+        ):
             # soft-fail: supplied data did not cover every certificate; what could not be
             # established becomes a warning, and the soft rule decides.
             _, first_text, _ = _explain(error, certs, anchor)
@@ -1185,6 +1186,22 @@ class PathValidator:
             revocation.retroactive,
             policy.revocation_max_age,
         )
+        for rec, entry in zip(certs, entries, strict=False):
+            if entry.info.status == "unknown" and answered(recorder, rec):
+                # An answer came and decided nothing (another CA's CRL, a delta without its
+                # base): soft-fail does not forgive it.
+                unusable = PathOutcome(
+                    False,
+                    SubIndication.TRY_LATER,
+                    f"revocation data obtained for {rec.describe()} is unusable: "
+                    f"{entry.info.message.replace('; accepted in soft-fail mode', '')}",
+                    rec.describe(),
+                    tuple(certs),
+                    anchor,
+                    anchors_considered=considered,
+                    revocation=entries,
+                )
+                return unusable, None
         cacheable = not any(e.info.status == "unknown" for e in entries)
         success = self._success(
             certs,

@@ -24,6 +24,7 @@ from .revocation._check import declares_revocation
 from .revocation._data import load_crl, load_ocsp
 
 __all__ = [
+    "answered",
     "culprit_record",
     "declared",
     "explain",
@@ -150,6 +151,19 @@ _CONSTRAINT_WORDS = (
 # followed by the subject (which the rewritten message then names already).
 _EE_POS = re.compile(r"\b(?:the )?end-entity certificate(?: Common Name: .*$)?")
 _CA_POS = re.compile(r"\b(?:the )?intermediate certificate (\d+)(?: Common Name: .*$)?")
+
+
+def answered(recorder: Any, culprit: CertRecord) -> bool:
+    """Whether revocation data was obtained for ``culprit`` and still decided nothing.
+
+    soft-fail forgives a source that could not be reached, never an answer that came
+    and is unusable: a CRL from another CA, a delta CRL without its base, an OCSP
+    response about another certificate, a wrong signature. Such an answer fails the
+    path in every revocation mode.
+    """
+    if recorder is None:
+        return False
+    return any(s.parsed is not None for s in recorder.for_cert(culprit.asn1))
 
 
 def side_validation_as_unknown(exc: BaseException) -> BaseException:
