@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import verification as xv
 
 from ._certs import CertRecord
@@ -151,12 +150,12 @@ class _Stores:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[
-            tuple[int, int, tuple[str, ...]], tuple[TrustStore, xv.Store, dict[bytes, Any]]
+            tuple[int, int, tuple[str, ...]], tuple[TrustStore, xv.Store, dict[Any, Any]]
         ] = {}
 
     def get(
         self, trust: TrustStore, policy: Policy
-    ) -> tuple[xv.Store, dict[bytes, Any], bool] | None:
+    ) -> tuple[xv.Store, dict[Any, Any], bool] | None:
         key = (id(trust), trust.version, policy.profile_relaxations)
         hit = self._items.get(key)
         if hit is not None and hit[0] is trust:
@@ -168,11 +167,11 @@ class _Stores:
         anchors = [a for a in trust if anchor_problem(a, policy, None, zero) is None]
         if not anchors:
             return None
-        by_der: dict[bytes, Any] = {}
+        by_der: dict[Any, Any] = {}
         certs = []
         all_fast = True
         for a in anchors:
-            by_der[a.der] = a
+            by_der[a.certificate] = a
             certs.append(a.certificate)
             try:
                 all_fast = all_fast and _key_fast(a.certificate.public_key())
@@ -275,7 +274,8 @@ def fast_path(
     times = [_whole_seconds(at)]
     if tolerance:
         times += [_whole_seconds(at - tolerance), _whole_seconds(at + tolerance)]
-    by_cert = {c.der: c for c in pool}
+    # Certificate objects hash and compare by their DER in Rust, without re-encoding.
+    by_cert = {c.cert: c for c in pool}
     # Policy.max_chain_length counts the signer and the CA certificates below the anchor,
     # self-issued ones excepted (RFC 5280 §6.1.4 (l)); cryptography counts intermediates.
     max_length = policy.max_chain_length
@@ -326,12 +326,12 @@ def fast_path(
                 message=f"a certificate of the path cannot be read: {exc}",
             )
         chain = verified.chain
-        anchor = by_der.get(chain[-1].public_bytes(Encoding.DER))
+        anchor = by_der.get(chain[-1])
         if anchor is None:  # pragma: no cover - cryptography ends every path in the store
             return UNSUPPORTED
         certs = [leaf]
         for c in chain[1:-1]:
-            rec = by_cert.get(c.public_bytes(Encoding.DER))
+            rec = by_cert.get(c)
             if rec is None:  # pragma: no cover - the path uses only what it was given
                 return UNSUPPORTED
             certs.append(rec)

@@ -156,134 +156,144 @@ def _names_count(cert: x509.Certificate) -> int:
     return count
 
 
+_SEQUENCE_EXTS = {
+    ExtensionOID.EXTENDED_KEY_USAGE,
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+    ExtensionOID.CRL_DISTRIBUTION_POINTS,
+    ExtensionOID.CERTIFICATE_POLICIES,
+}
+
+
 def _cert_problem(
     rec: CertRecord, position: str, is_ca: bool, policy: Policy
 ) -> ProfileProblem | None:
-    cert = rec.cert
+    problem = _cert_fault(rec, position, is_ca, policy)
+    if problem is None:
+        return None
     label = rec.describe()
-    relax = set(policy.profile_relaxations)
+    return ProfileProblem(problem[0], problem[2], f"{label} {problem[1]}", label)
+
+
+def _cert_fault(
+    rec: CertRecord, position: str, is_ca: bool, policy: Policy
+) -> tuple[str, str, SubIndication] | None:
+    """(check, text after the certificate's name, sub-indication) of the first fault."""
+    constraint = SubIndication.CHAIN_CONSTRAINTS_FAILURE
+    fmt = SubIndication.FORMAT_FAILURE
+    cert = rec.cert
+    relax = policy.profile_relaxations
     if not _unused_bits_ok(rec.der):
-        return _fail(
+        return (
             "certificate-signature-encoding",
-            label,
             "has a signature BIT STRING that is malformed or has unused bits (X.690 §11.2), "
             "so its signature cannot be valid",
             SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
         )
     serial = cert.serial_number
     if "serial-number" not in relax and (serial <= 0 or (serial.bit_length() + 8) // 8 > 20):
-        return _fail(
+        return (
             "certificate-serial",
-            label,
             f"has serial number {serial}, which RFC 5280 §4.1.2.2 forbids (a positive "
             "integer of at most 20 octets); Policy.profile_relaxations 'serial-number' "
             "accepts this",
-            SubIndication.FORMAT_FAILURE,
+            fmt,
         )
-    exts = cert.extensions
-    for ext in exts:
+    bc: x509.Extension[x509.BasicConstraints] | None = None
+    ku: x509.KeyUsage | None = None
+    san: x509.Extension[x509.SubjectAlternativeName] | None = None
+    for ext in cert.extensions:
         oid = ext.oid
         if ext.critical and oid in _NON_CRITICAL:
-            return _fail(
-                "certificate-profile", label, f"marks {_NON_CRITICAL[oid]} critical (RFC 5280)"
+            return (
+                "certificate-profile",
+                f"marks {_NON_CRITICAL[oid]} critical (RFC 5280)",
+                constraint,
             )
         if not ext.critical and oid in _CRITICAL and _strict_critical(oid, relax):
-            return _fail(
+            return (
                 "certificate-profile",
-                label,
                 f"does not mark {_CRITICAL[oid]} critical (RFC 5280)" + _relax_hint(oid),
+                constraint,
             )
-        value = ext.value
-        if (
-            isinstance(
-                value,
-                (
-                    x509.ExtendedKeyUsage,
-                    x509.AuthorityInformationAccess,
-                    x509.SubjectAlternativeName,
-                    x509.CRLDistributionPoints,
-                    x509.CertificatePolicies,
-                ),
-            )
-            and len(list(value)) == 0
-        ):
-            return _fail(
+        if oid == ExtensionOID.NAME_CONSTRAINTS and not is_ca:
+            return (
                 "certificate-profile",
-                label,
-                f"has an empty {value.__class__.__name__} extension (RFC 5280: SIZE (1..MAX))",
-                SubIndication.FORMAT_FAILURE,
+                "is an end-entity certificate with nameConstraints, which only CA "
+                "certificates may carry (RFC 5280 §4.2.1.10)",
+                constraint,
             )
-    if not is_ca and any(e.oid == ExtensionOID.NAME_CONSTRAINTS for e in exts):
-        return _fail(
-            "certificate-profile",
-            label,
-            "is an end-entity certificate with nameConstraints, which only CA certificates "
-            "may carry (RFC 5280 §4.2.1.10)",
-        )
-    ku = _ku(cert)
-    bc = _bc(cert)
-    if ku is not None and ku.key_cert_sign and (bc is None or not bc.ca):
-        return _fail(
+        if oid == ExtensionOID.BASIC_CONSTRAINTS:
+            bc = ext
+        elif oid == ExtensionOID.KEY_USAGE:
+            ku = ext.value
+        elif oid == ExtensionOID.SUBJECT_ALTERNATIVE_NAME:
+            san = ext
+        if oid in _SEQUENCE_EXTS and len(list(ext.value)) == 0:
+            return (
+                "certificate-profile",
+                f"has an empty {ext.value.__class__.__name__} extension (RFC 5280: SIZE (1..MAX))",
+                fmt,
+            )
+    is_ca_cert = bc is not None and bc.value.ca
+    if ku is not None and ku.key_cert_sign and not is_ca_cert:
+        return (
             "certificate-key-usage",
-            label,
             "asserts keyCertSign without basicConstraints cA (RFC 5280 §4.2.1.3)",
+            constraint,
         )
     if (
         is_ca
         and bc is not None
-        and not _bc_critical(cert)
-        and ("noncritical-basic-constraints" not in relax)
+        and not bc.critical
+        and "noncritical-basic-constraints" not in relax
     ):
-        return _fail(
+        return (
             "certificate-profile",
-            label,
             "is a CA certificate whose basicConstraints is not marked critical (RFC 5280 "
             "§4.2.1.9); Policy.profile_relaxations 'noncritical-basic-constraints' accepts this",
+            constraint,
         )
     if is_ca and ku is not None and not ku.key_cert_sign:
-        return _fail(
+        return (
             "certificate-key-usage",
-            label,
             "is used as a CA but its key usage lacks keyCertSign (RFC 5280 §4.2.1.3)",
+            constraint,
         )
     if not rec.self_issued and rec.aki is None and "missing-aki" not in relax:
-        return _fail(
+        return (
             "certificate-aki",
-            label,
             f"as {position} has no authorityKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.1); "
             "Policy.profile_relaxations 'missing-aki' accepts this",
+            constraint,
         )
     if is_ca and rec.ski is None and "missing-ski" not in relax:
-        return _fail(
+        return (
             "certificate-ski",
-            label,
             f"as {position} has no subjectKeyIdentifier (RFC 5280 §4.2.1.2); "
             "Policy.profile_relaxations 'missing-ski' accepts this",
+            constraint,
         )
-    try:
-        san = exts.get_extension_for_class(x509.SubjectAlternativeName)
-    except x509.ExtensionNotFound:
-        san = None
-    if len(list(cert.subject)) == 0 and (san is None or not san.critical):
-        return _fail(
-            "certificate-profile",
-            label,
-            "has an empty subject, so it needs a critical subjectAltName (RFC 5280 §4.2.1.6)",
-        )
-    if is_ca and len(list(cert.subject)) == 0:
-        return _fail(
-            "certificate-profile",
-            label,
-            "is a CA certificate with an empty subject (RFC 5280 §4.1.2.6)",
-        )
+    if not rec.subject_der or rec.subject_der == b"\x30\x00":
+        if san is None or not san.critical:
+            return (
+                "certificate-profile",
+                "has an empty subject, so it needs a critical subjectAltName (RFC 5280 §4.2.1.6)",
+                constraint,
+            )
+        if is_ca:
+            return (
+                "certificate-profile",
+                "is a CA certificate with an empty subject (RFC 5280 §4.1.2.6)",
+                constraint,
+            )
     if san is not None and "san-syntax" not in relax:
         for dns in san.value.get_values_for_type(x509.DNSName):
             if not valid_dns_name(dns) or _is_ip(dns):
-                return _fail(
+                return (
                     "certificate-san",
-                    label,
                     f"has dNSName {dns!r} outside the preferred name syntax (RFC 5280 §4.2.1.6)",
-                    SubIndication.FORMAT_FAILURE,
+                    fmt,
                 )
     return None
 
