@@ -312,3 +312,40 @@ def test_revoked_ocsp_responder_is_not_the_signers_revocation() -> None:
     own = perr.RevokedError.__new__(perr.RevokedError)
     own.__dict__.update(is_side_validation=False, is_ee_cert=True, failure_msg="revoked")
     assert side_validation_as_unknown(own) is own
+
+
+def test_flipped_anchor_bytes_never_raise_anything_but_trust_store_error() -> None:
+    import random
+
+    from bayident import BayidentError
+
+    root, _, inter, _, leaf = _pki()
+    good = _der(root)
+    rng = random.Random(5280)
+    for _ in range(150):
+        der = bytearray(good)
+        der[rng.randrange(len(der))] ^= 1 << rng.randrange(8)
+        try:
+            result = _validate([bytes(der)], _der(leaf), [_der(inter)], at=AT)
+        except BayidentError:
+            continue
+        if bytes(der) != good and result.passed:
+            # Only a flip in a part no check reads (e.g. the anchor's own signature) may pass.
+            assert x509.load_der_x509_certificate(bytes(der)).public_key() == root.public_key()
+
+
+def test_flipped_intermediate_bytes_never_raise() -> None:
+    import random
+
+    root, _, inter, _, leaf = _pki()
+    good = _der(inter)
+    rng = random.Random(6960)
+    for _ in range(150):
+        der = bytearray(good)
+        der[rng.randrange(len(der))] ^= 1 << rng.randrange(8)
+        result = _validate([_der(root)], _der(leaf), [bytes(der)], at=AT)
+        if result.passed:
+            # The path then rests on the intact signature: the flip hit no signed byte.
+            assert x509.load_der_x509_certificate(bytes(der)).tbs_certificate_bytes == (
+                inter.tbs_certificate_bytes
+            )

@@ -232,7 +232,13 @@ class TrustStore:
             self._add(source)
             return
         for cert, der, label in load_certificates(source):
-            self._add(TrustAnchor(cert, der, label))
+            try:
+                anchor = TrustAnchor(cert, der, label)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise TrustStoreError(
+                    f"{label}: the certificate cannot serve as a trust anchor: {exc}"
+                ) from None
+            self._add(anchor)
 
     def _add(self, anchor: TrustAnchor) -> None:
         with self._lock:
