@@ -130,8 +130,14 @@ def _key_fast(key: Any) -> bool:
     return False
 
 
-def fast_supported(rec: CertRecord) -> bool:
-    """Whether cryptography's verifier can check this certificate's signature and key."""
+def fast_supported(rec: CertRecord, issuer: bool = True) -> bool:
+    """Whether cryptography's verifier can check this certificate's signature (and key).
+
+    The key matters only for a certificate that may issue others; a signer's own key
+    is judged by the policy (``key_problem``), not by the path engine.
+    """
+    if not issuer:
+        return rec.cert.signature_algorithm_oid.dotted_string in _FAST_SIGNATURES
     found = rec.__dict__.get("_fast_ok")
     if found is None:
         try:
@@ -265,7 +271,7 @@ def fast_path(
     ``tolerance`` (clock skew, only when validating at the current time) is tried
     on both sides of ``at`` when the first attempt fails on validity alone.
     """
-    if not fast_supported(leaf) or not all(fast_supported(c) for c in pool):
+    if not fast_supported(leaf, issuer=False) or not all(fast_supported(c) for c in pool):
         return UNSUPPORTED
     stored = _STORES.get(trust, policy)
     if stored is None:
