@@ -51,6 +51,7 @@ __all__ = [
     "rank_issuers",
     "refusal",
     "revocation_active",
+    "search_stopped",
 ]
 
 # Signature algorithms cryptography's verifier accepts (its web-PKI set).
@@ -542,3 +543,17 @@ def rank_issuers(child: CertRecord, candidates: list[CertRecord]) -> list[CertRe
         ranked.append((score, i, c))
     ranked.sort(key=lambda t: (t[0], t[1]))
     return [c for _, _, c in ranked]
+
+
+def search_stopped(stats: dict[str, bool], policy: Policy, leaf: CertRecord) -> str | None:
+    """Why the general engine's path search ended without a path, when a limit ended it."""
+    if stats.get("length"):
+        what = (
+            f"{_LENGTH_LIMIT} (Policy.max_chain_length = {policy.max_chain_length}; "
+            "self-issued CA certificates not counted)"
+        )
+    elif stats.get("budget"):
+        what = "the search budget (256 steps) ran out among the candidate issuers"
+    else:
+        return None
+    return f"{what} before a trust anchor was reached from {leaf.describe()}"

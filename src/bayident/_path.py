@@ -41,6 +41,7 @@ from ._chain import (
     rank_issuers,
     refusal,
     revocation_active,
+    search_stopped,
 )
 from ._pathtext import answered, side_validation_as_unknown
 from ._pathtext import culprit_record as _culprit_record
@@ -351,10 +352,7 @@ class PathValidator:
                 for c in pool.get(issuer_key, ())
                 if rec.aki is None or c.ski is None or c.ski == rec.aki
             ]
-            if len(inter) > 1:
-                # Decoys named like the issuer must not use up the search: the candidate
-                # whose key identifier and signature match goes first, and one whose
-                # signature does not verify is no issuer at all.
+            if len(inter) > 1:  # decoys named like the issuer must not use up the search
                 inter = rank_issuers(rec, inter)
             return anchors, inter
 
@@ -553,21 +551,10 @@ class PathValidator:
         candidates, deepest = self.build(leaf, pool, trust, policy.max_chain_length, stats=stats)
         considered = self._considered(trust, deepest)
         if not candidates:
-            if stats.get("length") or stats.get("budget"):
-                what = (
-                    f"the path length limit stopped the search (Policy.max_chain_length = "
-                    f"{policy.max_chain_length}; self-issued CA certificates not counted)"
-                    if stats.get("length")
-                    else "the search budget (256 steps) ran out among the candidate issuers"
-                )
-                return PathOutcome(
-                    False,
-                    SubIndication.CHAIN_CONSTRAINTS_FAILURE,
-                    f"{what} before a trust anchor was reached from {leaf.describe()}",
-                    leaf.describe(),
-                    chain=self._chain_to(leaf, pool, deepest),
-                    anchors_considered=considered,
-                )
+            stopped = search_stopped(stats, policy, leaf)
+            if stopped is not None:
+                chain = self._chain_to(leaf, pool, deepest)
+                return path_failure(chain, None, considered, "ee", stopped)
             if len(trust) == 0:
                 msg = f"no trust anchors were given, so no chain can end in one ({leaf.describe()})"
             else:

@@ -81,6 +81,7 @@ from .revocation._data import (
     OID_REVOCATION_VALUES,
     Origin,
     Supplied,
+    caller_supplied,
     revocation_values,
     split_revocation_choices,
 )
@@ -556,16 +557,10 @@ class Verifier:
         options = _options(purpose, require_assurance)
         job = self._new_job(at, policy)
         if crls is not None or ocsp_responses is not None:
-            caller_crls = _coerce_crls(crls)
-            caller_ocsps = _coerce_crls(ocsp_responses, "ocsp_responses")
-            caller: tuple[Origin, ...] = ("caller",)
-            job.supplied = Supplied(
-                crls=caller_crls,
-                crl_origins=caller * len(caller_crls),
-                ocsps=caller_ocsps,
-                ocsp_origins=caller * len(caller_ocsps),
+            job.supplied = caller_supplied(
+                _coerce_crls(crls), _coerce_crls(ocsp_responses, "ocsp_responses")
             )
-            job.crls = caller_crls
+            job.crls = job.supplied.crls
         pol = job.policy
         job.options = options
         job.evidence_format = "certificate"
@@ -1632,14 +1627,9 @@ class Verifier:
         key, pool, when, retro, hit = self._lookup(job, leaf, at, retroactive, extra)
         if hit is not None and _anchor_current(job.trust, hit):
             return anchor_status_decision(hit, when)
+        request, tol = self._request(job, retro), _tolerance(job, at)
         outcome = self._paths.validate(
-            leaf,
-            pool,
-            job.trust,
-            job.policy,
-            when,
-            revocation=self._request(job, retro),
-            tolerance=_tolerance(job, at),
+            leaf, pool, job.trust, job.policy, when, revocation=request, tolerance=tol
         )
         self._remember(key, outcome)
         return anchor_status_decision(outcome, when)
@@ -1656,14 +1646,9 @@ class Verifier:
         key, pool, when, retro, hit = self._lookup(job, leaf, at, retroactive, extra)
         if hit is not None and _anchor_current(job.trust, hit):
             return anchor_status_decision(hit, when)
+        request, tol = self._request(job, retro), _tolerance(job, at)
         outcome = await self._paths.avalidate(
-            leaf,
-            pool,
-            job.trust,
-            job.policy,
-            when,
-            revocation=self._request(job, retro),
-            tolerance=_tolerance(job, at),
+            leaf, pool, job.trust, job.policy, when, revocation=request, tolerance=tol
         )
         self._remember(key, outcome)
         return anchor_status_decision(outcome, when)
