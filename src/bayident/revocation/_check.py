@@ -358,6 +358,9 @@ def _describe(found: _Found) -> str:
     return text
 
 
+_UNCHECKED: dict[str, RevocationEntry] = {}
+
+
 class _Lazy:
     """A CertRecord's asn1crypto certificate, parsed on first attribute use."""
 
@@ -479,8 +482,10 @@ def report(
                     )
                 )
             else:
-                out.append(
-                    RevocationEntry(
+                # The same for every signer under a CA: built once per certificate.
+                entry = _UNCHECKED.get(rec.fingerprint)
+                if entry is None:
+                    entry = RevocationEntry(
                         _info(
                             rec,
                             "not-checked",
@@ -489,7 +494,10 @@ def report(
                         ),
                         CheckOutcome.WARNING,
                     )
-                )
+                    if len(_UNCHECKED) > 4096:
+                        _UNCHECKED.clear()
+                    _UNCHECKED[rec.fingerprint] = entry
+                out.append(entry)
             continue
         found = _find(_real(cert), _real(issuer), recorder, crls, ocsps, has_ocsp, at)
         if found is None:
