@@ -396,7 +396,7 @@ async def bench_b(cfg: Config, report: rep.Report) -> None:
             f"cold path validation, {n} fresh RSA-2048 certificates, vs pyhanko-certvalidator",
             s["ours_path"],
             s["peer_fresh"],
-            1.0,
+            3.0,
             f"{path_text}One `Verifier` is reused. {peer_text} A new "
             "`ValidationContext(trust_roots=[root])` is made for each validation.",
         ),

@@ -246,6 +246,7 @@ def make_crl(
         .issuer_name(issuer.subject)
         .last_update(at)
         .next_update(at + dt.timedelta(days=90))
+        .add_extension(x509.CRLNumber(1), critical=False)
     )
     for serial in revoked:
         builder = builder.add_revoked_certificate(

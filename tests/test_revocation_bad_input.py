@@ -210,3 +210,27 @@ def test_damaged_answers_never_raise_and_never_pass(rpki: RevPKI) -> None:
         for kw in ({}, {"ocsp_responses": [bytes(ocsp)], "crls": [bytes(crl)]}):
             result = assert_well_formed(verifier.verify(sig, content=CONTENT, **kw))  # type: ignore[arg-type]
             assert not result.passed, result.explain()
+
+
+# --- soft-fail forgives an unreachable source, never an unusable answer -------------------
+
+
+@pytest.mark.parametrize(
+    ("service", "fault"),
+    [("ocsp", "other-cert"), ("crl", "other-ca"), ("crl", "delta-only"), ("ocsp", "wrong-key")],
+)
+def test_unusable_answer_fails_in_soft_fail_too(rpki: RevPKI, service: str, fault: str) -> None:
+    getattr(rpki, service).fault = fault
+    soft = FAST.replace(revocation_mode="soft-fail")
+    sig = rpki.signer.sign_detached_cms(CONTENT)
+    result = assert_well_formed(rpki.verifier(soft).verify(sig, content=CONTENT))
+    assert result.indication is not Indication.PASSED, result.explain()
+
+
+def test_unreachable_source_is_a_warning_in_soft_fail(rpki: RevPKI) -> None:
+    rpki.ocsp.fault = "down"
+    rpki.crl.fault = "down"
+    soft = FAST.replace(revocation_mode="soft-fail")
+    sig = rpki.signer.sign_detached_cms(CONTENT)
+    result = assert_well_formed(rpki.verifier(soft).verify(sig, content=CONTENT))
+    assert result.passed, result.explain()

@@ -35,6 +35,37 @@ def name_str(name: x509.Name) -> str:
         return "<unprintable name>"
 
 
+def _element(der: bytes, pos: int) -> tuple[int, int]:
+    """(content start, content end) of the DER element at ``pos`` (definite lengths only)."""
+    first = der[pos + 1]
+    if first < 0x80:
+        start, length = pos + 2, first
+    else:
+        n = first & 0x7F
+        if n == 0 or n > 4:
+            raise ValueError("not a definite DER length")
+        start, length = pos + 2 + n, int.from_bytes(der[pos + 2 : pos + 2 + n], "big")
+    if start + length > len(der):
+        raise ValueError("element overruns its container")
+    return start, start + length
+
+
+def _spki_fast(der: bytes) -> bytes | None:
+    """SubjectPublicKeyInfo read straight from a DER certificate; None to use the full parser."""
+    try:
+        start, _ = _element(der, 0)  # Certificate
+        pos, end = _element(der, start)  # tbsCertificate
+        if der[pos] == 0xA0:  # [0] version
+            pos = _element(der, pos)[1]
+        for _ in range(5):  # serialNumber, signature, issuer, validity, subject
+            pos = _element(der, pos)[1]
+        if pos >= end or der[pos] != 0x30:
+            return None
+        return der[pos : _element(der, pos)[1]]
+    except (ValueError, IndexError):
+        return None
+
+
 class CertRecord:
     """One certificate: the cryptography object plus values derived once."""
 
@@ -50,6 +81,9 @@ class CertRecord:
     @cached_property
     def spki_der(self) -> bytes:
         """SubjectPublicKeyInfo DER, read from the TBS so unknown key types still work."""
+        fast = _spki_fast(self.der)
+        if fast is not None:
+            return fast
         tbs = self.cert.tbs_certificate_bytes
         top = d.read_tlv(tbs, 0, len(tbs), "tbsCertificate")
         fields = d.children(tbs, top, "tbsCertificate")

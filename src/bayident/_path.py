@@ -10,7 +10,6 @@ so plug-in algorithms such as SM2 work in chains too.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Generator, Iterable, Sequence
@@ -32,14 +31,32 @@ from ._algorithms import (
     parse_pss_params,
 )
 from ._certs import CertRecord
+from ._chain import (
+    UNSUPPORTED,
+    FastResult,
+    fast_path,
+    own_checks,
+    path_failure,
+    policy_outcome,
+    rank_issuers,
+    refusal,
+    revocation_active,
+    search_stopped,
+)
+from ._pathtext import answered, side_validation_as_unknown
+from ._pathtext import culprit_record as _culprit_record
+from ._pathtext import declared as _declared
+from ._pathtext import explain as _explain
+from ._pathtext import load_crls as _load_crls
+from ._pathtext import load_ocsps as _load_ocsps
 from ._policy import Policy
+from ._profile import profile_problem
 from ._result import SubIndication
 from ._sync import run_coroutine
 from ._trust import TrustAnchor, TrustStore
 from .revocation._check import (
     RevocationEntry,
     RevocationRequest,
-    declares_revocation,
     describe_source,
     make_manager,
     report,
@@ -48,7 +65,7 @@ from .revocation._check import (
     rules_for,
     sources_text,
 )
-from .revocation._data import NO_SUPPLIED, Origin, Supplied, load_crl, load_ocsp
+from .revocation._data import NO_SUPPLIED, Origin, Supplied
 from .revocation._fetchers import Recorder, make_fetchers
 
 __all__ = ["PathOutcome", "PathValidator", "RevocationRequest"]
@@ -245,6 +262,8 @@ def _pkix_errors() -> tuple[type[BaseException], ...]:
         LookupError,
         AttributeError,
         OverflowError,
+        # pyhanko-certvalidator has no iPAddress or otherName name constraints.
+        NotImplementedError,
     )
 
 
@@ -264,6 +283,8 @@ def key_problem(policy: Policy, spki_der: bytes) -> str | None:
         return (
             f"RSA key of {key.key_size} bits is below the policy minimum of {policy.min_rsa_bits}"
         )
+    if isinstance(key, dsa.DSAPublicKey) and "dsa" not in policy.signature_algorithms:
+        return "DSA keys are not accepted: 'dsa' is not among Policy.signature_algorithms"
     # DSA's security rests on the same finite-field problem size as RSA's modulus
     # (NIST SP 800-57 Part 1 Table 2), so the same minimum applies.
     if isinstance(key, dsa.DSAPublicKey) and key.key_size < policy.min_rsa_bits:
@@ -305,6 +326,7 @@ class PathValidator:
         trust: TrustStore,
         max_len: int,
         limit: int = 8,
+        stats: dict[str, bool] | None = None,
     ) -> tuple[list[tuple[list[CertRecord], TrustAnchor]], CertRecord]:
         """Candidate paths (certs from the leaf, anchor), and the certificate where search stopped.
 
@@ -330,6 +352,8 @@ class PathValidator:
                 for c in pool.get(issuer_key, ())
                 if rec.aki is None or c.ski is None or c.ski == rec.aki
             ]
+            if len(inter) > 1:  # decoys named like the issuer must not use up the search
+                inter = rank_issuers(rec, inter)
             return anchors, inter
 
         steps = 0
@@ -338,6 +362,8 @@ class PathValidator:
             nonlocal deepest, steps
             steps += 1
             if len(found) >= limit or steps > 256:
+                if steps > 256 and stats is not None:
+                    stats["budget"] = True
                 return
             tip = path[-1]
             if len(path) > len([deepest]) and len(path) >= 1:
@@ -345,7 +371,10 @@ class PathValidator:
             anchors, inter = issuers_of(tip)
             for a in anchors:
                 found.append((list(path), a))
-            if len(path) >= max_len:
+            # Self-issued CA certificates do not count against the limit (RFC 5280 §6.1.4 (l)).
+            if 1 + sum(1 for c in path[1:] if not c.self_issued) >= max_len:
+                if stats is not None and inter:
+                    stats["length"] = True
                 return
             for c in inter:
                 if c.fingerprint in seen or trust.by_fingerprint(c.fingerprint) is not None:
@@ -370,8 +399,12 @@ class PathValidator:
         crls: Sequence[bytes] = (),
         require_revocation: bool | None = None,
         revocation: RevocationRequest | None = None,
+        tolerance: _dt.timedelta | None = None,
     ) -> PathOutcome:
         """Find a valid path for ``leaf`` at time ``at`` under ``policy``.
+
+        ``tolerance`` is the clock skew allowed on validity periods: give it only
+        when ``at`` is the current time (a caller's validation time is exact).
 
         When CRLs are given, every certificate on the path must be covered by one
         of them (``require_revocation`` defaults to ``bool(crls)``): a missing,
@@ -386,7 +419,16 @@ class PathValidator:
         here is synchronous and needs no event loop.
         """
         steps = self._validate_steps(
-            leaf, pool_certs, trust, policy, at, crls, require_revocation, revocation, False
+            leaf,
+            pool_certs,
+            trust,
+            policy,
+            at,
+            crls,
+            require_revocation,
+            revocation,
+            False,
+            tolerance,
         )
         try:
             factory = next(steps)
@@ -414,10 +456,20 @@ class PathValidator:
         crls: Sequence[bytes] = (),
         require_revocation: bool | None = None,
         revocation: RevocationRequest | None = None,
+        tolerance: _dt.timedelta | None = None,
     ) -> PathOutcome:
         """Asynchronous :meth:`validate`: revocation data is fetched with real awaits."""
         steps = self._validate_steps(
-            leaf, pool_certs, trust, policy, at, crls, require_revocation, revocation, True
+            leaf,
+            pool_certs,
+            trust,
+            policy,
+            at,
+            crls,
+            require_revocation,
+            revocation,
+            True,
+            tolerance,
         )
         try:
             factory = next(steps)
@@ -445,6 +497,7 @@ class PathValidator:
         require_revocation: bool | None,
         revocation: RevocationRequest | None,
         asynchronous: bool,
+        tolerance: _dt.timedelta | None = None,
     ) -> _Steps:
         # A generator of the validation: it yields coroutine factories (pyhanko-certvalidator
         # runs) and is sent back what each raised, so one body serves validate and avalidate.
@@ -455,15 +508,53 @@ class PathValidator:
                 supplied=Supplied(crls=tuple(crls), crl_origins=_CALLER * len(crls)),
                 report=False,
             )
+        tol = tolerance or _dt.timedelta(0)
+        pool_list = list(pool_certs)
         pool: dict[str, list[CertRecord]] = {}
-        for c in pool_certs:
+        for c in pool_list:
             if c.fingerprint != leaf.fingerprint:
                 bucket = pool.setdefault(c.subject_key, [])
                 if all(b.fingerprint != c.fingerprint for b in bucket):
                     bucket.append(c)
-        candidates, deepest = self.build(leaf, pool, trust, policy.max_chain_length)
+        fast = (
+            fast_path(leaf, pool_list, trust, at, policy, tol)
+            if policy.trust_anchor_constraints
+            else UNSUPPORTED
+        )
+        if fast.ok:
+            return (
+                yield from self._fast_outcome(
+                    fast, trust, policy, at, revocation, pool, asynchronous, tol
+                )
+            )
+        general = yield from self._general_steps(
+            leaf, pool, trust, policy, at, revocation, asynchronous, tol
+        )
+        if general.ok and not fast.unsupported and not fast.path_search_only:
+            # cryptography refused what pyhanko-certvalidator accepted: the refusal stands.
+            return refusal(fast, leaf, general, self._considered(trust, leaf))
+        return general
+
+    def _general_steps(
+        self,
+        leaf: CertRecord,
+        pool: dict[str, list[CertRecord]],
+        trust: TrustStore,
+        policy: Policy,
+        at: _dt.datetime,
+        revocation: RevocationRequest,
+        asynchronous: bool,
+        tol: _dt.timedelta,
+    ) -> _Steps:
+        """Path building here and validation by pyhanko-certvalidator, candidate by candidate."""
+        stats: dict[str, bool] = {}
+        candidates, deepest = self.build(leaf, pool, trust, policy.max_chain_length, stats=stats)
         considered = self._considered(trust, deepest)
         if not candidates:
+            stopped = search_stopped(stats, policy, leaf)
+            if stopped is not None:
+                chain = self._chain_to(leaf, pool, deepest)
+                return path_failure(chain, None, considered, "ee", stopped)
             if len(trust) == 0:
                 msg = f"no trust anchors were given, so no chain can end in one ({leaf.describe()})"
             else:
@@ -492,6 +583,7 @@ class PathValidator:
                 considered,
                 pool,
                 asynchronous,
+                tol,
             )
             if outcome.ok:
                 return outcome
@@ -499,6 +591,73 @@ class PathValidator:
                 first_failure = outcome
         assert first_failure is not None
         return first_failure
+
+    def _fast_outcome(
+        self,
+        fast: FastResult,
+        trust: TrustStore,
+        policy: Policy,
+        at: _dt.datetime,
+        revocation: RevocationRequest,
+        pool: dict[str, list[CertRecord]],
+        asynchronous: bool,
+        tol: _dt.timedelta,
+    ) -> _Steps:
+        """The decision on a path cryptography accepted: our checks, policies, revocation."""
+        certs, anchor = list(fast.certs), fast.anchor
+        assert anchor is not None
+        leaf = certs[0]
+        considered = self._considered(trust, certs[-1])
+        if anchor.fingerprint == leaf.fingerprint:
+            return self._validate_anchor_leaf(leaf, anchor, policy, at, considered, tol)
+        problem = own_checks(certs, anchor, policy, at, tol, considered)
+        if problem is None:
+            ee_problem = self._ee_critical(leaf)
+            if ee_problem:
+                problem = path_failure(certs, anchor, considered, "ee", ee_problem)
+        if problem is None:
+            valid = policy_outcome(certs, anchor, policy, considered)
+            if isinstance(valid, PathOutcome):
+                problem = valid
+        if problem is not None:
+            return problem
+        assert not isinstance(valid, PathOutcome)
+        if revocation_active(certs, revocation, _declared):
+            # Revocation: pyhanko-certvalidator checks the same path with the data.
+            return (
+                yield from self._validate_one(
+                    certs,
+                    anchor,
+                    trust,
+                    policy,
+                    at,
+                    revocation,
+                    considered,
+                    pool,
+                    asynchronous,
+                    tol,
+                )
+            )
+        key = self._key(certs, anchor, trust, policy, revocation, pool)
+        cached = self._cache.get(key)
+        if cached is not None and cached.covers(at, tol):
+            entries = cached.revocation
+        else:
+            entries = ()
+            if revocation.report:
+                declared = [_declared(c) for c in certs] if revocation.mode != "off" else []
+                anchor_asn1 = self._anchor_parts(anchor)[0]
+                entries = report(
+                    certs, anchor_asn1, revocation, _NO_CHECK_RULE, None, [], [], at, declared
+                )
+            window = (max(c.not_before for c in certs), min(c.not_after for c in certs))
+            with self._lock:
+                self._cache[key] = _Cached(window[0], window[1], valid, revocation=entries)
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return self._success(
+            certs, anchor, considered, valid, policy, cached=False, revocation=entries
+        )
 
     def _chain_to(
         self, leaf: CertRecord, pool: dict[str, list[CertRecord]], stop: CertRecord
@@ -585,10 +744,11 @@ class PathValidator:
         considered: tuple[str, ...],
         pool: dict[str, list[CertRecord]],
         asynchronous: bool,
+        tol: _dt.timedelta,
     ) -> _Steps:
         leaf = certs[0]
         key = self._key(certs, anchor, trust, policy, revocation, pool)
-        skew = policy.clock_skew
+        skew = tol
         cached = self._cache.get(key)
         if cached is not None and cached.covers(at, skew):
             return self._success(
@@ -603,9 +763,12 @@ class PathValidator:
             )
         if anchor.fingerprint == leaf.fingerprint:
             # The signer certificate is itself a trust anchor: nothing to chain.
-            return self._validate_anchor_leaf(leaf, anchor, policy, at, considered)
+            return self._validate_anchor_leaf(leaf, anchor, policy, at, considered, tol)
+        problem = own_checks(certs, anchor, policy, at, tol, considered)
+        if problem is not None:
+            return problem
         outcome, window = yield from self._pkix_steps(
-            certs, anchor, policy, at, revocation, considered, pool, asynchronous
+            certs, anchor, policy, at, revocation, considered, pool, asynchronous, tol
         )
         if outcome.ok and window is not None and outcome.cacheable:
             with self._lock:
@@ -628,8 +791,21 @@ class PathValidator:
         policy: Policy,
         at: _dt.datetime,
         considered: tuple[str, ...],
+        tol: _dt.timedelta,
     ) -> PathOutcome:
-        skew = policy.clock_skew
+        skew = tol
+        at = at.replace(microsecond=0)
+        own = profile_problem([leaf], anchor, policy)
+        if own is not None:
+            return PathOutcome(
+                False,
+                own.sub_indication,
+                own.message,
+                own.concerns,
+                chain=(leaf,),
+                anchor=anchor,
+                anchors_considered=considered,
+            )
         if at + skew < leaf.not_before:
             return PathOutcome(
                 False,
@@ -741,6 +917,7 @@ class PathValidator:
         considered: tuple[str, ...],
         pool: dict[str, list[CertRecord]],
         asynchronous: bool,
+        tol: _dt.timedelta,
     ) -> Generator[Any, BaseException | None, tuple[PathOutcome, _Window | None]]:
         from pyhanko_certvalidator import errors as perr
         from pyhanko_certvalidator.authority import CertTrustAnchor
@@ -753,6 +930,7 @@ class PathValidator:
         )
         from pyhanko_certvalidator.validate import async_validate_path
 
+        at = at.replace(microsecond=0)  # RFC 5280 times have no fractions
         leaf = certs[0]
         anchor_asn1, trust_manager, registry = self._anchor_parts(anchor)
         mode = revocation.mode
@@ -819,7 +997,7 @@ class PathValidator:
                     moment=at,
                     allow_fetching=False,
                     revinfo_policy=_NO_REVOCATION_CHECK,
-                    time_tolerance=policy.clock_skew,
+                    time_tolerance=tol,
                     algorithm_usage_policy=self._policy_impl(policy),
                     signature_validator=self._sig,
                 )
@@ -851,7 +1029,7 @@ class PathValidator:
                     RevocationCheckingPolicy(rule, rule),
                     retroactive_revinfo=revocation.retroactive,
                 ),
-                time_tolerance=policy.clock_skew,
+                time_tolerance=tol,
                 algorithm_usage_policy=self._policy_impl(policy),
                 signature_validator=self._sig,
             )
@@ -862,7 +1040,11 @@ class PathValidator:
         path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
         error = yield lambda: async_validate_path(ctx, path, parameters=params)
         soft_notes: dict[bytes, str] = {}
-        if retry_rule is not None and isinstance(error, perr.InsufficientRevinfoError):
+        if (
+            retry_rule is not None
+            and isinstance(error, perr.InsufficientRevinfoError)
+            and not answered(recorder, _culprit_record(error, certs))
+        ):
             # soft-fail: supplied data did not cover every certificate; what could not be
             # established becomes a warning, and the soft rule decides.
             _, first_text, _ = _explain(error, certs, anchor)
@@ -873,9 +1055,10 @@ class PathValidator:
             path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
             error = yield lambda: async_validate_path(ctx, path, parameters=params)
         data_notes = revocation_data_notes(
-            crl_items, recorder, at, policy.clock_skew, revocation.retroactive
+            crl_items, recorder, at, tol, revocation.retroactive
         ) + list(supplied.notes)
         if error is not None:
+            error = side_validation_as_unknown(error)
             sub, text, concerns = _explain(error, certs, anchor)
             failure_time = None
             if isinstance(error, perr.RevokedError):
@@ -990,6 +1173,22 @@ class PathValidator:
             revocation.retroactive,
             policy.revocation_max_age,
         )
+        for rec, entry in zip(certs, entries, strict=False):
+            if entry.info.status == "unknown" and answered(recorder, rec):
+                # An answer came and decided nothing (another CA's CRL, a delta without its
+                # base): soft-fail does not forgive it.
+                unusable = PathOutcome(
+                    False,
+                    SubIndication.TRY_LATER,
+                    f"revocation data obtained for {rec.describe()} is unusable: "
+                    f"{entry.info.message.replace('; accepted in soft-fail mode', '')}",
+                    rec.describe(),
+                    tuple(certs),
+                    anchor,
+                    anchors_considered=considered,
+                    revocation=entries,
+                )
+                return unusable, None
         cacheable = not any(e.info.status == "unknown" for e in entries)
         success = self._success(
             certs,
@@ -1017,206 +1216,6 @@ class PathValidator:
                     "which bayident does not process (RFC 5280 §4.2)"
                 )
         return None
-
-
-def _load_crls(crls: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None]:
-    """Parsed CRLs, or the index of the first malformed one and why.
-
-    The fields every revocation check reads are parsed here, once, so that a broken
-    CRL is reported as such instead of surfacing as an error deep in validation.
-    Entries are left to be parsed when looked up (a CRL may list very many).
-    """
-    out: list[Any] = []
-    for i, der in enumerate(crls):
-        try:
-            out.append(_parsed(der, load_crl))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            return out, (i, " ".join(str(exc).split()) or type(exc).__name__)
-    return out, None
-
-
-def _load_ocsps(ocsps: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None]:
-    """Parsed OCSP responses, or the index of the first unusable one and why."""
-    out: list[Any] = []
-    for i, der in enumerate(ocsps):
-        try:
-            out.append(_parsed(der, load_ocsp))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            return out, (i, " ".join(str(exc).split()) or type(exc).__name__)
-    return out, None
-
-
-# Supplied revocation data recurs with every signature that carries it: parse it once.
-_PARSED: OrderedDict[tuple[bytes, Any], Any] = OrderedDict()
-_PARSED_LOCK = threading.Lock()
-
-
-def _parsed(der: bytes, loader: Any) -> Any:
-    key = (bytes(der), loader)
-    hit = _PARSED.get(key)
-    if hit is not None:
-        return hit
-    value = loader(der)
-    with _PARSED_LOCK:
-        _PARSED[key] = value
-        while len(_PARSED) > 256:
-            _PARSED.popitem(last=False)
-    return value
-
-
-_DECLARED: dict[str, tuple[bool, bool]] = {}
-
-
-def _declared(rec: CertRecord) -> tuple[bool, bool]:
-    """Whether a certificate names a CRL distribution point and an OCSP responder (memoised)."""
-    found = _DECLARED.get(rec.fingerprint)
-    if found is None:
-        try:
-            # cryptography has parsed the extensions already (key usage, policies, ...).
-            exts = rec.cert.extensions
-            has_crl = any(e.oid == ExtensionOID.CRL_DISTRIBUTION_POINTS for e in exts)
-            has_ocsp = any(
-                e.oid == ExtensionOID.AUTHORITY_INFORMATION_ACCESS
-                and any(
-                    d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP for d in e.value
-                )
-                for e in exts
-            )
-            found = (has_crl, has_ocsp)
-        except (ValueError, x509.DuplicateExtension):
-            found = declares_revocation(rec.asn1)
-        if len(_DECLARED) >= 8192:
-            _DECLARED.clear()
-        _DECLARED[rec.fingerprint] = found
-    return found
-
-
-def _culprit_record(exc: BaseException, certs: list[CertRecord]) -> CertRecord:
-    """The certificate of ``certs`` a pyhanko-certvalidator error is about (the signer if unsure)."""
-    if getattr(exc, "is_side_validation", False):
-        pass
-    else:
-        _, found = _name_positions(_clean(exc), certs, exc)
-        if found is not None:
-            return found
-        if getattr(exc, "is_ee_cert", False):
-            return certs[0]
-    text = _clean(exc)
-    for c in certs:
-        cn = c.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        if cn and str(cn[0].value) in text:
-            return c
-    return certs[0]
-
-
-def _clean(exc: BaseException) -> str:
-    msg = getattr(exc, "failure_msg", None) or str(exc) or type(exc).__name__
-    return " ".join(str(msg).split())
-
-
-# Words of pyhanko-certvalidator's messages for RFC 5280 §6.1 constraint checks
-# (basic constraints, key usage, name constraints, policies, critical extensions).
-_CONSTRAINT_WORDS = (
-    "polic",
-    "name constraint",
-    "namespace",
-    "path length",
-    "basic constraint",
-    "key usage",
-    "ca certificate",
-    "not a ca",
-    "allowed to sign certificates",
-    "critical extension",
-)
-
-# How pyhanko-certvalidator names a certificate by its position on the path, sometimes
-# followed by the subject (which the rewritten message then names already).
-_EE_POS = re.compile(r"\b(?:the )?end-entity certificate(?: Common Name: .*$)?")
-_CA_POS = re.compile(r"\b(?:the )?intermediate certificate (\d+)(?: Common Name: .*$)?")
-
-
-def _explain(
-    exc: BaseException, certs: list[CertRecord], anchor: TrustAnchor
-) -> tuple[SubIndication, str, str]:
-    """Sub-indication, message naming the certificate at fault, and what it concerns."""
-    from pyhanko_certvalidator import errors as perr
-
-    raw = _clean(exc)
-    text, culprit = _name_positions(raw, certs, exc)
-    concerns = culprit.describe() if culprit is not None else _culprit(certs, anchor, exc)
-    if culprit is None:
-        # The validator did not say where (e.g. "exceeds the maximum path length"): name
-        # the whole path, so the reader still knows which certificates are meant.
-        text += "; path: " + " → ".join(f"certificate '{c.subject}'" for c in certs)
-        text += f" → trust anchor '{anchor.subject}'"
-    if isinstance(exc, perr.RevokedError):
-        sub = SubIndication.REVOKED_NO_POE if exc.is_ee_cert else SubIndication.REVOKED_CA_NO_POE
-    elif isinstance(exc, perr.ExpiredError):
-        sub = SubIndication.OUT_OF_BOUNDS_NO_POE
-        text += "; no proof of existence shows the signature was made before"
-    elif isinstance(exc, perr.NotYetValidError):
-        sub = SubIndication.NOT_YET_VALID
-    elif isinstance(exc, perr.DisallowedAlgorithmError):
-        sub = SubIndication.CRYPTO_CONSTRAINTS_FAILURE
-    elif isinstance(exc, perr.InsufficientRevinfoError):
-        # Revocation status unknown: a CRL that is missing, stale, out of scope or
-        # not verifiable. Fresher or complete data may decide it later.
-        sub = SubIndication.TRY_LATER
-    elif isinstance(exc, perr.PathValidationError):
-        lowered = raw.lower()
-        sub = (
-            SubIndication.CHAIN_CONSTRAINTS_FAILURE
-            if any(w in lowered for w in _CONSTRAINT_WORDS)
-            else SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
-        )
-    else:
-        sub = SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
-        text = f"path could not be processed: {text}"
-        concerns = certs[0].describe()
-    return sub, text, concerns
-
-
-def _name_positions(
-    text: str, certs: list[CertRecord], exc: BaseException
-) -> tuple[str, CertRecord | None]:
-    """Replace "intermediate certificate 2" and the like with the certificate's own name.
-
-    Positions count from the anchor (RFC 5280 §6.1: 1 … n, the signer being n);
-    ``certs`` runs from the signer up. Only the first mention is the certificate the
-    check failed on; later ones (a CRL issuer's own path) are left as written.
-    """
-    if getattr(exc, "is_side_validation", False):
-        return text, None
-    n = len(certs)
-    found: list[CertRecord] = []
-
-    def interm(m: re.Match[str]) -> str:
-        i = int(m.group(1))
-        if 1 <= i < n:
-            found.append(certs[n - i])
-            return certs[n - i].describe()
-        return m.group(0)
-
-    ee = _EE_POS.search(text)
-    ca = _CA_POS.search(text)
-    if ee is not None and (ca is None or ee.start() < ca.start()):
-        return text[: ee.start()] + certs[0].describe() + text[ee.end() :], certs[0]
-    if ca is not None:
-        text = _CA_POS.sub(interm, text, count=1)
-        return text, found[0] if found else None
-    return text, None
-
-
-def _culprit(certs: list[CertRecord], anchor: TrustAnchor, exc: BaseException) -> str:
-    """Name the certificate the validator complained about, when its message names one."""
-    text = _clean(exc)
-    for c in certs:
-        cn = c.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        if cn and str(cn[0].value) in text:
-            return c.describe()
-    if getattr(exc, "is_ee_cert", False):
-        return certs[0].describe()
-    return f"path {' → '.join(c.subject for c in certs)} → anchor '{anchor.subject}'"
 
 
 __all__ += ["describe_key", "key_problem"]

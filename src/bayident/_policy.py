@@ -139,7 +139,11 @@ class Policy(BaseModel):
     initial_any_policy_inhibit: bool = False
     clock_skew: _dt.timedelta = Field(
         default=_dt.timedelta(minutes=5),
-        description="Tolerance when comparing times from other clocks (validity, signing time).",
+        description=(
+            "Tolerance when comparing times from other clocks (validity, signing time); "
+            "applied to certificate validity only when validating at the current time, "
+            "never to a validation time the caller gives."
+        ),
     )
     require_signed_attributes: bool = Field(
         default=False,
@@ -167,7 +171,12 @@ class Policy(BaseModel):
     )
     max_signers: int = Field(default=32, ge=1, description="Signers in one evidence.")
     max_chain_length: int = Field(
-        default=10, ge=1, description="Certificates in one path below the anchor."
+        default=10,
+        ge=1,
+        description=(
+            "Certificates in one path below the anchor, the signer included; self-issued "
+            "CA certificates do not count (RFC 5280 §6.1.4 (l))."
+        ),
     )
     max_asn1_depth: int = Field(default=32, ge=8, description="Nesting depth of ASN.1 accepted.")
     revocation_mode: Literal["hard-fail", "soft-fail", "require", "off"] = Field(
@@ -280,6 +289,41 @@ class Policy(BaseModel):
         ),
     )
     ofd_max_entries: int = Field(default=10_000, ge=1, description="Entries in one OFD package.")
+    # --- certificate paths: trust anchors and the RFC 5280 profile ---
+    trust_anchor_constraints: bool = Field(
+        default=True,
+        description=(
+            "Enforce what a trust anchor certificate itself says (validity, basicConstraints "
+            "cA, key usage, name and policy constraints, critical extensions), as RFC 5937 "
+            "allows and DSS does for trusted lists. False: an anchor is a bare name and key."
+        ),
+    )
+    profile_relaxations: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "RFC 5280 profile rules not enforced: 'missing-aki' (a certificate without "
+            "authorityKeyIdentifier), 'missing-ski' (a CA without subjectKeyIdentifier), "
+            "'san-syntax' (dNSName outside the preferred name syntax), 'serial-number' (zero, "
+            "negative or over 20 octets), 'noncritical-policy-constraints', "
+            "'noncritical-basic-constraints'. Empty: all enforced."
+        ),
+    )
+
+    @field_validator("profile_relaxations")
+    @classmethod
+    def _check_relaxations(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = (
+            "missing-aki",
+            "missing-ski",
+            "san-syntax",
+            "serial-number",
+            "noncritical-policy-constraints",
+            "noncritical-basic-constraints",
+        )
+        for rule in value:
+            if rule not in known:
+                raise ValueError(f"unknown profile rule {rule!r}; expected one of {known}")
+        return tuple(dict.fromkeys(value))
 
     @field_validator("required_policy_oids", "initial_policy_set")
     @classmethod

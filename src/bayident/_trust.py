@@ -35,7 +35,8 @@ def _ski(cert: x509.Certificate) -> bytes | None:
         return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
     except x509.ExtensionNotFound:
         return None
-    except ValueError:
+    except (ValueError, TypeError, x509.DuplicateExtension):
+        # Malformed extensions: the anchor is kept, and path validation reports it.
         return None
 
 
@@ -239,7 +240,13 @@ class TrustStore:
             self._add(source)
             return
         for cert, der, label in load_certificates(source):
-            self._add(TrustAnchor(cert, der, label))
+            try:
+                anchor = TrustAnchor(cert, der, label)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise TrustStoreError(
+                    f"{label}: the certificate cannot serve as a trust anchor: {exc}"
+                ) from None
+            self._add(anchor)
 
     def _add(self, anchor: TrustAnchor) -> None:
         with self._lock:

@@ -88,6 +88,7 @@ from .revocation._data import (
     OID_REVOCATION_VALUES,
     Origin,
     Supplied,
+    caller_supplied,
     revocation_values,
     split_revocation_choices,
 )
@@ -295,6 +296,8 @@ class _Job:
     supplied: Supplied = NO_SUPPLIED
     # Validation at a time in the past: revocation data produced since may vouch for it.
     retroactive: bool = False
+    # No validation time was given: clock skew applies to validity periods.
+    at_is_now: bool = False
     early: VerificationResult | None = None
     delegate: tuple[EvidenceHandler, EvidenceContext] | None = None
     # Chains an evidence handler validated successfully: (leaf DER, path DERs, anchor).
@@ -509,6 +512,7 @@ class Verifier:
             raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
         pol = policy or self.policy
         job = _Job(at=at.astimezone(_dt.UTC), policy=pol, trust=self.trust, checks=[], warnings=[])
+        job.at_is_now = not given
         if given:
             # Validation at a time in the past: revocation data produced since may vouch for it.
             job.retroactive = job.at < self._clock() - pol.clock_skew
@@ -523,6 +527,8 @@ class Verifier:
         policy: Policy | None = None,
         purpose: str | None = None,
         require_assurance: str | None = None,
+        crls: Iterable[bytes] | None = None,
+        ocsp_responses: Iterable[bytes] | None = None,
     ) -> VerificationResult:
         """Validate a certificate's path to the trust store, as for a signer.
 
@@ -530,10 +536,16 @@ class Verifier:
         the policy's key usage and certificate-policy rules, revocation as the policy
         says, and trust-list service status; the scheme adapters add the identity.
         ``intermediates`` help build the path and are never trusted by themselves.
-        The result has one signer report, for the certificate.
+        The result has one signer report, for the certificate. ``crls`` and
+        ``ocsp_responses`` (DER) are revocation data for the path, as for :meth:`verify`.
         """
         options = _options(purpose, require_assurance)
         job = self._new_job(at, policy)
+        if crls is not None or ocsp_responses is not None:
+            job.supplied = caller_supplied(
+                _coerce_crls(crls), _coerce_crls(ocsp_responses, "ocsp_responses")
+            )
+            job.crls = job.supplied.crls
         pol = job.policy
         job.options = options
         job.evidence_format = "certificate"
@@ -1185,7 +1197,10 @@ class Verifier:
         else:
             ind, sub, msg = st.verdict
         path = st.path
-        anchor_info = self._certs.get(path.anchor.der).info if path and path.anchor else None
+        anchor_info = None
+        if path and path.anchor:
+            with contextlib.suppress(ValueError):  # a malformed anchor is reported by the path
+                anchor_info = self._certs.get(path.anchor.der).info
         chain = tuple(c.info for c in path.chain) if path else ()
         if anchor_info is not None and (not chain or chain[-1] is not anchor_info):
             chain += (anchor_info,)
@@ -1293,7 +1308,7 @@ class Verifier:
         )
         hit = self._outcomes.get(key)
         if hit is not None:
-            skew = job.policy.clock_skew
+            skew = _tolerance(job, at) or _dt.timedelta(0)
             if (
                 hit[1] - skew <= at <= hit[2] + skew
                 and (hit[3] is None or at >= hit[3])
@@ -1320,8 +1335,9 @@ class Verifier:
         key, pool, when, retro, hit = self._lookup(job, leaf, at, retroactive, extra)
         if hit is not None and _anchor_current(job.trust, hit):
             return anchor_status_decision(hit, when)
+        request, tol = self._request(job, retro), _tolerance(job, at)
         outcome = self._paths.validate(
-            leaf, pool, job.trust, job.policy, when, revocation=self._request(job, retro)
+            leaf, pool, job.trust, job.policy, when, revocation=request, tolerance=tol
         )
         self._remember(key, outcome)
         return anchor_status_decision(outcome, when)
@@ -1338,8 +1354,9 @@ class Verifier:
         key, pool, when, retro, hit = self._lookup(job, leaf, at, retroactive, extra)
         if hit is not None and _anchor_current(job.trust, hit):
             return anchor_status_decision(hit, when)
+        request, tol = self._request(job, retro), _tolerance(job, at)
         outcome = await self._paths.avalidate(
-            leaf, pool, job.trust, job.policy, when, revocation=self._request(job, retro)
+            leaf, pool, job.trust, job.policy, when, revocation=request, tolerance=tol
         )
         self._remember(key, outcome)
         return anchor_status_decision(outcome, when)
@@ -1702,6 +1719,11 @@ def _iter_sources(value: object, name: str) -> list[Any]:
             f"{name} must be a list of paths or bytes, not {type(value).__name__}"
         )
     return list(value)
+
+
+def _tolerance(job: _Job, at: _dt.datetime | None) -> _dt.timedelta | None:
+    """Clock skew for validity periods: only when validating at the current time."""
+    return job.policy.clock_skew if at is None and job.at_is_now else None
 
 
 def _coerce_crls(crls: object, name: str = "crls") -> tuple[bytes, ...]:

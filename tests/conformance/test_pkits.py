@@ -75,7 +75,16 @@ def policy_for(settings: dict[str, Any]) -> Policy:
     """The Policy carrying a case's RFC 5280 §6.1.1 initial settings."""
     unknown = set(settings) - _SETTING_KEYS
     assert not unknown, f"unknown settings in {CASES_FILE.name}: {unknown}"
-    base = Policy()
+    # PKITS (2011) breaks three RFC 5280 MUSTs that bayident enforces by default: some CAs
+    # mark policyConstraints or basicConstraints non-critical (4.6.4 expects such a path
+    # to validate), and 4.4.15 uses a negative serial number.
+    base = Policy(
+        profile_relaxations=(
+            "noncritical-policy-constraints",
+            "noncritical-basic-constraints",
+            "serial-number",
+        )
+    )
     changes: dict[str, Any] = {}
     if "initial_policy_set" in settings:
         changes["initial_policy_set"] = tuple(settings["initial_policy_set"])
@@ -320,6 +329,9 @@ def _tiny_pki() -> tuple[bytes, bytes, bytes]:
             x509.KeyUsage(False, False, False, False, False, True, True, False, False),
             critical=True,
         )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False
+        )
         .sign(root_key, hashes.SHA256())
     )
     signer = (
@@ -330,6 +342,10 @@ def _tiny_pki() -> tuple[bytes, bytes, bytes]:
         .serial_number(42)
         .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=utc))
         .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=utc))
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+            critical=False,
+        )
         .sign(root_key, hashes.SHA256())
     )
     revoked = (
@@ -344,6 +360,7 @@ def _tiny_pki() -> tuple[bytes, bytes, bytes]:
         .last_update(dt.datetime(2021, 1, 1, tzinfo=utc))
         .next_update(dt.datetime(2022, 1, 1, tzinfo=utc))
         .add_revoked_certificate(revoked)
+        .add_extension(x509.CRLNumber(1), critical=False)
         .sign(root_key, hashes.SHA256())
     )
     der = serialization.Encoding.DER

@@ -358,6 +358,22 @@ def _describe(found: _Found) -> str:
     return text
 
 
+_UNCHECKED: dict[str, RevocationEntry] = {}
+
+
+class _Lazy:
+    """A CertRecord's asn1crypto certificate, parsed on first attribute use."""
+
+    __slots__ = ("_rec",)
+
+    def __init__(self, rec: Any) -> None:
+        self._rec = rec
+
+
+def _real(value: Any) -> Any:
+    return value._rec.asn1 if isinstance(value, _Lazy) else value
+
+
 def report(
     certs: Sequence[Any],
     anchor_asn1: Any,
@@ -382,8 +398,10 @@ def report(
     if error is not None:
         culprit_index = next((i for i, c in enumerate(certs) if c is culprit), 0)
     for i, rec in enumerate(certs):
-        cert = rec.asn1
-        issuer = certs[i + 1].asn1 if i + 1 < len(certs) else anchor_asn1
+        # asn1crypto's model is parsed only where revocation data is looked at: a report
+        # of certificates that were not checked needs none of it.
+        cert = _Lazy(rec)
+        issuer = _Lazy(certs[i + 1]) if i + 1 < len(certs) else anchor_asn1
         if request.mode == "off":
             out.append(
                 RevocationEntry(
@@ -403,10 +421,12 @@ def report(
                 )
             )
             continue
-        has_crl, has_ocsp = declared[i] if i < len(declared) else declares_revocation(cert)
+        has_crl, has_ocsp = declared[i] if i < len(declared) else declares_revocation(_real(cert))
         if culprit_index is not None and i == culprit_index:
             if isinstance(error, perr.RevokedError):
-                found = _find(cert, issuer, recorder, crls, ocsps, has_ocsp, at, revoked=True)
+                found = _find(
+                    _real(cert), _real(issuer), recorder, crls, ocsps, has_ocsp, at, revoked=True
+                )
                 when = error.revocation_dt
                 reason = error.reason.native if error.reason is not None else None
                 where = f" ({_describe(found)})" if found is not None else ""
@@ -427,14 +447,14 @@ def report(
                 )
                 continue
             if isinstance(error, perr.InsufficientRevinfoError):
-                tried = sources_text(recorder, cert)
+                tried = sources_text(recorder, _real(cert))
                 text = error_text
                 if tried and tried not in text:
                     text += f" (revocation data tried: {tried})"
                 for data_note in data_notes:
                     if data_note not in text:
                         text += f"; {data_note}"
-                found = _find(cert, issuer, recorder, crls, ocsps, has_ocsp, at)
+                found = _find(_real(cert), _real(issuer), recorder, crls, ocsps, has_ocsp, at)
                 out.append(
                     RevocationEntry(
                         _info(rec, "unknown", f"status unknown: {text}", found),
@@ -450,7 +470,7 @@ def report(
             )
             continue
         checked = rule.strict or ((has_crl or has_ocsp) and rule.name != "NO_CHECK")
-        note = (soft_notes or {}).get(cert.sha256)
+        note = (soft_notes or {}).get(bytes.fromhex(rec.fingerprint))
         if not checked:
             if note is not None:
                 out.append(
@@ -462,8 +482,10 @@ def report(
                     )
                 )
             else:
-                out.append(
-                    RevocationEntry(
+                # The same for every signer under a CA: built once per certificate.
+                entry = _UNCHECKED.get(rec.fingerprint)
+                if entry is None:
+                    entry = RevocationEntry(
                         _info(
                             rec,
                             "not-checked",
@@ -472,11 +494,14 @@ def report(
                         ),
                         CheckOutcome.WARNING,
                     )
-                )
+                    if len(_UNCHECKED) > 4096:
+                        _UNCHECKED.clear()
+                    _UNCHECKED[rec.fingerprint] = entry
+                out.append(entry)
             continue
-        found = _find(cert, issuer, recorder, crls, ocsps, has_ocsp, at)
+        found = _find(_real(cert), _real(issuer), recorder, crls, ocsps, has_ocsp, at)
         if found is None:
-            tried = sources_text(recorder, cert)
+            tried = sources_text(recorder, _real(cert))
             if tried:
                 out.append(
                     RevocationEntry(

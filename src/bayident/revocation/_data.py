@@ -21,6 +21,7 @@ __all__ = [
     "OID_REVOCATION_VALUES",
     "Origin",
     "Supplied",
+    "caller_supplied",
     "crl_summary",
     "load_crl",
     "load_ocsp",
@@ -307,3 +308,14 @@ def crl_summary(parsed_crl: Any, serial: int) -> Summary:
 
 def is_delta(parsed_crl: Any) -> bool:
     return parsed_crl.delta_crl_indicator_value is not None
+
+
+def caller_supplied(crls: tuple[bytes, ...], ocsps: tuple[bytes, ...]) -> Supplied:
+    """Revocation data given by the caller (DER CRLs and OCSP responses)."""
+    caller: tuple[Origin, ...] = ("caller",)
+    return Supplied(
+        crls=crls,
+        crl_origins=caller * len(crls),
+        ocsps=ocsps,
+        ocsp_origins=caller * len(ocsps),
+    )

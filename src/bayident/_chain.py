@@ -1,0 +1,559 @@
+"""The fast certification-path engine: pyca/cryptography's ``x509.verification``.
+
+cryptography's verifier (Rust; run in its CI against x509-limbo) builds the path
+from the certificates at hand to the trust store and checks signatures, validity,
+basic constraints, path length, name constraints of every CA including the
+anchor (DNS, e-mail, URI, IP) and the RFC 5280 profile of CA certificates. It
+knows the web PKI's algorithms only (RSA of 2048 bits and more with SHA-2,
+RSA-PSS, ECDSA on P-256/P-384/P-521) and refuses directoryName constraints; for
+everything else (SM2, DSA, SHA-1, Ed25519, brainpool, directoryName constraints)
+the path goes to the general engine (pyhanko-certvalidator), with the same
+checks of our own around it (``_profile``, ``_policytree``).
+
+What cryptography does not do is done by bayident on the path it returns: the
+RFC 5280 §6.1 certificate-policy tree, the profile checks of the end-entity and
+of the anchor, the policy's algorithm rules, and revocation.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import verification as xv
+
+from ._certs import CertRecord
+from ._policy import Policy
+from ._policytree import ANY, PolicyFailure, process_policies
+from ._profile import ProfileProblem, anchor_problem, profile_problem
+from ._result import SubIndication
+from ._trust import TrustAnchor, TrustStore
+
+if TYPE_CHECKING:
+    from ._path import PathOutcome
+    from .revocation._check import RevocationRequest
+
+__all__ = [
+    "UNSUPPORTED",
+    "FastResult",
+    "fast_path",
+    "fast_supported",
+    "own_checks",
+    "path_failure",
+    "policy_outcome",
+    "rank_issuers",
+    "refusal",
+    "revocation_active",
+    "search_stopped",
+]
+
+# Signature algorithms cryptography's verifier accepts (its web-PKI set).
+_FAST_SIGNATURES = {
+    "1.2.840.113549.1.1.11",  # sha256WithRSAEncryption
+    "1.2.840.113549.1.1.12",  # sha384WithRSAEncryption
+    "1.2.840.113549.1.1.13",  # sha512WithRSAEncryption
+    "1.2.840.113549.1.1.10",  # RSASSA-PSS
+    "1.2.840.10045.4.3.2",  # ecdsa-with-SHA256
+    "1.2.840.10045.4.3.3",  # ecdsa-with-SHA384
+    "1.2.840.10045.4.3.4",  # ecdsa-with-SHA512
+}
+# policyMappings, which cryptography has no class for: the general engine processes it.
+_POLICY_MAPPINGS = "2.5.29.33"
+_LENGTH_LIMIT = "the path length limit stopped the search"
+_BASIC_CONSTRAINTS = "2.5.29.19"
+_FAST_CURVES = {"secp256r1", "secp384r1", "secp521r1"}
+
+
+def _ca_policy() -> xv.ExtensionPolicy:
+    # The web-PKI CA profile, except that keyUsage and extendedKeyUsage may be absent or
+    # say anything: RFC 5280 lets a CA certificate carry no key usage (§4.2.1.3 leaves it to
+    # the CA), and an EKU in a CA certificate constrains TLS, not signatures.
+    # ``_profile`` checks keyCertSign where a CA asserts key usage.
+    agnostic = xv.Criticality.AGNOSTIC
+    return (
+        xv.ExtensionPolicy.webpki_defaults_ca()
+        .may_be_present(x509.KeyUsage, agnostic, None)
+        .may_be_present(x509.ExtendedKeyUsage, agnostic, None)
+        # Certificate-policy extensions are processed by ``_policytree``.
+        .may_be_present(x509.PolicyConstraints, agnostic, None)
+        .may_be_present(x509.InhibitAnyPolicy, agnostic, None)
+        .may_be_present(x509.CertificatePolicies, agnostic, None)
+    )
+
+
+_CA_POLICY = _ca_policy()
+# The signer certificate is checked by bayident itself (key usage by the policy, its
+# profile in ``_profile``): the TLS client profile does not apply to signing keys.
+_EE_POLICY = xv.ExtensionPolicy.permit_all()
+
+
+@dataclass(frozen=True)
+class FastResult:
+    """cryptography's decision: a path (signer … last intermediate, anchor), or why not."""
+
+    certs: tuple[CertRecord, ...] = ()
+    anchor: TrustAnchor | None = None
+    sub_indication: SubIndication | None = None
+    message: str = ""
+    # True: the general engine must decide (an algorithm or constraint cryptography lacks).
+    unsupported: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.anchor is not None
+
+    @property
+    def path_search_only(self) -> bool:
+        """cryptography found no issuer whose name and signature match: a search failure.
+
+        The general engine checks every signature itself, so a path it validates (with
+        our checks around it) stands; cryptography's builder misses some paths through
+        self-issued key roll-over certificates.
+        """
+        return self.message.startswith(("signature does not match", "all candidates exhausted"))
+
+
+UNSUPPORTED = FastResult(unsupported=True)
+
+
+def _key_fast(key: Any) -> bool:
+    if isinstance(key, rsa.RSAPublicKey):
+        return key.key_size >= 2048
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return key.curve.name in _FAST_CURVES
+    return False
+
+
+def fast_supported(rec: CertRecord, issuer: bool = True) -> bool:
+    """Whether cryptography's verifier can check this certificate's signature (and key).
+
+    The key matters only for a certificate that may issue others; a signer's own key
+    is judged by the policy (``key_problem``), not by the path engine.
+    """
+    if not issuer:
+        return rec.cert.signature_algorithm_oid.dotted_string in _FAST_SIGNATURES
+    found = rec.__dict__.get("_fast_ok")
+    if found is None:
+        try:
+            found = rec.cert.signature_algorithm_oid.dotted_string in _FAST_SIGNATURES and (
+                _key_fast(rec.cert.public_key())
+            )
+        except (ValueError, TypeError, NotImplementedError, UnsupportedAlgorithm):
+            found = False
+        rec.__dict__["_fast_ok"] = found
+    return bool(found)
+
+
+class _Stores:
+    """One cryptography ``Store`` per trust-store version, and its anchors by certificate."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[
+            tuple[int, int, tuple[str, ...]], tuple[TrustStore, xv.Store, dict[Any, Any]]
+        ] = {}
+
+    def get(
+        self, trust: TrustStore, policy: Policy
+    ) -> tuple[xv.Store, dict[Any, Any], bool] | None:
+        key = (id(trust), trust.version, policy.profile_relaxations)
+        hit = self._items.get(key)
+        if hit is not None and hit[0] is trust:
+            return hit[1], hit[2], True
+        # Anchors that cannot issue any path (not a CA, unknown critical extension, ...)
+        # are left out, so that path building goes on to the usable ones; when no path is
+        # found, the general engine names the anchor and its fault.
+        zero = _dt.timedelta(0)
+        anchors = [a for a in trust if anchor_problem(a, policy, None, zero) is None]
+        if not anchors:
+            return None
+        by_der: dict[Any, Any] = {}
+        certs = []
+        all_fast = True
+        for a in anchors:
+            by_der[a.certificate] = a
+            certs.append(a.certificate)
+            try:
+                all_fast = all_fast and _key_fast(a.certificate.public_key())
+            except (ValueError, TypeError, NotImplementedError, UnsupportedAlgorithm):
+                all_fast = False
+        store = xv.Store(certs)
+        with self._lock:
+            if len(self._items) > 64:
+                self._items.clear()
+            self._items[key] = (trust, store, by_der)
+        return store, by_der, True
+
+
+_STORES = _Stores()
+# Verifiers for one store, instant (whole seconds) and depth: validations within the
+# same second share one. The store is kept alive by _STORES while its id is a key here.
+_VERIFIERS: dict[tuple[int, _dt.datetime, int], Any] = {}
+_VERIFIERS_LOCK = threading.Lock()
+
+# cryptography's reasons, mapped to EN 319 102-1 sub-indications.
+_CONSTRAINT = re.compile(
+    r"name constraint|basicConstraints|path length|criticality|critical extension|"
+    r"max depth|keyUsage|extension|nameConstraints|unsatisfiable|serial|Issuer|X509v3",
+    re.IGNORECASE,
+)
+_CRYPTO = re.compile(r"Forbidden|too weak|malformed public key|mismatch between", re.IGNORECASE)
+_PROCESSING = re.compile(r"\s*\(encountered processing <Certificate\(subject=<Name\((.*?)\)>.*$")
+
+
+def _reason(exc: Exception) -> tuple[str, str | None]:
+    text = " ".join(str(exc).split())
+    text = text.removeprefix("validation failed: ").removeprefix("candidates exhausted: ")
+    subject = None
+    m = _PROCESSING.search(text)
+    if m is not None:
+        subject = m.group(1)
+        text = text[: m.start()]
+    return text, subject
+
+
+def classify(text: str) -> SubIndication:
+    """The sub-indication of one of cryptography's path errors."""
+    if "not valid at validation time" in text:
+        return SubIndication.OUT_OF_BOUNDS_NO_POE
+    if "signature check limit" in text or "name constraint check limit" in text:
+        return SubIndication.CHAIN_CONSTRAINTS_FAILURE
+    if "no interior errors" in text:
+        return SubIndication.NO_CERTIFICATE_CHAIN_FOUND
+    if _CRYPTO.search(text):
+        return SubIndication.CRYPTO_CONSTRAINTS_FAILURE
+    if _CONSTRAINT.search(text):
+        return SubIndication.CHAIN_CONSTRAINTS_FAILURE
+    return SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
+
+
+def _general_decides(text: str, policy: Policy) -> bool:
+    """cryptography's refusal is one the general engine decides better.
+
+    What cryptography does not implement (directoryName constraints, policyMappings);
+    a GeneralizedTime before 2050, which RFC 5280 §4.1.2.5 tells CAs not to write but
+    validators to accept; and a CA's basicConstraints not marked critical when the
+    policy relaxes that rule.
+    """
+    return (
+        "unsupported" in text
+        or ("unaccounted-for critical" in text and _POLICY_MAPPINGS in text)
+        or (
+            "incorrect criticality" in text
+            and _BASIC_CONSTRAINTS in text
+            and "noncritical-basic-constraints" in policy.profile_relaxations
+        )
+        or "must be UtcTime" in text
+    )
+
+
+def _whole_seconds(at: _dt.datetime) -> _dt.datetime:
+    # RFC 5280 §4.1.2.5 validity times have no fractions: compare at whole seconds.
+    return at.replace(microsecond=0)
+
+
+def fast_path(
+    leaf: CertRecord,
+    pool: Sequence[CertRecord],
+    trust: TrustStore,
+    at: _dt.datetime,
+    policy: Policy,
+    tolerance: _dt.timedelta = _dt.timedelta(0),
+) -> FastResult:
+    """Build and validate ``leaf``'s path with cryptography, or say it cannot decide.
+
+    ``tolerance`` (clock skew, only when validating at the current time) is tried
+    on both sides of ``at`` when the first attempt fails on validity alone.
+    """
+    if not fast_supported(leaf, issuer=False) or not all(fast_supported(c) for c in pool):
+        return UNSUPPORTED
+    stored = _STORES.get(trust, policy)
+    if stored is None:
+        return UNSUPPORTED
+    store, by_der, _ = stored
+    times = [_whole_seconds(at)]
+    if tolerance:
+        times += [_whole_seconds(at - tolerance), _whole_seconds(at + tolerance)]
+    # Certificate objects hash and compare by their DER in Rust, without re-encoding.
+    by_cert = {c.cert: c for c in pool}
+    # Policy.max_chain_length counts the signer and the CA certificates below the anchor,
+    # self-issued ones excepted (RFC 5280 §6.1.4 (l)); cryptography counts intermediates.
+    max_length = policy.max_chain_length
+    self_issued = sum(1 for c in pool if c.self_issued)
+    depth = min(max_length - 1 + self_issued, 255)
+    first: FastResult | None = None
+    for when in times:
+        vkey = (id(store), when, depth)
+        verifier = _VERIFIERS.get(vkey)
+        if verifier is None:
+            verifier = (
+                xv.PolicyBuilder()
+                .store(store)
+                .time(when)
+                .max_chain_depth(depth)
+                .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+                .build_client_verifier()
+            )
+            with _VERIFIERS_LOCK:
+                if len(_VERIFIERS) > 64:
+                    _VERIFIERS.clear()
+                _VERIFIERS[vkey] = verifier
+        try:
+            verified = verifier.verify(leaf.cert, [c.cert for c in pool])
+        except xv.VerificationError as exc:
+            text, subject = _reason(exc)
+            if _general_decides(text, policy):
+                # directoryName constraints and the like: the general engine knows them.
+                return UNSUPPORTED
+            if first is None:
+                where = f" (at certificate '{subject}')" if subject else ""
+                if "max depth" in text:
+                    text = (
+                        f"{_LENGTH_LIMIT}: no path of at most "
+                        f"{max_length} certificates below a trust anchor "
+                        "(Policy.max_chain_length; self-issued CA certificates not counted)"
+                    )
+                first = FastResult(
+                    sub_indication=classify(text),
+                    message=f"{text}{where}",
+                )
+            if "not valid at validation time" not in text:
+                break
+            continue
+        except (ValueError, TypeError) as exc:  # malformed input cryptography refuses late
+            return FastResult(
+                sub_indication=SubIndication.FORMAT_FAILURE,
+                message=f"a certificate of the path cannot be read: {exc}",
+            )
+        chain = verified.chain
+        anchor = by_der.get(chain[-1])
+        if anchor is None:  # pragma: no cover - cryptography ends every path in the store
+            return UNSUPPORTED
+        certs = [leaf]
+        for c in chain[1:-1]:
+            rec = by_cert.get(c)
+            if rec is None:  # pragma: no cover - the path uses only what it was given
+                return UNSUPPORTED
+            certs.append(rec)
+        counted = 1 + sum(1 for c in certs[1:] if not c.self_issued)
+        if counted > max_length:
+            return FastResult(
+                sub_indication=SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+                message=(
+                    f"{_LENGTH_LIMIT}: the path has {counted} "
+                    f"certificates below the trust anchor, more than Policy.max_chain_length "
+                    f"({max_length}; self-issued CA certificates not counted)"
+                ),
+            )
+        return FastResult(certs=tuple(certs), anchor=anchor)
+    assert first is not None
+    return first
+
+
+def path_failure(
+    certs: Sequence[CertRecord],
+    anchor: TrustAnchor | None,
+    considered: tuple[str, ...],
+    concerns: str,
+    message: str,
+    sub: SubIndication = SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+) -> PathOutcome:
+    """A failed path decision."""
+    from ._path import PathOutcome
+
+    return PathOutcome(
+        False,
+        sub,
+        message,
+        certs[0].describe() if concerns == "ee" else concerns,
+        tuple(certs),
+        anchor,
+        anchors_considered=considered,
+    )
+
+
+def own_checks(
+    certs: Sequence[CertRecord],
+    anchor: TrustAnchor,
+    policy: Policy,
+    at: _dt.datetime,
+    tolerance: _dt.timedelta,
+    considered: tuple[str, ...],
+) -> PathOutcome | None:
+    """The anchor's own constraints, the RFC 5280 profile and the policy's algorithm rules."""
+    problem = anchor_problem(anchor, policy, at, tolerance) or profile_problem(
+        certs, anchor, policy
+    )
+    if problem is None:
+        problem = _algorithm_problem(certs, anchor, policy, at)
+    if problem is None:
+        return None
+    return path_failure(
+        certs, anchor, considered, problem.concerns, problem.message, problem.sub_indication
+    )
+
+
+def _algorithm_problem(
+    certs: Sequence[CertRecord], anchor: TrustAnchor, policy: Policy, at: _dt.datetime
+) -> ProfileProblem | None:
+    """Each certificate signature on the path under the policy's algorithm rules."""
+    from ._algorithms import AlgorithmError, mechanism_for
+    from ._path import key_problem
+
+    issuers: list[tuple[CertRecord | TrustAnchor, bytes]] = [(c, c.spki_der) for c in certs[1:]]
+    issuers.append((anchor, _anchor_spki(anchor)))
+    for rec, (issuer, issuer_spki) in zip(certs, issuers, strict=True):
+        oid = rec.cert.signature_algorithm_oid.dotted_string
+        try:
+            mech = mechanism_for(oid)
+        except AlgorithmError as exc:
+            reason: str | None = exc.reason
+        else:
+            reason = None
+            if not policy.accepts_signature(mech.name, at):
+                reason = f"{mech.name} signatures are not allowed by the policy"
+            elif mech.fixed_digest and not policy.accepts_digest(mech.fixed_digest, at):
+                reason = f"digest {mech.fixed_digest} is not allowed by the policy"
+        if reason is None:
+            memo_key = (policy.cache_key, issuer_spki)
+            if memo_key not in _KEY_MEMO:
+                if len(_KEY_MEMO) > 4096:
+                    _KEY_MEMO.clear()
+                _KEY_MEMO[memo_key] = key_problem(policy, issuer_spki)
+            key_reason = _KEY_MEMO[memo_key]
+            if key_reason is not None:
+                issuer_label = (
+                    issuer.describe()
+                    if isinstance(issuer, CertRecord)
+                    else f"trust anchor '{issuer.subject}'"
+                )
+                reason = f"the key of its issuer, {issuer_label}: {key_reason}"
+        if reason is not None:
+            return ProfileProblem(
+                "certificate-algorithms",
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE,
+                f"the signature on {rec.describe()} is not acceptable: {reason}",
+                rec.describe(),
+            )
+    return None
+
+
+# Issuer keys recur under every certificate they signed: judge each once per policy.
+_KEY_MEMO: dict[tuple[str, bytes], str | None] = {}
+
+
+def _anchor_spki(anchor: TrustAnchor) -> bytes:
+    # Read from the DER: cryptography cannot load every key type (SM2, ...).
+    found = _SPKI_MEMO.get(anchor.fingerprint)
+    if found is None:
+        found = CertRecord(anchor.der, anchor.certificate).spki_der
+        if len(_SPKI_MEMO) > 4096:
+            _SPKI_MEMO.clear()
+        _SPKI_MEMO[anchor.fingerprint] = found
+    return found
+
+
+_SPKI_MEMO: dict[str, bytes] = {}
+
+
+def policy_outcome(
+    certs: Sequence[CertRecord],
+    anchor: TrustAnchor,
+    policy: Policy,
+    considered: tuple[str, ...],
+) -> tuple[str, ...] | PathOutcome:
+    """The path's valid certificate policies (RFC 5280 §6.1), or the failure."""
+    try:
+        found = process_policies(certs, policy, anchor.certificate)
+    except PolicyFailure as exc:
+        return path_failure(certs, anchor, considered, exc.cert.describe(), exc.message)
+    except (ValueError, TypeError, KeyError, x509.DuplicateExtension) as exc:
+        return path_failure(
+            certs,
+            anchor,
+            considered,
+            "ee",
+            f"the certificate policies of the path cannot be read: {exc}",
+            SubIndication.FORMAT_FAILURE,
+        )
+    specific = tuple(p for p in found if p != ANY)
+    if not specific and (ANY in found or not any(c.policies for c in certs[1:])):
+        # anyPolicy all the way down, or CAs that assert no policies: the signer's own
+        # assertion is all there is, and nothing above contradicts it.
+        return certs[0].policies
+    return specific
+
+
+def revocation_active(
+    certs: Sequence[CertRecord],
+    revocation: RevocationRequest,
+    declared: Callable[[CertRecord], tuple[bool, bool]],
+) -> bool:
+    """Whether revocation status must be established for this path (see ``_pkix_steps``)."""
+    mode = revocation.mode
+    if mode == "off":
+        return False
+    if mode == "require" or revocation.supplied.crls or revocation.supplied.ocsps:
+        return True
+    return revocation.service is not None and any(any(declared(c)) for c in certs)
+
+
+def refusal(
+    fast: FastResult, leaf: CertRecord, general: PathOutcome, considered: tuple[str, ...]
+) -> PathOutcome:
+    """cryptography's refusal of a path the general engine accepted."""
+    from ._path import PathOutcome
+
+    sub = fast.sub_indication or SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
+    return PathOutcome(
+        False,
+        sub,
+        f"no acceptable path for {leaf.describe()}: {fast.message}",
+        leaf.describe(),
+        general.chain,
+        general.anchor,
+        anchors_considered=considered,
+    )
+
+
+def rank_issuers(child: CertRecord, candidates: list[CertRecord]) -> list[CertRecord]:
+    """Issuer candidates best first: key identifier match, then a verifying signature.
+
+    A candidate whose signature over ``child`` provably fails is dropped; one that
+    cannot be checked here (SM2, DSA, ...) stays, after those that verify.
+    """
+    from cryptography.exceptions import InvalidSignature
+
+    ranked: list[tuple[int, int, CertRecord]] = []
+    for i, c in enumerate(candidates):
+        score = 0 if child.aki is not None and c.ski == child.aki else 1
+        try:
+            child.cert.verify_directly_issued_by(c.cert)
+        except InvalidSignature:
+            continue
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            score += 2
+        ranked.append((score, i, c))
+    ranked.sort(key=lambda t: (t[0], t[1]))
+    return [c for _, _, c in ranked]
+
+
+def search_stopped(stats: dict[str, bool], policy: Policy, leaf: CertRecord) -> str | None:
+    """Why the general engine's path search ended without a path, when a limit ended it."""
+    if stats.get("length"):
+        what = (
+            f"{_LENGTH_LIMIT} (Policy.max_chain_length = {policy.max_chain_length}; "
+            "self-issued CA certificates not counted)"
+        )
+    elif stats.get("budget"):
+        what = "the search budget (256 steps) ran out among the candidate issuers"
+    else:
+        return None
+    return f"{what} before a trust anchor was reached from {leaf.describe()}"

@@ -1,0 +1,283 @@
+"""Helpers of path validation: supplied revocation data, and pyhanko-certvalidator's errors.
+
+Parsing the CRLs and OCSP responses given for a path (once, with their RFC 5280
+profile checked), and turning pyhanko-certvalidator's error messages into
+EN 319 102-1 sub-indications and messages that name the certificate at fault.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+from ._certs import CertRecord
+from ._profile import crl_problem
+from ._result import SubIndication
+from ._trust import TrustAnchor
+from .revocation._check import declares_revocation
+from .revocation._data import load_crl, load_ocsp
+
+__all__ = [
+    "answered",
+    "culprit_record",
+    "declared",
+    "explain",
+    "load_crls",
+    "load_ocsps",
+    "side_validation_as_unknown",
+]
+
+
+def _load_crls(crls: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None]:
+    """Parsed CRLs, or the index of the first malformed one and why.
+
+    The fields every revocation check reads are parsed here, once, so that a broken
+    CRL is reported as such instead of surfacing as an error deep in validation.
+    Entries are left to be parsed when looked up (a CRL may list very many).
+    """
+    out: list[Any] = []
+    for i, der in enumerate(crls):
+        try:
+            profile = crl_problem(x509.load_der_x509_crl(der))
+            if profile is not None:
+                return out, (i, f"the CRL {profile}")
+            out.append(_parsed(der, load_crl))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return out, (i, " ".join(str(exc).split()) or type(exc).__name__)
+    return out, None
+
+
+def _load_ocsps(ocsps: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | None]:
+    """Parsed OCSP responses, or the index of the first unusable one and why."""
+    out: list[Any] = []
+    for i, der in enumerate(ocsps):
+        try:
+            out.append(_parsed(der, load_ocsp))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return out, (i, " ".join(str(exc).split()) or type(exc).__name__)
+    return out, None
+
+
+# Supplied revocation data recurs with every signature that carries it: parse it once.
+_PARSED: OrderedDict[tuple[bytes, Any], Any] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+
+
+def _parsed(der: bytes, loader: Any) -> Any:
+    key = (bytes(der), loader)
+    hit = _PARSED.get(key)
+    if hit is not None:
+        return hit
+    value = loader(der)
+    with _PARSED_LOCK:
+        _PARSED[key] = value
+        while len(_PARSED) > 256:
+            _PARSED.popitem(last=False)
+    return value
+
+
+_DECLARED: dict[str, tuple[bool, bool]] = {}
+
+
+def _declared(rec: CertRecord) -> tuple[bool, bool]:
+    """Whether a certificate names a CRL distribution point and an OCSP responder (memoised)."""
+    found = _DECLARED.get(rec.fingerprint)
+    if found is None:
+        try:
+            # cryptography has parsed the extensions already (key usage, policies, ...).
+            exts = rec.cert.extensions
+            has_crl = any(e.oid == ExtensionOID.CRL_DISTRIBUTION_POINTS for e in exts)
+            has_ocsp = any(
+                e.oid == ExtensionOID.AUTHORITY_INFORMATION_ACCESS
+                and any(
+                    d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP for d in e.value
+                )
+                for e in exts
+            )
+            found = (has_crl, has_ocsp)
+        except (ValueError, x509.DuplicateExtension):
+            found = declares_revocation(rec.asn1)
+        if len(_DECLARED) >= 8192:
+            _DECLARED.clear()
+        _DECLARED[rec.fingerprint] = found
+    return found
+
+
+def _culprit_record(exc: BaseException, certs: list[CertRecord]) -> CertRecord:
+    """The certificate of ``certs`` a pyhanko-certvalidator error is about (the signer if unsure)."""
+    if getattr(exc, "is_side_validation", False):
+        pass
+    else:
+        _, found = _name_positions(_clean(exc), certs, exc)
+        if found is not None:
+            return found
+        if getattr(exc, "is_ee_cert", False):
+            return certs[0]
+    text = _clean(exc)
+    for c in certs:
+        cn = c.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        if cn and str(cn[0].value) in text:
+            return c
+    return certs[0]
+
+
+def _clean(exc: BaseException) -> str:
+    msg = getattr(exc, "failure_msg", None) or str(exc) or type(exc).__name__
+    return " ".join(str(msg).split())
+
+
+# Words of pyhanko-certvalidator's messages for RFC 5280 §6.1 constraint checks
+# (basic constraints, key usage, name constraints, policies, critical extensions).
+_CONSTRAINT_WORDS = (
+    "polic",
+    "name constraint",
+    "namespace",
+    "path length",
+    "basic constraint",
+    "key usage",
+    "ca certificate",
+    "not a ca",
+    "allowed to sign certificates",
+    "critical extension",
+)
+
+# How pyhanko-certvalidator names a certificate by its position on the path, sometimes
+# followed by the subject (which the rewritten message then names already).
+_EE_POS = re.compile(r"\b(?:the )?end-entity certificate(?: Common Name: .*$)?")
+_CA_POS = re.compile(r"\b(?:the )?intermediate certificate (\d+)(?: Common Name: .*$)?")
+
+
+def answered(recorder: Any, culprit: CertRecord) -> bool:
+    """Whether revocation data was obtained for ``culprit`` and still decided nothing.
+
+    soft-fail forgives a source that could not be reached, never an answer that came
+    and is unusable: a CRL from another CA, a delta CRL without its base, an OCSP
+    response about another certificate, a wrong signature. Such an answer fails the
+    path in every revocation mode.
+    """
+    if recorder is None:
+        return False
+    return any(s.parsed is not None for s in recorder.for_cert(culprit.asn1))
+
+
+def side_validation_as_unknown(exc: BaseException) -> BaseException:
+    """An error about an OCSP responder's or CRL issuer's own path, as unknown status.
+
+    pyhanko-certvalidator marks errors raised while validating the certificate of
+    revocation data (``is_side_validation``). A revoked, expired or otherwise invalid
+    responder or CRL issuer makes that data unusable: the signer's status is then
+    unknown, never "revoked" nor any other fault of the signer's own path.
+    """
+    from pyhanko_certvalidator import errors as perr
+
+    if not getattr(exc, "is_side_validation", False) or isinstance(
+        exc, perr.InsufficientRevinfoError
+    ):
+        return exc
+    unknown = perr.InsufficientRevinfoError.__new__(perr.InsufficientRevinfoError)
+    unknown.__dict__.update(exc.__dict__)
+    text = _clean(exc)
+    unknown.args = (
+        "the revocation status cannot be established: an OCSP responder or CRL issuer "
+        f"failed its own validation ({text})",
+    )
+    unknown.__dict__["failure_msg"] = unknown.args[0]
+    return unknown
+
+
+def _explain(
+    exc: BaseException, certs: list[CertRecord], anchor: TrustAnchor
+) -> tuple[SubIndication, str, str]:
+    """Sub-indication, message naming the certificate at fault, and what it concerns."""
+    from pyhanko_certvalidator import errors as perr
+
+    raw = _clean(exc)
+    text, culprit = _name_positions(raw, certs, exc)
+    concerns = culprit.describe() if culprit is not None else _culprit(certs, anchor, exc)
+    if culprit is None:
+        # The validator did not say where (e.g. "exceeds the maximum path length"): name
+        # the whole path, so the reader still knows which certificates are meant.
+        text += "; path: " + " → ".join(f"certificate '{c.subject}'" for c in certs)
+        text += f" → trust anchor '{anchor.subject}'"
+    if isinstance(exc, perr.RevokedError):
+        sub = SubIndication.REVOKED_NO_POE if exc.is_ee_cert else SubIndication.REVOKED_CA_NO_POE
+    elif isinstance(exc, perr.ExpiredError):
+        sub = SubIndication.OUT_OF_BOUNDS_NO_POE
+        text += "; no proof of existence shows the signature was made before"
+    elif isinstance(exc, perr.NotYetValidError):
+        sub = SubIndication.NOT_YET_VALID
+    elif isinstance(exc, perr.DisallowedAlgorithmError):
+        sub = SubIndication.CRYPTO_CONSTRAINTS_FAILURE
+    elif isinstance(exc, perr.InsufficientRevinfoError):
+        # Revocation status unknown: a CRL that is missing, stale, out of scope or
+        # not verifiable. Fresher or complete data may decide it later.
+        sub = SubIndication.TRY_LATER
+    elif isinstance(exc, perr.PathValidationError):
+        lowered = raw.lower()
+        sub = (
+            SubIndication.CHAIN_CONSTRAINTS_FAILURE
+            if any(w in lowered for w in _CONSTRAINT_WORDS)
+            else SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
+        )
+    else:
+        sub = SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
+        text = f"path could not be processed: {text}"
+        concerns = certs[0].describe()
+    return sub, text, concerns
+
+
+def _name_positions(
+    text: str, certs: list[CertRecord], exc: BaseException
+) -> tuple[str, CertRecord | None]:
+    """Replace "intermediate certificate 2" and the like with the certificate's own name.
+
+    Positions count from the anchor (RFC 5280 §6.1: 1 … n, the signer being n);
+    ``certs`` runs from the signer up. Only the first mention is the certificate the
+    check failed on; later ones (a CRL issuer's own path) are left as written.
+    """
+    if getattr(exc, "is_side_validation", False):
+        return text, None
+    n = len(certs)
+    found: list[CertRecord] = []
+
+    def interm(m: re.Match[str]) -> str:
+        i = int(m.group(1))
+        if 1 <= i < n:
+            found.append(certs[n - i])
+            return certs[n - i].describe()
+        return m.group(0)
+
+    ee = _EE_POS.search(text)
+    ca = _CA_POS.search(text)
+    if ee is not None and (ca is None or ee.start() < ca.start()):
+        return text[: ee.start()] + certs[0].describe() + text[ee.end() :], certs[0]
+    if ca is not None:
+        text = _CA_POS.sub(interm, text, count=1)
+        return text, found[0] if found else None
+    return text, None
+
+
+def _culprit(certs: list[CertRecord], anchor: TrustAnchor, exc: BaseException) -> str:
+    """Name the certificate the validator complained about, when its message names one."""
+    text = _clean(exc)
+    for c in certs:
+        cn = c.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        if cn and str(cn[0].value) in text:
+            return c.describe()
+    if getattr(exc, "is_ee_cert", False):
+        return certs[0].describe()
+    return f"path {' → '.join(c.subject for c in certs)} → anchor '{anchor.subject}'"
+
+
+# Public names within the package.
+culprit_record = _culprit_record
+declared = _declared
+explain = _explain
+load_crls = _load_crls
+load_ocsps = _load_ocsps
