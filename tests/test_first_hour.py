@@ -178,3 +178,43 @@ def test_a_missing_extra_is_one_line_and_exit_64(tmp_path: Path) -> None:
     assert len(lines) == 1
     assert "pip install 'bayident[etsi]'" in lines[0]
     assert "internal error" not in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b"", "it is empty"),
+        (b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "a private key"),
+        (b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n", "revocation list"),
+        (b'{"keys": []}', "JSON or XML"),
+        (b"\x30\x03\x02\x01\x07", "not a valid X.509 certificate"),
+    ],
+)
+def test_a_bad_trust_anchor_names_the_file_and_what_it_is(
+    tmp_path: Path, data: bytes, said: str
+) -> None:
+    from bayident import TrustStoreError
+
+    path = tmp_path / "root.pem"
+    path.write_bytes(data)
+    with pytest.raises(TrustStoreError) as info:
+        bayident.TrustStore.from_files(path)
+    message = str(info.value)
+    assert "root.pem" in message
+    assert said in message
+    assert "ParseError" not in message  # no parser debug output
+
+
+def test_a_malformed_extra_certificate_is_reported_and_ignored(pki: SandboxPKI) -> None:
+    cms = pki.signer.sign_detached_cms(CONTENT)
+    res = bayident.verify(
+        cms,
+        content=CONTENT,
+        trust=[pki.root.cert_pem],
+        at=AT,
+        extra_certs=[b"\x30\x03\x02\x01\x07"],
+    )
+    assert res.passed, res.explain()
+    check = next(c for c in res.checks if c.name == "certificate-parse")
+    assert check.concerns == "extra_certs[0]"
+    assert "not a valid X.509 certificate" in check.message

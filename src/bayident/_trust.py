@@ -124,11 +124,43 @@ def load_certificates(source: CertificateSource) -> list[tuple[x509.Certificate,
             certs = x509.load_pem_x509_certificates(data)
         else:
             certs = [x509.load_der_x509_certificate(data)]
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion):
+        # The parser's own message is a Rust debug dump; say what the input is instead.
         raise TrustStoreError(
-            f"{label} does not hold a readable X.509 certificate: {exc}"
+            f"{label} does not hold a readable X.509 certificate: {_what_it_is(data)}"
         ) from None
     return [(c, c.public_bytes(Encoding.DER), label) for c in certs]
+
+
+_PEM_KINDS = {
+    b"PRIVATE KEY": "a private key",
+    b"RSA PRIVATE KEY": "a private key",
+    b"EC PRIVATE KEY": "a private key",
+    b"ENCRYPTED PRIVATE KEY": "an encrypted private key",
+    b"PUBLIC KEY": "a public key, not a certificate",
+    b"CERTIFICATE REQUEST": "a certificate signing request",
+    b"X509 CRL": "a certificate revocation list",
+    b"PKCS7": "a PKCS #7 / CMS structure",
+    b"CMS": "a CMS structure",
+}
+
+
+def _what_it_is(data: bytes) -> str:
+    """A short description of bytes that are not a certificate, for error messages."""
+    if not data.strip():
+        return "it is empty"
+    if b"-----BEGIN " in data:
+        label = data.split(b"-----BEGIN ", 1)[1].split(b"-----", 1)[0].strip()
+        if label == b"CERTIFICATE":
+            return "a PEM CERTIFICATE block whose content is not a valid certificate"
+        kind = _PEM_KINDS.get(label)
+        shown = label.decode("ascii", "replace")[:40]
+        return f"it is {kind} (PEM '{shown}')" if kind else f"it is a PEM '{shown}' block"
+    if data[:1] == b"\x30":
+        return "DER that is not a valid X.509 certificate (damaged, or another structure)"
+    if data.lstrip()[:1] in (b"{", b"<"):
+        return "it is JSON or XML text, not a certificate"
+    return "it is neither PEM nor DER"
 
 
 class TrustStoreHolder(Protocol):

@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -35,7 +36,7 @@ from ._certs import CertificateCache, CertRecord
 from ._cms import AlgorithmId, CMSFormatError, SignedData, SignerInfo, parse_signed_data
 from ._cms_rules import apply_structure_rules
 from ._countersign import OID_COUNTERSIGNATURE, counter_signature_reports
-from ._exceptions import InputError, InvalidArgument
+from ._exceptions import InputError, InvalidArgument, TrustStoreError
 from ._handlers import (
     EnrichmentContext,
     EvidenceContext,
@@ -780,10 +781,9 @@ class Verifier:
             job.given_digest = given_digest
             if extra_certs is not None:
                 # Candidates for the TSA's path, as for a signature.
-                for src in _iter_sources(extra_certs, "extra_certs"):
-                    for _, der, _label in load_certificates(src):
-                        with contextlib.suppress(ValueError):
-                            job.pool.append(self._certs.get(der))
+                for der, _label in _extra_certificates(extra_certs, job):
+                    with contextlib.suppress(ValueError):
+                        job.pool.append(self._certs.get(der))
             return job
 
         # Which content is signed?
@@ -845,20 +845,19 @@ class Verifier:
                     f"certificate {i} in the signature is malformed and was ignored"
                 )
         if extra_certs is not None:
-            for src in _iter_sources(extra_certs, "extra_certs"):
-                for _, der, label_x in load_certificates(src):
-                    try:
-                        job.pool.append(self._certs.get(der))
-                    except ValueError as exc:
-                        job.checks.append(
-                            _check(
-                                "certificate-parse",
-                                _OUT.WARNING,
-                                f"an extra certificate cannot be used and is ignored: {exc}",
-                                label_x,
-                            )
+            for der, label_x in _extra_certificates(extra_certs, job):
+                try:
+                    job.pool.append(self._certs.get(der))
+                except ValueError as exc:
+                    job.checks.append(
+                        _check(
+                            "certificate-parse",
+                            _OUT.WARNING,
+                            f"an extra certificate cannot be used and is ignored: {exc}",
+                            label_x,
                         )
-                        job.warnings.append("an extra certificate is malformed and was ignored")
+                    )
+                    job.warnings.append("an extra certificate is malformed and was ignored")
 
         for si in sd.signers:
             st = _SignerState(si)
@@ -878,8 +877,7 @@ class Verifier:
     ) -> EvidenceContext:
         extras: list[bytes] = []
         if extra_certs is not None:
-            for src in _iter_sources(extra_certs, "extra_certs"):
-                extras.extend(der for _, der, _label in load_certificates(src))
+            extras.extend(der for der, _label in _extra_certificates(extra_certs, job))
 
         def validate_chain(leaf_der: bytes, others: Sequence[bytes]) -> PathOutcome:
             leaf = self._certs.get(leaf_der)
@@ -1709,6 +1707,30 @@ def _anchor_current(trust: TrustStore, outcome: PathOutcome) -> bool:
     """
     anchor = outcome.anchor
     return anchor is None or trust.by_fingerprint(anchor.fingerprint) is anchor
+
+
+def _extra_certificates(
+    extra_certs: Iterable[CertificateSource], job: _Job
+) -> list[tuple[bytes, str]]:
+    """(DER, label) of each extra certificate; one that does not parse is reported and
+    ignored, as extra certificates often come with the evidence from the same sender."""
+    out: list[tuple[bytes, str]] = []
+    for i, src in enumerate(_iter_sources(extra_certs, "extra_certs")):
+        try:
+            out.extend((der, label) for _, der, label in load_certificates(src))
+        except TrustStoreError as exc:
+            if isinstance(src, (str, os.PathLike)) and not Path(src).is_file():
+                raise  # a file of the caller's that cannot be read: the caller's to fix
+            job.checks.append(
+                _check(
+                    "certificate-parse",
+                    _OUT.WARNING,
+                    f"extra certificate {i} cannot be used and is ignored: {exc}",
+                    f"extra_certs[{i}]",
+                )
+            )
+            job.warnings.append(f"extra certificate {i} is malformed and was ignored")
+    return out
 
 
 def _iter_sources(value: object, name: str) -> list[Any]:

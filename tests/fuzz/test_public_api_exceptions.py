@@ -212,14 +212,7 @@ HAND_MADE: dict[str, Callable[[], Any]] = {
 }
 
 #: Hand-made cases that raise something else today, with the defect (other owners).
-KNOWN_HAND_MADE = {
-    "trust= malformed certificate": "trust anchors: a certificate with an undefined version "
-    "raises InvalidVersion instead of TrustStoreError",
-    "TrustStore.from_certificates malformed": "TrustStore.from_certificates: a certificate with "
-    "an undefined version raises InvalidVersion instead of TrustStoreError",
-    "extra_certs= malformed certificate": "extra_certs: a certificate with an undefined version "
-    "raises InvalidVersion instead of being reported or ignored",
-}
+KNOWN_HAND_MADE: dict[str, str] = {}
 
 
 def _iam_profile_number() -> Any:
