@@ -218,3 +218,18 @@ def test_a_malformed_extra_certificate_is_reported_and_ignored(pki: SandboxPKI) 
     check = next(c for c in res.checks if c.name == "certificate-parse")
     assert check.concerns == "extra_certs[0]"
     assert "not a valid X.509 certificate" in check.message
+
+
+def test_pem_text_as_a_str_is_a_trust_anchor_and_an_extra_certificate(pki: SandboxPKI) -> None:
+    cms = pki.signer.sign_detached_cms(CONTENT)
+    root_text = pki.root.cert_pem.decode("ascii")
+    res = bayident.verify(cms, content=CONTENT, trust=root_text, at=AT)
+    assert res.passed, res.explain()
+    res = bayident.verify(
+        cms,
+        content=CONTENT,
+        trust=[root_text],
+        at=AT,
+        extra_certs=[pki.intermediate.cert_pem.decode("ascii")],
+    )
+    assert res.passed, res.explain()

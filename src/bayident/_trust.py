@@ -100,10 +100,15 @@ class TrustAnchor:
 
 
 def load_certificates(source: CertificateSource) -> list[tuple[x509.Certificate, bytes, str]]:
-    """Certificates from a path (PEM bundle or DER), raw bytes or a certificate object."""
+    """Certificates from a path (PEM bundle or DER), PEM text, raw bytes or a certificate
+    object. A ``str`` holding a PEM block is the certificates; any other ``str`` is a path."""
     if isinstance(source, x509.Certificate):
         return [(source, source.public_bytes(Encoding.DER), "certificate object")]
-    if isinstance(source, (str, os.PathLike)):
+    if isinstance(source, str) and "-----BEGIN " in source:
+        # PEM text given as a str is the certificates themselves, never a file name.
+        data = source.encode("ascii", "replace")
+        label = "PEM text"
+    elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
             data = path.read_bytes()

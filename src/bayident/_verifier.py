@@ -15,7 +15,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -1719,7 +1718,7 @@ def _extra_certificates(
         try:
             out.extend((der, label) for _, der, label in load_certificates(src))
         except TrustStoreError as exc:
-            if isinstance(src, (str, os.PathLike)) and not Path(src).is_file():
+            if isinstance(src, os.PathLike) or (isinstance(src, str) and "-----BEGIN " not in src):
                 raise  # a file of the caller's that cannot be read: the caller's to fix
             job.checks.append(
                 _check(
