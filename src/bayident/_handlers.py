@@ -52,6 +52,9 @@ class EvidenceContext:
     # Build the final result with the verifier's conventions.
     make_result: Callable[..., VerificationResult] | None = None
     checks: list[Check] = field(default_factory=list)
+    # The Verifier running this verification: a nested verification (a CMS inside a
+    # scheme envelope) runs through it and keeps its clients, clock and caches.
+    verifier: Any = None
 
 
 class EvidenceHandler(Protocol):

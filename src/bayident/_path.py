@@ -847,12 +847,18 @@ class PathValidator:
             matching = [p for p in valid_policies if _oid_under(p, policy.required_policy_oids)]
             if not matching:
                 shown = ", ".join(valid_policies) or "none"
+                message = (
+                    f"{leaf.describe()} has no valid certificate policy under "
+                    f"{', '.join(policy.required_policy_oids)} (valid policies: {shown})"
+                )
+                concerns = f"certificatePolicies of {leaf.describe()}"
                 return PathOutcome(
                     False,
                     SubIndication.CHAIN_CONSTRAINTS_FAILURE,
-                    f"{leaf.describe()} has no valid certificate policy under "
-                    f"{', '.join(policy.required_policy_oids)} (valid policies: {shown})",
-                    f"certificatePolicies of {leaf.describe()}",
+                    message,
+                    concerns,
+                    # Named as its own check, so every format reports it alike.
+                    checks=(("certificate-policy", False, message, concerns),),
                     chain=tuple(certs),
                     anchor=anchor,
                     anchors_considered=considered,

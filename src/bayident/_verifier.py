@@ -916,6 +916,7 @@ class Verifier:
             make_result=make_result,
             options={"jwks": self.jwks} if self.jwks is not None else {},
             checks=job.checks,
+            verifier=self,
         )
 
     def _identify(self, job: _Job, st: _SignerState) -> None:
@@ -1378,14 +1379,6 @@ class Verifier:
                     )
                 continue
             assert outcome.sub_indication is not None
-            if (
-                name == "certificate-path"
-                and "certificate polic" in message
-                and job.policy.required_policy_oids
-                and outcome.valid_policies is not None
-                and outcome.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE
-            ):
-                name = "certificate-policy"
             st.fail(name, outcome.sub_indication, message, concerns)
         if outcome.revocation:
             # The same outcome serves every signature of a signer: its checks are built once.

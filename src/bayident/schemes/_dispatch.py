@@ -18,10 +18,11 @@ becomes INDETERMINATE (see ``docs/schemes/index.md`` for the sub-indications).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -73,6 +74,17 @@ EVIDENCE_FORMAT = "scheme-evidence"
 _EXPECTED: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "bayident_expected_scheme", default=None
 )
+
+
+@contextlib.contextmanager
+def nested_verification() -> Iterator[None]:
+    """For a verification inside another (a CMS inside a scheme envelope): the scheme the
+    caller expects applies to the outer evidence, not to what it carries."""
+    token = _EXPECTED.set(None)
+    try:
+        yield
+    finally:
+        _EXPECTED.reset(token)
 
 
 # --------------------------------------------------------------------------- results
