@@ -53,3 +53,14 @@ def test_the_reference_pages_list_every_public_name() -> None:
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_verify_documents_every_parameter() -> None:
+    import bayident
+
+    for func in (bayident.verify, bayident.Verifier.verify):
+        doc = inspect.getdoc(func) or ""
+        for name in inspect.signature(func).parameters:
+            if name in ("self", "evidence"):
+                continue
+            assert f"{name}" in doc, f"{func.__qualname__}: parameter {name} is not documented"

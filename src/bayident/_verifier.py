@@ -1785,15 +1785,39 @@ def verify(
     ocsp_responses: Iterable[bytes] | None = None,
     content_digest: str | tuple[str, bytes] | None = None,
 ) -> VerificationResult:
-    """Verify a detached signature in one call.
+    """Verify evidence in one call: a CMS/CAdES signature, a JWS, an OFD document with its
+    seals, a scheme envelope (iAM Smart and the like) or an RFC 3161 time-stamp token.
 
-    ``evidence`` is bytes, a path, or a binary file object; ``content`` the
-    signed document (bytes, path or binary stream, hashed in chunks);
-    ``trust`` a :class:`TrustStore` or a list of certificate paths/bytes;
-    ``at`` the validation time (aware datetime, default now).
-    ``content_digest`` (``"sha256:HEX"`` or ``("sha256", bytes)``) replaces ``content``
-    when only the document's hash is at hand. A bare RFC 3161 time-stamp token given as
-    ``evidence`` is checked as a time-stamp (``evidence_format`` "timestamp").
+    Args:
+        evidence: the signature or document: bytes, a path, a binary file object, or text
+            (PEM, base64, a compact or JSON JWS; see "Evidence and content as text" in the
+            quickstart for how a ``str`` is read).
+        content: the signed document of a detached signature: bytes, a path, a binary
+            stream (hashed in chunks, any size) or text.
+        trust: the trust anchors: a :class:`TrustStore`, a trust-list manager, or a list
+            of certificates (paths, PEM text, bytes). Nothing is trusted by default.
+        at: the validation time, an aware datetime; default now (then, and only then, the
+            policy's clock skew applies to validity periods).
+        policy: the :class:`Policy` to apply; default ``Policy()``.
+        extra_certs: certificates that may help build a path (intermediates); never
+            trusted by themselves. One that does not parse is reported and ignored.
+        crls: CRLs (DER bytes or paths) to check the path against.
+        purpose: ``"sign"`` or ``"authenticate"``: what the identity is used for, passed to
+            the scheme adapters and the recognition policy.
+        require_assurance: ``"low"``, ``"substantial"`` or ``"high"``: the assurance the
+            identity must reach to be recognised.
+        ocsp_responses: OCSP responses (DER bytes or paths) to check the path against.
+        content_digest: the document's hash instead of the document (``"sha256:HEX"`` or
+            ``("sha256", digest)``), for callers that hold only the hash; not with
+            ``content``.
+
+    Returns:
+        A :class:`VerificationResult`: never raises for bad evidence.
+
+    Raises:
+        InvalidArgument: for arguments of the wrong kind (a naive datetime, both
+            ``content`` and ``content_digest``).
+        InputError: when a file or stream named by the caller cannot be read.
 
     For many verifications, create a :class:`Verifier` once instead: it keeps
     its caches between calls.
@@ -1825,7 +1849,11 @@ async def averify(
     ocsp_responses: Iterable[bytes] | None = None,
     content_digest: str | tuple[str, bytes] | None = None,
 ) -> VerificationResult:
-    """Asynchronous :func:`verify`, safe to await inside any running event loop."""
+    """Asynchronous :func:`verify`, safe to await inside any running event loop.
+
+    The arguments and the result are those of :func:`verify`; fetching (OCSP, CRLs,
+    JWKS) awaits instead of blocking, and large content is hashed off the event loop.
+    """
     return await _verifier_for(trust, policy).averify(
         evidence,
         content=content,
