@@ -338,10 +338,19 @@ def _case(signers: Signers, fmt: str, scenario: str) -> Case:
 XFAIL: dict[tuple[str, str, str], str] = {}
 
 
+def _takes(door: str, fmt: str, scenario: str) -> bool:
+    """Whether ``door`` can take evidence of ``fmt`` in ``scenario`` at all."""
+    if door in ("verify_jws", "averify_jws") and fmt != "jws":
+        return False
+    return not (door == "validate_certificate" and scenario == "tampered")
+
+
 def _params() -> Iterator[Any]:
     for door in DOORS:
         for fmt in FORMATS:
             for scenario in SCENARIOS:
+                if not _takes(door, fmt, scenario):
+                    continue
                 marks = []
                 reason = XFAIL.get((door, fmt, scenario))
                 if reason is not None:
@@ -465,6 +474,8 @@ def _rev_params() -> Iterator[Any]:
     for door in REV_DOORS:
         for fmt in ("cms", "jws"):
             for scenario in REV_SCENARIOS:
+                if not _takes(door, fmt, scenario):
+                    continue
                 reason = REV_XFAIL.get((door, scenario)) if fmt == "jws" else None
                 marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
                 yield pytest.param(door, fmt, scenario, id=f"{door}-{fmt}-{scenario}", marks=marks)
