@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol, TypeAlias
 
@@ -72,8 +73,9 @@ class TrustAnchor:
         object.__setattr__(self, "subject_key", name_key(self.subject_der))
         object.__setattr__(self, "key_id", _ski(self.certificate))
 
-    @property
+    @cached_property
     def subject(self) -> str:
+        """The subject as an RFC 4514 string (computed once: reports name it often)."""
         return self.certificate.subject.rfc4514_string()
 
     def status_at(self, when: _dt.datetime) -> str | None:
