@@ -418,3 +418,23 @@ def test_identity_is_frozen(hkpost: MockHongkongPostCA) -> None:
     assert isinstance(res.identity, Identity)
     with pytest.raises(Exception):  # noqa: B017, PT011 - pydantic's frozen error type varies
         res.identity.scheme = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        "bayident.schemes.hkpost:hongkong_post_profile",
+        "bayident.schemes.digisign:digisign_profile",
+        "bayident.schemes.esigntrust:esigntrust_profile",
+        "bayident.schemes.guangdong_ca:gdca_profile",
+        "bayident.schemes.guangdong_ca:netca_profile",
+    ],
+)
+def test_profile_changes_are_validated_like_a_new_profile(make: str) -> None:
+    import importlib
+
+    module, name = make.split(":")
+    profile = getattr(importlib.import_module(module), name)
+    with pytest.raises(bayident.InvalidArgument, match="not a dotted OID"):
+        profile(policy_arcs=("1.3.6.1.4.1.16030.x.y",))
+    assert profile(default_assurance="low").default_assurance is AssuranceLevel.LOW

@@ -14,8 +14,9 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .._exceptions import InvalidArgument
 from .._identity import Assurance, AssuranceLevel, Identity, IdentityIdentifier
 from ..identifiers import IdentifierKind
 from ..identifiers import validate as _validate_identifier
@@ -26,6 +27,20 @@ __all__ = ["CertificateProfile", "ProfileAdapter"]
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _OID = re.compile(r"[0-2](\.[0-9]+)+", re.ASCII)
+
+
+def with_changes(base: CertificateProfile, changes: Mapping[str, object]) -> CertificateProfile:
+    """``base`` with ``changes``, validated like a new profile (a malformed OID or an
+    unknown field is refused here, not accepted silently and missed later)."""
+    if not changes:
+        return base
+    try:
+        return CertificateProfile.model_validate({**base.model_dump(), **changes})
+    except ValidationError as exc:
+        faults = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'profile'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidArgument(f"certificate profile: {faults}") from None
 
 
 def _under(oid: str, arc: str) -> bool:

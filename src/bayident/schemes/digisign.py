@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._identity import AssuranceLevel
-from ._certprofile import CertificateProfile, ProfileAdapter
+from ._certprofile import CertificateProfile, ProfileAdapter, with_changes
 
 __all__ = ["DIGISIGN_CPS_ARC", "DigiSignAdapter", "digisign_profile"]
 
@@ -41,7 +41,7 @@ def digisign_profile(**changes: Any) -> CertificateProfile:
             "Digi-Sign CPS OID arc 1.3.6.1.4.1.8420; ID-Cert classes 1 to 11 (Digi-Sign CPS)",
         ),
     )
-    return base.model_copy(update=changes) if changes else base
+    return with_changes(base, changes)
 
 
 class DigiSignAdapter(ProfileAdapter):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._identity import AssuranceLevel
-from ._certprofile import CertificateProfile, ProfileAdapter
+from ._certprofile import CertificateProfile, ProfileAdapter, with_changes
 
 __all__ = ["ESignTrustAdapter", "esigntrust_profile"]
 
@@ -54,7 +54,7 @@ def esigntrust_profile(**changes: Any) -> CertificateProfile:
             "'… (G02)', 'eSignTrust Root Certification Authority (G03)'",
         ),
     )
-    return base.model_copy(update=changes) if changes else base
+    return with_changes(base, changes)
 
 
 class ESignTrustAdapter(ProfileAdapter):

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from .._exceptions import InvalidArgument
 from .._identity import AssuranceLevel, IdentityIdentifier
 from ._base import CertificateView
-from ._certprofile import CertificateProfile, ProfileAdapter
+from ._certprofile import CertificateProfile, ProfileAdapter, with_changes
 from ._gmt0015 import encode_identify_code, encode_string, gmt0015_identifiers
 
 __all__ = [
@@ -77,7 +77,7 @@ def gdca_profile(**changes: Any) -> CertificateProfile:
             "GB 32100-2015 unified social credit code; GB 11643-1999 resident identity number",
         ),
     )
-    return base.model_copy(update=changes) if changes else base
+    return with_changes(base, changes)
 
 
 def netca_profile(**changes: Any) -> CertificateProfile:
@@ -92,7 +92,7 @@ def netca_profile(**changes: Any) -> CertificateProfile:
             "GB 32100-2015 unified social credit code; GB 11643-1999 resident identity number",
         ),
     )
-    return base.model_copy(update=changes) if changes else base
+    return with_changes(base, changes)
 
 
 class GuangdongCAAdapter(ProfileAdapter):

@@ -21,7 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .._identity import AssuranceLevel, IdentityIdentifier
 from ._base import CertificateView, ProfileMatch
-from ._certprofile import CertificateProfile, ProfileAdapter
+from ._certprofile import CertificateProfile, ProfileAdapter, with_changes
 
 __all__ = [
     "HONGKONG_POST_CPS_ARC",
@@ -87,7 +87,7 @@ def hongkong_post_profile(**changes: Any) -> CertificateProfile:
         "'high'",
         sources=_SOURCES,
     )
-    return base.model_copy(update=changes) if changes else base
+    return with_changes(base, changes)
 
 
 @runtime_checkable
