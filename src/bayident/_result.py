@@ -8,6 +8,7 @@ reason, and below it the ordered checks that led there.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any, Literal, TypeVar
 
@@ -322,6 +323,18 @@ class SignerReport(BaseModel):
     def passed(self) -> bool:
         """``True`` only for ``Indication.PASSED``."""
         return self.indication is Indication.PASSED
+
+
+def worst_report(reports: Iterable[SignerReport]) -> SignerReport | None:
+    """The report that decides a result of several signatures: the first FAILED one, else
+    the first INDETERMINATE one, else ``None`` (every signature passed)."""
+    worst = None
+    for r in reports:
+        if r.indication is Indication.FAILED:
+            return r
+        if r.indication is Indication.INDETERMINATE and worst is None:
+            worst = r
+    return worst
 
 
 class VerificationResult(BaseModel):

@@ -68,6 +68,7 @@ from ._result import (
     VerificationResult,
     _fast,
     _replace,
+    worst_report,
 )
 from ._signer_checks import (
     check_attributes,
@@ -1121,13 +1122,7 @@ class Verifier:
 
     def _assemble(self, job: _Job, reports: list[SignerReport]) -> VerificationResult:
         job.checks.extend(c for st in job.signers for c in st.checks)
-        worst = None
-        for r in reports:
-            if r.indication is Indication.FAILED:
-                worst = r
-                break
-            if r.indication is Indication.INDETERMINATE and worst is None:
-                worst = r
+        worst = worst_report(reports)
         n = len(reports)
         if worst is None:
             names = "; ".join(r.certificate.subject for r in reports if r.certificate)

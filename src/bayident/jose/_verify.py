@@ -31,6 +31,7 @@ from .._result import (
     SubIndication,
     VerificationResult,
     _fast,
+    worst_report,
 )
 from .._verifier import path_entries, path_revocation_checks
 from ._algs import AlgorithmRefused, JoseAlgorithm, key_mismatch, lookup
@@ -1224,13 +1225,7 @@ class Run:
         for s in self.sigs:
             checks.extend(s.checks)
         checks.extend(self.claim_checks)
-        worst = None
-        for r in reports:
-            if r.indication is Indication.FAILED:
-                worst = r
-                break
-            if r.indication is Indication.INDETERMINATE and worst is None:
-                worst = r
+        worst = worst_report(reports)
         n = len(reports)
         if worst is not None:
             prefix = f"signature {worst.index}: " if n > 1 else ""

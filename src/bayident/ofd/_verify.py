@@ -23,6 +23,7 @@ from .._result import (
     VerificationResult,
     _fast,
     _replace,
+    worst_report,
 )
 from ..sm import sm3
 from ..tsp._token import sha
@@ -476,13 +477,7 @@ class Run:
         checks = self.ctx.checks
         for s in self.sigs:
             checks.extend(s.checks)
-        worst = None
-        for r in reports:
-            if r.indication is Indication.FAILED:
-                worst = r
-                break
-            if r.indication is Indication.INDETERMINATE and worst is None:
-                worst = r
+        worst = worst_report(reports)
         n = len(reports)
         if worst is not None:
             label = self.sigs[worst.index].label
