@@ -658,3 +658,16 @@ def test_large_content_shows_progress_on_a_terminal_only(
             assert quiet.source == content
     with ContentProgress(content, _Terminal(), threshold=10_000) as small:
         assert small.source == content
+
+
+def test_a_cert_file_that_is_not_a_certificate_says_what_it_holds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    evidence = tmp_path / "sig.p7s"
+    evidence.write_bytes(b"0")
+    bad = tmp_path / "ca.pem"
+    bad.write_bytes(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    code, _, err = run(capsys, "verify", evidence, "--cert", bad)
+    assert code == 64
+    assert_one_error_line(err, "ca.pem", "a private key")
+    assert "ParseError" not in err

@@ -134,7 +134,7 @@ def load_certificates(source: CertificateSource) -> list[tuple[x509.Certificate,
     except (ValueError, x509.InvalidVersion):
         # The parser's own message is a Rust debug dump; say what the input is instead.
         raise TrustStoreError(
-            f"{label} does not hold a readable X.509 certificate: {_what_it_is(data)}"
+            f"{label} does not hold a readable X.509 certificate: {describe_bytes(data)}"
         ) from None
     return [(c, c.public_bytes(Encoding.DER), label) for c in certs]
 
@@ -152,7 +152,7 @@ _PEM_KINDS = {
 }
 
 
-def _what_it_is(data: bytes) -> str:
+def describe_bytes(data: bytes) -> str:
     """A short description of bytes that are not a certificate, for error messages."""
     if not data.strip():
         return "it is empty"

@@ -24,8 +24,9 @@ from typing import NoReturn, TextIO
 
 from cryptography import x509
 
-from .._exceptions import BayidentError
+from .._exceptions import BayidentError, TrustStoreError
 from .._result import Indication, VerificationResult
+from .._trust import describe_bytes, load_certificates
 from ._render import make_renderer
 
 __all__ = ["EXIT_INTERNAL", "EXIT_USAGE", "exit_code", "main"]
@@ -281,16 +282,15 @@ def _load_extra_certs(paths: Sequence[Path]) -> list[x509.Certificate]:
             raise _UsageError(
                 f"certificate file '{path}' is larger than {_MAX_CERT_FILE_BYTES} bytes"
             )
+        # The library's reader, so the message says what the file holds, not a parser dump.
         try:
-            if b"-----BEGIN" in raw:
-                found = x509.load_pem_x509_certificates(raw)
-            else:
-                found = [x509.load_der_x509_certificate(raw)]
-        except ValueError as exc:
+            found = load_certificates(raw)
+        except TrustStoreError:
             raise _UsageError(
-                f"certificate file '{path}' holds no readable X.509 certificate: {exc}"
+                f"certificate file '{path}' holds no readable X.509 certificate: "
+                f"{describe_bytes(raw)}"
             ) from None
-        certs.extend(found)
+        certs.extend(cert for cert, _, _ in found)
     return certs
 
 
