@@ -6,8 +6,8 @@ import datetime as _dt
 import hashlib
 import threading
 from collections import OrderedDict
-from functools import cached_property
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, overload
 
 from cryptography import x509
 
@@ -15,7 +15,36 @@ from . import _der as d
 from ._algorithms import AlgorithmError, load_public_key
 from ._result import CertificateInfo, _fast
 
-__all__ = ["CertRecord", "CertificateCache", "name_str"]
+__all__ = ["CertRecord", "CertificateCache", "name_of", "name_str", "public_key_of"]
+
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """``functools.cached_property`` without its lock (Python 3.11 takes one per access).
+
+    A value derived twice by racing threads is the same value, so no lock is needed;
+    after the first access the instance ``__dict__`` answers without this descriptor.
+    """
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _once[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> _T | _once[_T]:
+        if obj is None:
+            return self
+        value = self.func(obj)
+        obj.__dict__[self.name] = value
+        return value
 
 _KU_FIELDS = (
     "digital_signature",
@@ -35,6 +64,55 @@ def name_str(name: x509.Name) -> str:
         return "<unprintable name>"
 
 
+class _Name:
+    """A name as parsed once: the cryptography object, its DER, its RFC 4514 string."""
+
+    __slots__ = ("der", "name", "text")
+
+    def __init__(self, name: x509.Name) -> None:
+        self.name = name
+        self.der = name.public_bytes()
+        self.text: str | None = None
+
+    def string(self) -> str:
+        text = self.text
+        if text is None:
+            text = self.text = name_str(self.name)
+        return text
+
+
+# Names recur: a certificate's issuer is its CA's subject, written byte for byte the
+# same in every certificate that CA issues. Parsing, re-encoding and formatting a name
+# costs more than a warm path check, so each distinct encoding is read once (keyed by
+# its exact bytes, which determine all three).
+_NAMES: dict[bytes, _Name] = {}
+
+
+def name_of(der: bytes, which: int) -> x509.Name | None:
+    """The issuer (0) or subject (1) of a DER certificate, from the memo of names.
+
+    None when the name was not met before (or the layout is unusual): callers then
+    read it from their parsed certificate.
+    """
+    fields = _tbs_fields(der)
+    if fields is None:
+        return None
+    found = _NAMES.get(fields[which])
+    return found.name if found is not None else None
+
+
+def _name_of(raw: bytes | None, read: Callable[[], x509.Name]) -> _Name:
+    if raw is None:
+        return _Name(read())
+    found = _NAMES.get(raw)
+    if found is None:
+        found = _Name(read())
+        if len(_NAMES) >= 4096:
+            _NAMES.clear()
+        _NAMES[raw] = found
+    return found
+
+
 def _element(der: bytes, pos: int) -> tuple[int, int]:
     """(content start, content end) of the DER element at ``pos`` (definite lengths only)."""
     first = der[pos + 1]
@@ -50,20 +128,53 @@ def _element(der: bytes, pos: int) -> tuple[int, int]:
     return start, start + length
 
 
-def _spki_fast(der: bytes) -> bytes | None:
-    """SubjectPublicKeyInfo read straight from a DER certificate; None to use the full parser."""
+def _tbs_fields(der: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """(issuer, subject, subjectPublicKeyInfo) DER read straight from a certificate.
+
+    None when the layout is not the expected one: callers then use the full parser.
+    """
     try:
         start, _ = _element(der, 0)  # Certificate
         pos, end = _element(der, start)  # tbsCertificate
         if der[pos] == 0xA0:  # [0] version
             pos = _element(der, pos)[1]
-        for _ in range(5):  # serialNumber, signature, issuer, validity, subject
-            pos = _element(der, pos)[1]
-        if pos >= end or der[pos] != 0x30:
+        pos = _element(der, pos)[1]  # serialNumber
+        pos = _element(der, pos)[1]  # signature
+        issuer_end = _element(der, pos)[1]
+        issuer = der[pos:issuer_end]
+        pos = _element(der, issuer_end)[1]  # validity
+        subject_end = _element(der, pos)[1]
+        subject = der[pos:subject_end]
+        pos = subject_end
+        if pos >= end or der[pos] != 0x30 or issuer[:1] != b"\x30" or subject[:1] != b"\x30":
             return None
-        return der[pos : _element(der, pos)[1]]
+        return issuer, subject, der[pos : _element(der, pos)[1]]
     except (ValueError, IndexError):
         return None
+
+
+def _spki_fast(der: bytes) -> bytes | None:
+    """SubjectPublicKeyInfo read straight from a DER certificate; None to use the full parser."""
+    fields = _tbs_fields(der)
+    return fields[2] if fields is not None else None
+
+
+# A signer's key is loaded for the policy's key check and again for its description;
+# the few most recent are kept so the second use does not parse it again.
+_KEYS: OrderedDict[bytes, Any] = OrderedDict()
+_KEYS_LOCK = threading.Lock()
+
+
+def public_key_of(spki_der: bytes) -> Any:
+    """The public key of a SubjectPublicKeyInfo; raises AlgorithmError like load_public_key."""
+    key = _KEYS.get(spki_der)
+    if key is None:
+        key = load_public_key(spki_der)
+        with _KEYS_LOCK:
+            _KEYS[spki_der] = key
+            if len(_KEYS) > 64:
+                _KEYS.popitem(last=False)
+    return key
 
 
 class CertRecord:
@@ -75,10 +186,16 @@ class CertRecord:
         self.der = der
         self.cert = cert
         self.fingerprint = hashlib.sha256(der).hexdigest()
-        self.subject_der = cert.subject.public_bytes()
-        self.issuer_der = cert.issuer.public_bytes()
+        fields = _tbs_fields(der)
+        issuer = _name_of(fields[0] if fields else None, lambda: cert.issuer)
+        subject = _name_of(fields[1] if fields else None, lambda: cert.subject)
+        self.__dict__["_names"] = (subject, issuer)
+        if fields is not None:
+            self.__dict__["spki_der"] = fields[2]
+        self.subject_der = subject.der
+        self.issuer_der = issuer.der
 
-    @cached_property
+    @_once
     def spki_der(self) -> bytes:
         """SubjectPublicKeyInfo DER, read from the TBS so unknown key types still work."""
         fast = _spki_fast(self.der)
@@ -91,12 +208,20 @@ class CertRecord:
         spki = fields[i + 5]
         return bytes(tbs[spki.header_start : spki.next])
 
-    @cached_property
+    @_once
     def public_key(self) -> Any:
         """The public key, or raises AlgorithmError when no backend can load it."""
-        return load_public_key(self.spki_der)
+        return public_key_of(self.spki_der)
 
-    @cached_property
+    @_once
+    def ext_map(self) -> dict[str, x509.Extension[Any]]:
+        """The extensions by dotted OID, read once (cryptography refuses duplicates).
+
+        Raises what ``cert.extensions`` raises for malformed extensions.
+        """
+        return {e.oid.dotted_string: e for e in self.cert.extensions}
+
+    @_once
     def key_description(self) -> str:
         from ._algorithms import describe_key
 
@@ -105,7 +230,7 @@ class CertRecord:
         except AlgorithmError as exc:
             return exc.reason
 
-    @cached_property
+    @_once
     def ski(self) -> bytes | None:
         try:
             return self.cert.extensions.get_extension_for_class(
@@ -114,7 +239,7 @@ class CertRecord:
         except (x509.ExtensionNotFound, ValueError):
             return None
 
-    @cached_property
+    @_once
     def aki(self) -> bytes | None:
         try:
             return self.cert.extensions.get_extension_for_class(
@@ -123,18 +248,18 @@ class CertRecord:
         except (x509.ExtensionNotFound, ValueError):
             return None
 
-    @cached_property
+    @_once
     def serial(self) -> int:
         return self.cert.serial_number
 
-    @cached_property
+    @_once
     def subject_key(self) -> str:
         """Subject comparison key per RFC 5280 §7.1, for path building."""
         from ._names import name_key
 
         return name_key(self.subject_der)
 
-    @cached_property
+    @_once
     def issuer_key(self) -> str:
         """Issuer comparison key per RFC 5280 §7.1, for path building."""
         from ._names import name_key
@@ -146,11 +271,11 @@ class CertRecord:
         """(subject, issuer) comparison keys; each is prepared only when first needed."""
         return self.subject_key, self.issuer_key
 
-    @cached_property
+    @_once
     def self_issued(self) -> bool:
         return self.subject_der == self.issuer_der
 
-    @cached_property
+    @_once
     def key_usage(self) -> tuple[str, ...] | None:
         """Asserted key usages, or ``None`` when the extension is absent."""
         try:
@@ -162,7 +287,7 @@ class CertRecord:
             out += [f for f in ("encipher_only", "decipher_only") if getattr(ku, f)]
         return tuple(out)
 
-    @cached_property
+    @_once
     def policies(self) -> tuple[str, ...]:
         try:
             ext = self.cert.extensions.get_extension_for_class(x509.CertificatePolicies)
@@ -170,23 +295,37 @@ class CertRecord:
             return ()
         return tuple(p.policy_identifier.dotted_string for p in ext.value)
 
-    @cached_property
+    @_once
     def not_before(self) -> _dt.datetime:
         return self.cert.not_valid_before_utc
 
-    @cached_property
+    @_once
     def not_after(self) -> _dt.datetime:
         return self.cert.not_valid_after_utc
 
-    @cached_property
+    @_once
     def subject(self) -> str:
-        return name_str(self.cert.subject)
+        names: tuple[_Name, _Name] | None = self.__dict__.get("_names")
+        return names[0].string() if names is not None else name_str(self.cert.subject)
 
-    @cached_property
+    @_once
     def issuer(self) -> str:
-        return name_str(self.cert.issuer)
+        names: tuple[_Name, _Name] | None = self.__dict__.get("_names")
+        return names[1].string() if names is not None else name_str(self.cert.issuer)
 
-    @cached_property
+    @property
+    def subject_name(self) -> x509.Name:
+        """The subject as a cryptography ``Name``, parsed once per distinct encoding."""
+        names: tuple[_Name, _Name] | None = self.__dict__.get("_names")
+        return names[0].name if names is not None else self.cert.subject
+
+    @property
+    def issuer_name(self) -> x509.Name:
+        """The issuer as a cryptography ``Name``, parsed once per distinct encoding."""
+        names: tuple[_Name, _Name] | None = self.__dict__.get("_names")
+        return names[1].name if names is not None else self.cert.issuer
+
+    @_once
     def info(self) -> CertificateInfo:
         # Built without validation: every value comes from the parsed certificate.
         return _fast(
@@ -213,14 +352,14 @@ class CertRecord:
             cache[name] = value
         return value
 
-    @cached_property
+    @_once
     def label(self) -> str:
         return f"certificate '{self.subject}' (serial 0x{self.cert.serial_number:x})"
 
     def describe(self) -> str:
         return self.label
 
-    @cached_property
+    @_once
     def asn1(self) -> Any:
         from asn1crypto import x509 as ax509
 
@@ -243,11 +382,9 @@ class CertificateCache:
         try:
             cert = x509.load_der_x509_certificate(der)
             # Touch what every path needs so a malformed certificate fails here, once,
-            # rather than later in the middle of a check.
-            cert.subject.public_bytes()
-            cert.issuer.public_bytes()
-            cert.extensions  # noqa: B018
+            # rather than later in the middle of a check (the record reads both names).
             rec = CertRecord(der, cert)
+            cert.extensions  # noqa: B018
         except ValueError:
             raise
         except Exception as exc:  # cryptography's InvalidVersion, DuplicateExtension, ...

@@ -30,7 +30,7 @@ from ._algorithms import (
     mechanism_for,
     parse_pss_params,
 )
-from ._certs import CertRecord
+from ._certs import CertRecord, public_key_of
 from ._chain import (
     UNSUPPORTED,
     FastResult,
@@ -276,7 +276,7 @@ def key_problem(policy: Policy, spki_der: bytes) -> str | None:
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
     try:
-        key = load_public_key(spki_der)
+        key = public_key_of(spki_der)
     except AlgorithmError as exc:
         return exc.reason
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < policy.min_rsa_bits:
@@ -1212,13 +1212,13 @@ class PathValidator:
     @staticmethod
     def _ee_critical(leaf: CertRecord) -> str | None:
         try:
-            exts = leaf.cert.extensions
+            exts = leaf.ext_map
         except (ValueError, x509.DuplicateExtension) as exc:
             return f"{leaf.describe()} has malformed extensions: {exc}"
-        for ext in exts:
-            if ext.critical and ext.oid.dotted_string not in _UNDERSTOOD_EE:
+        for oid, ext in exts.items():
+            if ext.critical and oid not in _UNDERSTOOD_EE:
                 return (
-                    f"{leaf.describe()} carries critical extension {ext.oid.dotted_string}, "
+                    f"{leaf.describe()} carries critical extension {oid}, "
                     "which bayident does not process (RFC 5280 §4.2)"
                 )
         return None

@@ -83,6 +83,8 @@ def _parsed(der: bytes, loader: Any) -> Any:
 
 
 _DECLARED: dict[str, tuple[bool, bool]] = {}
+_CRL_DP = ExtensionOID.CRL_DISTRIBUTION_POINTS.dotted_string
+_AIA = ExtensionOID.AUTHORITY_INFORMATION_ACCESS.dotted_string
 
 
 def _declared(rec: CertRecord) -> tuple[bool, bool]:
@@ -91,16 +93,12 @@ def _declared(rec: CertRecord) -> tuple[bool, bool]:
     if found is None:
         try:
             # cryptography has parsed the extensions already (key usage, policies, ...).
-            exts = rec.cert.extensions
-            has_crl = any(e.oid == ExtensionOID.CRL_DISTRIBUTION_POINTS for e in exts)
-            has_ocsp = any(
-                e.oid == ExtensionOID.AUTHORITY_INFORMATION_ACCESS
-                and any(
-                    d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP for d in e.value
-                )
-                for e in exts
+            exts = rec.ext_map
+            aia = exts.get(_AIA)
+            has_ocsp = aia is not None and any(
+                d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP for d in aia.value
             )
-            found = (has_crl, has_ocsp)
+            found = (_CRL_DP in exts, has_ocsp)
         except (ValueError, x509.DuplicateExtension):
             found = declares_revocation(rec.asn1)
         if len(_DECLARED) >= 8192:

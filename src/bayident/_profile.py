@@ -157,12 +157,19 @@ def _names_count(cert: x509.Certificate) -> int:
 
 
 _SEQUENCE_EXTS = {
-    ExtensionOID.EXTENDED_KEY_USAGE,
-    ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
-    ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
-    ExtensionOID.CRL_DISTRIBUTION_POINTS,
-    ExtensionOID.CERTIFICATE_POLICIES,
+    ExtensionOID.EXTENDED_KEY_USAGE.dotted_string,
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS.dotted_string,
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string,
+    ExtensionOID.CRL_DISTRIBUTION_POINTS.dotted_string,
+    ExtensionOID.CERTIFICATE_POLICIES.dotted_string,
 }
+# The same tables by dotted OID, for the per-certificate loop (string keys hash cheaply).
+_NON_CRITICAL_BY_DOTTED = {oid.dotted_string: text for oid, text in _NON_CRITICAL.items()}
+_CRITICAL_BY_DOTTED = {oid.dotted_string: oid for oid in _CRITICAL}
+_NC_DOTTED = ExtensionOID.NAME_CONSTRAINTS.dotted_string
+_BC_DOTTED = ExtensionOID.BASIC_CONSTRAINTS.dotted_string
+_KU_DOTTED = ExtensionOID.KEY_USAGE.dotted_string
+_SAN_DOTTED = ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string
 
 
 def _cert_problem(
@@ -202,34 +209,34 @@ def _cert_fault(
     bc: x509.Extension[x509.BasicConstraints] | None = None
     ku: x509.KeyUsage | None = None
     san: x509.Extension[x509.SubjectAlternativeName] | None = None
-    for ext in cert.extensions:
-        oid = ext.oid
-        if ext.critical and oid in _NON_CRITICAL:
+    for dotted, ext in rec.ext_map.items():
+        if ext.critical and dotted in _NON_CRITICAL_BY_DOTTED:
             return (
                 "certificate-profile",
-                f"marks {_NON_CRITICAL[oid]} critical (RFC 5280)",
+                f"marks {_NON_CRITICAL_BY_DOTTED[dotted]} critical (RFC 5280)",
                 constraint,
             )
-        if not ext.critical and oid in _CRITICAL and _strict_critical(oid, relax):
+        oid = _CRITICAL_BY_DOTTED.get(dotted)
+        if not ext.critical and oid is not None and _strict_critical(oid, relax):
             return (
                 "certificate-profile",
                 f"does not mark {_CRITICAL[oid]} critical (RFC 5280)" + _relax_hint(oid),
                 constraint,
             )
-        if oid == ExtensionOID.NAME_CONSTRAINTS and not is_ca:
+        if dotted == _NC_DOTTED and not is_ca:
             return (
                 "certificate-profile",
                 "is an end-entity certificate with nameConstraints, which only CA "
                 "certificates may carry (RFC 5280 §4.2.1.10)",
                 constraint,
             )
-        if oid == ExtensionOID.BASIC_CONSTRAINTS:
+        if dotted == _BC_DOTTED:
             bc = ext
-        elif oid == ExtensionOID.KEY_USAGE:
+        elif dotted == _KU_DOTTED:
             ku = ext.value
-        elif oid == ExtensionOID.SUBJECT_ALTERNATIVE_NAME:
+        elif dotted == _SAN_DOTTED:
             san = ext
-        if oid in _SEQUENCE_EXTS and len(list(ext.value)) == 0:
+        if dotted in _SEQUENCE_EXTS and len(list(ext.value)) == 0:
             return (
                 "certificate-profile",
                 f"has an empty {ext.value.__class__.__name__} extension (RFC 5280: SIZE (1..MAX))",
@@ -397,13 +404,17 @@ def _nc_of(holder: CertRecord | TrustAnchor) -> x509.NameConstraints | None:
     fp = holder.fingerprint
     if fp in _NC_MEMO:
         return _NC_MEMO[fp]
-    cert = holder.cert if isinstance(holder, CertRecord) else holder.certificate
-    try:
-        found: x509.NameConstraints | None = cert.extensions.get_extension_for_class(
-            x509.NameConstraints
-        ).value
-    except x509.ExtensionNotFound:
-        found = None
+    found: x509.NameConstraints | None
+    if isinstance(holder, CertRecord):
+        ext = holder.ext_map.get(_NC_DOTTED)
+        found = ext.value if ext is not None else None
+    else:
+        try:
+            found = holder.certificate.extensions.get_extension_for_class(
+                x509.NameConstraints
+            ).value
+        except x509.ExtensionNotFound:
+            found = None
     if len(_NC_MEMO) > 8192:
         _NC_MEMO.clear()
     _NC_MEMO[fp] = found

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
+from .._certs import name_of
 from .._exceptions import BayidentError, InvalidArgument
 from .._result import Indication, SubIndication, VerificationResult
 
@@ -121,6 +122,8 @@ class ProfileError(BayidentError, ValueError):
 _CA_CERTS: dict[bytes, x509.Certificate] = {}
 _CA_CNS: dict[int, str] = {}
 _CA_LOCK = threading.Lock()
+# Trust anchors' common names, by anchor fingerprint.
+_ANCHOR_CNS: dict[str, str] = {}
 
 
 def _ca_certificate(der: bytes) -> x509.Certificate:
@@ -199,12 +202,23 @@ class CertificateView:
     @cached_property
     def issuer_cn(self) -> str:
         """The issuer's common name, as written in the certificate."""
-        return _cn(self.certificate.issuer)
+        # The issuer name is its CA's, met before: read from the memo of parsed names.
+        name = name_of(self.der, 0)
+        return _cn(name if name is not None else self.certificate.issuer)
 
     @cached_property
     def anchor_cn(self) -> str:
         """The trust anchor's common name ('' without an anchor)."""
-        return _cn(self.anchor.certificate.subject) if self.anchor is not None else ""
+        if self.anchor is None:
+            return ""
+        cn = _ANCHOR_CNS.get(self.anchor.fingerprint)
+        if cn is None:
+            cn = _cn(self.anchor.certificate.subject)
+            with _CA_LOCK:
+                if len(_ANCHOR_CNS) >= 1024:
+                    _ANCHOR_CNS.clear()
+                _ANCHOR_CNS[self.anchor.fingerprint] = cn
+        return cn
 
     @cached_property
     def ca_names(self) -> tuple[str, ...]:
