@@ -37,7 +37,7 @@ from ._result import SubIndication
 from ._trust import TrustAnchor, TrustStore
 
 if TYPE_CHECKING:
-    from ._path import PathOutcome
+    from ._pathoutcome import PathOutcome
     from .revocation._check import RevocationRequest
 
 __all__ = [
@@ -366,7 +366,7 @@ def path_failure(
     sub: SubIndication = SubIndication.CHAIN_CONSTRAINTS_FAILURE,
 ) -> PathOutcome:
     """A failed path decision."""
-    from ._path import PathOutcome
+    from ._pathoutcome import PathOutcome
 
     return PathOutcome(
         False,
@@ -405,7 +405,7 @@ def _algorithm_problem(
 ) -> ProfileProblem | None:
     """Each certificate signature on the path under the policy's algorithm rules."""
     from ._algorithms import AlgorithmError, mechanism_for
-    from ._path import key_problem
+    from ._pathgeneral import key_problem
 
     issuers: list[tuple[CertRecord | TrustAnchor, bytes]] = [(c, c.spki_der) for c in certs[1:]]
     issuers.append((anchor, _anchor_spki(anchor)))
@@ -509,7 +509,7 @@ def refusal(
     fast: FastResult, leaf: CertRecord, general: PathOutcome, considered: tuple[str, ...]
 ) -> PathOutcome:
     """cryptography's refusal of a path the general engine accepted."""
-    from ._path import PathOutcome
+    from ._pathoutcome import PathOutcome
 
     sub = fast.sub_indication or SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
     return PathOutcome(

@@ -1,0 +1,583 @@
+"""The general path engine: pyhanko-certvalidator, with bayident's algorithms and rules.
+
+Paths cryptography's verifier cannot decide (SM2, DSA, SHA-1, directoryName
+constraints, policy mappings) and every path with revocation data are validated
+here by pyhanko-certvalidator, which implements RFC 5280 §6 in full (policy trees,
+name constraints, policy mapping). Signature checks inside it go through
+bayident's algorithm registry, so plug-in algorithms such as SM2 work in chains
+too; the policy's algorithm rules are seen through its AlgorithmUsagePolicy.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections.abc import Callable, Generator
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.x509.oid import ExtensionOID
+from pyhanko_certvalidator.policy_decl import AlgorithmUsageConstraint, AlgorithmUsagePolicy
+from pyhanko_certvalidator.sig_validate import SignatureValidator
+
+from ._algorithms import (
+    DIGESTS,
+    AlgorithmError,
+    load_public_key,
+    mechanism_for,
+    parse_pss_params,
+)
+from ._certs import CertRecord, public_key_of
+from ._pathoutcome import PathOutcome, Window
+from ._pathtext import answered, side_validation_as_unknown
+from ._pathtext import culprit_record as _culprit_record
+from ._pathtext import declared as _declared
+from ._pathtext import explain as _explain
+from ._pathtext import load_crls as _load_crls
+from ._pathtext import load_ocsps as _load_ocsps
+from ._policy import Policy
+from ._result import SubIndication
+from ._trust import TrustAnchor
+from .revocation._check import (
+    RevocationEntry,
+    RevocationRequest,
+    describe_source,
+    make_manager,
+    report,
+    revinfo_window,
+    revocation_data_notes,
+    rules_for,
+    sources_text,
+)
+from .revocation._data import NO_SUPPLIED
+from .revocation._fetchers import Recorder, make_fetchers
+
+__all__ = [
+    "NO_CHECK_RULE",
+    "PKIX_ERRORS",
+    "GeneralEngine",
+    "Steps",
+    "ee_critical",
+    "key_problem",
+]
+
+ANY_POLICY = "2.5.29.32.0"
+
+# Extensions whose meaning path validation or our signer checks take into account;
+# any other critical extension on the signer certificate makes it unusable (RFC 5280 §4.2).
+_UNDERSTOOD_EE = {
+    ExtensionOID.KEY_USAGE.dotted_string,
+    ExtensionOID.BASIC_CONSTRAINTS.dotted_string,
+    ExtensionOID.CERTIFICATE_POLICIES.dotted_string,
+    ExtensionOID.POLICY_MAPPINGS.dotted_string,
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string,
+    ExtensionOID.ISSUER_ALTERNATIVE_NAME.dotted_string,
+    ExtensionOID.NAME_CONSTRAINTS.dotted_string,
+    ExtensionOID.POLICY_CONSTRAINTS.dotted_string,
+    ExtensionOID.EXTENDED_KEY_USAGE.dotted_string,
+    ExtensionOID.INHIBIT_ANY_POLICY.dotted_string,
+    ExtensionOID.SUBJECT_KEY_IDENTIFIER.dotted_string,
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER.dotted_string,
+}
+
+
+class _SignatureValidator(SignatureValidator):
+    """Checks certificate signatures for pyhanko-certvalidator through our registry."""
+
+    def __init__(self) -> None:
+        self._verified: dict[tuple[str, bytes, bytes, bytes], None] = {}
+
+    def validate_signature(
+        self,
+        signature: bytes,
+        signed_data: bytes,
+        public_key_info: Any,
+        signature_algorithm: Any,
+        context: Any = None,
+    ) -> None:
+        oid = signature_algorithm["algorithm"].dotted
+        spki = public_key_info.dump()
+        # The same CA signatures are checked for every new leaf under them; a check that
+        # succeeded once for these exact bytes succeeds again.
+        memo_key = (oid, spki, signature, signed_data)
+        if memo_key in self._verified:
+            return
+        params = signature_algorithm["parameters"]
+        raw = params.dump() if params.native is not None else None
+        try:
+            mech = mechanism_for(oid)
+            key = load_public_key(spki)
+            digest = mech.fixed_digest
+            if digest is None and mech.name == "rsa-pss":
+                digest = parse_pss_params(raw)[0]
+            mech.verify(key, signature, signed_data, digest or "sha256", raw, False)
+        except AlgorithmError as exc:
+            raise InvalidSignature(exc.reason) from None
+        if len(self._verified) >= 4096:
+            self._verified.clear()
+        self._verified[memo_key] = None
+
+
+class _AlgorithmPolicy(AlgorithmUsagePolicy):
+    """Our Policy seen through pyhanko-certvalidator's AlgorithmUsagePolicy interface."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def digest_algorithm_allowed(self, algo: Any, moment: _dt.datetime | None) -> Any:
+        oid = algo["algorithm"].dotted
+        name = DIGESTS.get(oid, oid)
+        at = moment or _dt.datetime.now(_dt.UTC)
+        if self.policy.accepts_digest(name, at):
+            return AlgorithmUsageConstraint(True)
+        return AlgorithmUsageConstraint(
+            False, failure_reason=f"digest {name} is not allowed by the policy"
+        )
+
+    def signature_algorithm_allowed(
+        self, algo: Any, moment: _dt.datetime | None, public_key: Any
+    ) -> Any:
+        pol = self.policy
+        oid = algo["algorithm"].dotted
+        at = moment or _dt.datetime.now(_dt.UTC)
+        try:
+            mech = mechanism_for(oid)
+        except AlgorithmError as exc:
+            return AlgorithmUsageConstraint(False, failure_reason=exc.reason)
+        if not pol.accepts_signature(mech.name, at):
+            return AlgorithmUsageConstraint(
+                False, failure_reason=f"{mech.name} signatures are not allowed by the policy"
+            )
+        dg = mech.fixed_digest
+        if dg is not None and not pol.accepts_digest(dg, at):
+            return AlgorithmUsageConstraint(
+                False, failure_reason=f"digest {dg} is not allowed by the policy"
+            )
+        if public_key is not None:
+            reason = key_problem(pol, public_key.dump())
+            if reason:
+                return AlgorithmUsageConstraint(False, failure_reason=reason)
+        return AlgorithmUsageConstraint(True)
+
+
+def _no_check_policy() -> Any:
+    from pyhanko_certvalidator.policy_decl import (
+        CertRevTrustPolicy,
+        RevocationCheckingPolicy,
+        RevocationCheckingRule,
+    )
+
+    rule = RevocationCheckingRule.NO_CHECK
+    return CertRevTrustPolicy(RevocationCheckingPolicy(rule, rule))
+
+
+# Without revocation data and sources, path validation here checks no revocation status;
+# the report says so for each certificate (never a silent "not revoked").
+_NO_REVOCATION_CHECK = _no_check_policy()
+NO_CHECK_RULE = _NO_REVOCATION_CHECK.revocation_checking_policy.ee_certificate_rule
+
+# A generator of one validation: it yields coroutine factories and is sent what they raised.
+Steps = Generator[Any, BaseException | None, "PathOutcome"]
+
+
+def _pkix_errors() -> tuple[type[BaseException], ...]:
+    from pyhanko_certvalidator import errors as perr
+
+    return (
+        perr.ValidationError,
+        perr.PathError,
+        perr.OCSPValidationError,
+        perr.CRLValidationError,
+        ValueError,
+        TypeError,
+        LookupError,
+        AttributeError,
+        OverflowError,
+        # pyhanko-certvalidator has no iPAddress or otherName name constraints.
+        NotImplementedError,
+    )
+
+
+PKIX_ERRORS = _pkix_errors()
+
+
+def key_problem(policy: Policy, spki_der: bytes) -> str | None:
+    """Why the policy refuses this public key, or ``None``."""
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+
+    try:
+        key = public_key_of(spki_der)
+    except AlgorithmError as exc:
+        return exc.reason
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < policy.min_rsa_bits:
+        return (
+            f"RSA key of {key.key_size} bits is below the policy minimum of {policy.min_rsa_bits}"
+        )
+    if isinstance(key, dsa.DSAPublicKey) and "dsa" not in policy.signature_algorithms:
+        return "DSA keys are not accepted: 'dsa' is not among Policy.signature_algorithms"
+    # DSA's security rests on the same finite-field problem size as RSA's modulus
+    # (NIST SP 800-57 Part 1 Table 2), so the same minimum applies.
+    if isinstance(key, dsa.DSAPublicKey) and key.key_size < policy.min_rsa_bits:
+        return (
+            f"DSA key of {key.key_size} bits is below the policy minimum of "
+            f"{policy.min_rsa_bits} (min_rsa_bits applies to DSA too)"
+        )
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in policy.ec_curves:
+        return f"elliptic curve {key.curve.name} is not allowed by the policy"
+    curve = getattr(key, "curve_name", None)
+    if curve is not None and curve not in policy.ec_curves:
+        return f"elliptic curve {curve} is not allowed by the policy"
+    return None
+
+
+class GeneralEngine:
+    """pyhanko-certvalidator set up once per validator: signature memo, anchors, policies."""
+
+    def __init__(self) -> None:
+        self._sig = _SignatureValidator()
+        self._lock = threading.Lock()
+        self._alg_policies: dict[str, _AlgorithmPolicy] = {}
+        self._anchors: dict[str, tuple[Any, Any, Any]] = {}
+
+    def policy_impl(self, policy: Policy) -> Any:
+        impl = self._alg_policies.get(policy.cache_key)
+        if impl is None:
+            impl = _AlgorithmPolicy(policy)
+            self._alg_policies[policy.cache_key] = impl
+        return impl
+
+    def anchor_parts(self, anchor: TrustAnchor) -> tuple[Any, Any, Any]:
+        """The anchor as pyhanko-certvalidator objects, built once per anchor.
+
+        Building them normalises every name of the anchor; doing it once per
+        anchor rather than once per validation is most of what makes a cold
+        validation cheaper than pyhanko-certvalidator's own entry points.
+        """
+        parts = self._anchors.get(anchor.fingerprint)
+        if parts is None:
+            from asn1crypto import x509 as ax509
+            from pyhanko_certvalidator.authority import CertTrustAnchor
+            from pyhanko_certvalidator.registry import CertificateRegistry, SimpleTrustManager
+
+            cert = ax509.Certificate.load(anchor.der)
+            manager = SimpleTrustManager.build(trust_roots=[CertTrustAnchor(cert)])
+            registry = CertificateRegistry.build([cert])
+            parts = (cert, manager, registry)
+            with self._lock:
+                if len(self._anchors) > 1024:
+                    self._anchors.clear()
+                self._anchors[anchor.fingerprint] = parts
+        return parts
+
+    def steps(
+        self,
+        on_success: Callable[..., PathOutcome],
+        certs: list[CertRecord],
+        anchor: TrustAnchor,
+        policy: Policy,
+        at: _dt.datetime,
+        revocation: RevocationRequest,
+        considered: tuple[str, ...],
+        pool: dict[str, list[CertRecord]],
+        asynchronous: bool,
+        tol: _dt.timedelta,
+    ) -> Generator[Any, BaseException | None, tuple[PathOutcome, Window | None]]:
+        from pyhanko_certvalidator import errors as perr
+        from pyhanko_certvalidator.authority import CertTrustAnchor
+        from pyhanko_certvalidator.context import ValidationContext
+        from pyhanko_certvalidator.path import ValidationPath
+        from pyhanko_certvalidator.policy_decl import (
+            CertRevTrustPolicy,
+            PKIXValidationParams,
+            RevocationCheckingPolicy,
+        )
+        from pyhanko_certvalidator.validate import async_validate_path
+
+        at = at.replace(microsecond=0)  # RFC 5280 times have no fractions
+        leaf = certs[0]
+        anchor_asn1, trust_manager, registry = self.anchor_parts(anchor)
+        mode = revocation.mode
+        supplied = revocation.supplied if mode != "off" else NO_SUPPLIED
+        parsed_crls, crl_problem = _load_crls(supplied.crls)
+        if crl_problem is not None:
+            index, reason = crl_problem
+            bad = PathOutcome(
+                False,
+                SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
+                f"CRL {index + 1} of the {len(supplied.crls)} given for revocation checking is "
+                f"malformed ({reason}), so the revocation status of the path cannot be "
+                "established",
+                f"CRL {index + 1}",
+                tuple(certs),
+                anchor,
+                anchors_considered=considered,
+            )
+            return bad, None
+        parsed_ocsps, ocsp_problem = _load_ocsps(supplied.ocsps)
+        if ocsp_problem is not None:
+            index, reason = ocsp_problem
+            origin = supplied.ocsp_origins[index] if index < len(supplied.ocsp_origins) else ""
+            where = " (embedded in the evidence)" if origin == "embedded" else ""
+            bad = PathOutcome(
+                False,
+                SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
+                f"OCSP response {index + 1} of the {len(supplied.ocsps)} given for revocation "
+                f"checking{where} is malformed ({reason}), so the revocation status of the path "
+                "cannot be established",
+                f"OCSP response {index + 1}",
+                tuple(certs),
+                anchor,
+                anchors_considered=considered,
+            )
+            return bad, None
+        crl_items = list(
+            zip(parsed_crls, supplied.crl_origins or ("caller",) * len(parsed_crls), strict=False)
+        )
+        ocsp_items = list(zip(parsed_ocsps, supplied.ocsp_origins, strict=False))
+        service = revocation.service
+        declared = [_declared(c) for c in certs] if mode != "off" else []
+        active = mode != "off" and (
+            mode == "require"
+            or bool(parsed_crls or parsed_ocsps)
+            or (service is not None and any(has_crl or has_ocsp for has_crl, has_ocsp in declared))
+        )
+        first_rule, retry_rule = rules_for(mode, bool(parsed_crls or parsed_ocsps))
+        params = PKIXValidationParams(
+            user_initial_policy_set=frozenset(
+                "any_policy" if p == ANY_POLICY else p for p in policy.initial_policy_set
+            ),
+            initial_policy_mapping_inhibit=policy.initial_policy_mapping_inhibit,
+            initial_explicit_policy=policy.initial_explicit_policy,
+            initial_any_policy_inhibit=policy.initial_any_policy_inhibit,
+        )
+        interm = [c.asn1 for c in reversed(certs[1:])]
+
+        def context(rule: Any, recorder: Recorder | None) -> Any:
+            if not active:
+                return ValidationContext(
+                    trust_manager=trust_manager,
+                    certificate_registry=registry,
+                    moment=at,
+                    allow_fetching=False,
+                    revinfo_policy=_NO_REVOCATION_CHECK,
+                    time_tolerance=tol,
+                    algorithm_usage_policy=self.policy_impl(policy),
+                    signature_validator=self._sig,
+                )
+            from pyhanko_certvalidator.registry import CertificateRegistry
+
+            # A registry of its own: CRL issuers and OCSP responders may be among the
+            # certificates at hand, and responses register the certificates they carry.
+            own = CertificateRegistry.build([c.asn1 for bucket in pool.values() for c in bucket])
+            own.register(anchor_asn1)
+            fetchers = None
+            if service is not None and recorder is not None:
+                fetchers = make_fetchers(
+                    service,
+                    policy,
+                    recorder,
+                    asynchronous=asynchronous,
+                    supplied_ocsp=ocsp_items,
+                    at=at,
+                    retroactive=revocation.retroactive,
+                )
+            manager, poe = make_manager(own, parsed_crls, parsed_ocsps, fetchers, at)
+            return ValidationContext(
+                trust_manager=trust_manager,
+                certificate_registry=own,
+                revinfo_manager=manager,
+                poe_manager=poe,
+                moment=at,
+                revinfo_policy=CertRevTrustPolicy(
+                    RevocationCheckingPolicy(rule, rule),
+                    retroactive_revinfo=revocation.retroactive,
+                ),
+                time_tolerance=tol,
+                algorithm_usage_policy=self.policy_impl(policy),
+                signature_validator=self._sig,
+            )
+
+        recorder = Recorder() if active else None
+        rule = first_rule if active else NO_CHECK_RULE
+        ctx = context(rule, recorder)
+        path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
+        error = yield lambda: async_validate_path(ctx, path, parameters=params)
+        soft_notes: dict[bytes, str] = {}
+        if (
+            retry_rule is not None
+            and isinstance(error, perr.InsufficientRevinfoError)
+            and not answered(recorder, _culprit_record(error, certs))
+        ):
+            # soft-fail: supplied data did not cover every certificate; what could not be
+            # established becomes a warning, and the soft rule decides.
+            _, first_text, _ = _explain(error, certs, anchor)
+            culprit = _culprit_record(error, certs)
+            soft_notes[culprit.asn1.sha256] = first_text
+            rule = retry_rule
+            ctx = context(rule, recorder)
+            path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
+            error = yield lambda: async_validate_path(ctx, path, parameters=params)
+        data_notes = revocation_data_notes(
+            crl_items, recorder, at, tol, revocation.retroactive
+        ) + list(supplied.notes)
+        if error is not None:
+            error = side_validation_as_unknown(error)
+            sub, text, concerns = _explain(error, certs, anchor)
+            failure_time = None
+            if isinstance(error, perr.RevokedError):
+                failure_time = error.revocation_dt
+            elif isinstance(error, perr.ExpiredError):
+                failure_time = error.expired_dt
+            culprit = _culprit_record(error, certs)
+            if isinstance(error, perr.InsufficientRevinfoError):
+                tried = sources_text(recorder, culprit.asn1)
+                if tried and tried not in text:
+                    text += f" (revocation data tried: {tried})"
+                if data_notes:
+                    text += "; " + "; ".join(data_notes)
+                if service is not None and recorder is not None:
+                    # Answers that did not verify are not reused: the next attempt asks again.
+                    service.evict(
+                        [s.cache_key for s in recorder.for_cert(culprit.asn1) if s.cache_key]
+                    )
+            entries: tuple[RevocationEntry, ...] = ()
+            if revocation.report:
+                entries = report(
+                    certs,
+                    anchor_asn1,
+                    revocation,
+                    rule,
+                    recorder,
+                    crl_items,
+                    ocsp_items,
+                    at,
+                    declared,
+                    error=error,
+                    error_text=text,
+                    culprit=culprit,
+                    soft_notes=soft_notes,
+                    data_notes=data_notes,
+                )
+            if isinstance(error, perr.RevokedError):
+                where = next(
+                    (
+                        describe_source(e.info)
+                        for e, c in zip(entries, certs, strict=False)
+                        if c is culprit and e.info.status == "revoked"
+                    ),
+                    "",
+                )
+                if where:
+                    text = text.rstrip(".") + f" ({where})"
+            failed = PathOutcome(
+                False,
+                sub,
+                text,
+                concerns,
+                tuple(certs),
+                anchor,
+                anchors_considered=considered,
+                revocation=entries,
+                failure_time=failure_time,
+            )
+            return failed, None
+        qualified = path.qualified_policies() or frozenset()
+        valid_policies = tuple(
+            sorted(
+                q.user_domain_policy_id
+                for q in qualified
+                if q.user_domain_policy_id != "any_policy"
+            )
+        )
+        if (
+            not valid_policies
+            and (
+                any(q.user_domain_policy_id == "any_policy" for q in qualified)
+                # CAs that assert no policies at all leave the RFC 5280 tree empty; then the
+                # signer's own assertion is all there is to check, and nothing above contradicts it.
+                or not any(c.policies for c in certs[1:])
+            )
+        ):
+            valid_policies = leaf.policies
+        ee_problem = ee_critical(leaf)
+        if ee_problem:
+            refused = PathOutcome(
+                False,
+                SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+                ee_problem,
+                leaf.describe(),
+                tuple(certs),
+                anchor,
+                anchors_considered=considered,
+            )
+            return refused, None
+        entries = ()
+        if revocation.report:
+            entries = report(
+                certs,
+                anchor_asn1,
+                revocation,
+                rule,
+                recorder,
+                crl_items,
+                ocsp_items,
+                at,
+                declared,
+                soft_notes=soft_notes,
+            )
+        window_start = max(c.not_before for c in certs)
+        window_end = min(c.not_after for c in certs)
+        recorded = list(recorder.all()) if recorder is not None else []
+        revinfo_from, revinfo_until = revinfo_window(
+            parsed_crls,
+            parsed_ocsps,
+            recorded,
+            at,
+            revocation.retroactive,
+            policy.revocation_max_age,
+        )
+        for rec, entry in zip(certs, entries, strict=False):
+            if entry.info.status == "unknown" and answered(recorder, rec):
+                # An answer came and decided nothing (another CA's CRL, a delta without its
+                # base): soft-fail does not forgive it.
+                unusable = PathOutcome(
+                    False,
+                    SubIndication.TRY_LATER,
+                    f"revocation data obtained for {rec.describe()} is unusable: "
+                    f"{entry.info.message.replace('; accepted in soft-fail mode', '')}",
+                    rec.describe(),
+                    tuple(certs),
+                    anchor,
+                    anchors_considered=considered,
+                    revocation=entries,
+                )
+                return unusable, None
+        cacheable = not any(e.info.status == "unknown" for e in entries)
+        success = on_success(
+            certs,
+            anchor,
+            considered,
+            valid_policies,
+            policy,
+            cached=False,
+            revocation=entries,
+            window=(revinfo_from, revinfo_until),
+            cacheable=cacheable,
+        )
+        return success, (window_start, window_end, revinfo_from, revinfo_until)
+
+
+def ee_critical(leaf: CertRecord) -> str | None:
+    """Why a critical extension makes the signer certificate unusable, or None."""
+    try:
+        exts = leaf.ext_map
+    except (ValueError, x509.DuplicateExtension) as exc:
+        return f"{leaf.describe()} has malformed extensions: {exc}"
+    for oid, ext in exts.items():
+        if ext.critical and oid not in _UNDERSTOOD_EE:
+            return (
+                f"{leaf.describe()} carries critical extension {oid}, "
+                "which bayident does not process (RFC 5280 §4.2)"
+            )
+    return None
