@@ -30,6 +30,7 @@ __all__ = [
     "explain",
     "load_crls",
     "load_ocsps",
+    "raise_site",
     "side_validation_as_unknown",
 ]
 
@@ -109,9 +110,10 @@ def _declared(rec: CertRecord) -> tuple[bool, bool]:
 
 def _culprit_record(exc: BaseException, certs: list[CertRecord]) -> CertRecord:
     """The certificate of ``certs`` a pyhanko-certvalidator error is about (the signer if unsure)."""
-    if getattr(exc, "is_side_validation", False):
-        pass
-    else:
+    if not getattr(exc, "is_side_validation", False):
+        found = _fault_position(exc, certs)
+        if found is not None:
+            return found
         _, found = _name_positions(_clean(exc), certs, exc)
         if found is not None:
             return found
@@ -130,20 +132,79 @@ def _clean(exc: BaseException) -> str:
     return " ".join(str(msg).split())
 
 
-# Words of pyhanko-certvalidator's messages for RFC 5280 §6.1 constraint checks
-# (basic constraints, key usage, name constraints, policies, critical extensions).
-_CONSTRAINT_WORDS = (
-    "polic",
-    "name constraint",
-    "namespace",
-    "path length",
-    "basic constraint",
-    "key usage",
-    "ca certificate",
-    "not a ca",
-    "allowed to sign certificates",
-    "critical extension",
+# Where pyhanko-certvalidator raises a PathValidationError tells which RFC 5280 §6.1
+# step failed: these steps are constraint checks (policies, name constraints, basic
+# constraints, path length, key usage). The raise site is read from the traceback
+# (module and function, and the raising frame's ``proc_state``): private structure of
+# pyhanko-certvalidator, pinned in pyproject.toml and checked by
+# tests/test_pathtext_pyhanko.py, which names what to re-check on a new release.
+_VALIDATE = "pyhanko_certvalidator.validate"
+_CONSTRAINT_STEPS = frozenset(
+    {
+        (_VALIDATE, "process_policies"),  # §6.1.3 (f): no valid policy left
+        (_VALIDATE, "_finish_policy_processing"),  # §6.1.5 (g)
+        (_VALIDATE, "check_name_constraints"),  # §6.1.3 (b), (c)
+        (_VALIDATE, "_prepare_next_step"),  # §6.1.4 (k), (l), (n): cA, path length, keyCertSign
+        ("pyhanko_certvalidator.policy_graph", "enumerate_policy_mappings"),  # §6.1.4 (a)
+    }
 )
+# intl_validate_path raises for an issuer name that does not chain (a general failure),
+# for a policy graph over its size limit and for an unsupported critical extension.
+_PATH_LOOP = (_VALIDATE, "intl_validate_path")
+
+
+def raise_site(exc: BaseException) -> tuple[str, str, dict[str, Any]] | None:
+    """(module, function, locals) of the pyhanko-certvalidator frame that raised ``exc``."""
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if isinstance(module, str) and module.startswith("pyhanko_certvalidator"):
+            found = tb.tb_frame
+        tb = tb.tb_next
+    if found is None:
+        return None
+    return found.f_globals["__name__"], found.f_code.co_name, found.f_locals
+
+
+def _is_constraint_failure(exc: BaseException) -> bool:
+    """Whether a PathValidationError comes from an RFC 5280 §6.1 constraint check."""
+    from pyhanko_certvalidator.policy_graph import PolicyGraphSizeExceeded
+
+    site = raise_site(exc)
+    if site is None:
+        return False
+    module, function, local = site
+    if (module, function) in _CONSTRAINT_STEPS:
+        return True
+    if (module, function) == _PATH_LOOP:
+        return isinstance(exc.__cause__, PolicyGraphSizeExceeded) or bool(
+            local.get("unsupported_critical_extensions")
+        )
+    return False
+
+
+def _fault_position(exc: BaseException, certs: list[CertRecord]) -> CertRecord | None:
+    """The certificate the raising step was processing, from its ``proc_state``.
+
+    Positions count from the anchor (RFC 5280 §6.1: 1 … n, the signer being n);
+    ``certs`` runs from the signer up. None when the step did not say, or it was
+    about a certificate outside ``certs`` (a CRL issuer's or OCSP responder's path).
+    """
+    if getattr(exc, "is_side_validation", False):
+        return None
+    site = raise_site(exc)
+    state = site[2].get("proc_state") if site is not None else None
+    if state is None or getattr(state, "is_side_validation", False):
+        return None
+    if getattr(state, "is_ee_cert", False):
+        return certs[0]
+    index = getattr(state, "index", None)
+    n = len(certs)
+    if isinstance(index, int) and 1 <= index < n:
+        return certs[n - index]
+    return None
+
 
 # How pyhanko-certvalidator names a certificate by its position on the path, sometimes
 # followed by the subject (which the rewritten message then names already).
@@ -217,10 +278,9 @@ def _explain(
         # not verifiable. Fresher or complete data may decide it later.
         sub = SubIndication.TRY_LATER
     elif isinstance(exc, perr.PathValidationError):
-        lowered = raw.lower()
         sub = (
             SubIndication.CHAIN_CONSTRAINTS_FAILURE
-            if any(w in lowered for w in _CONSTRAINT_WORDS)
+            if _is_constraint_failure(exc)
             else SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
         )
     else:
