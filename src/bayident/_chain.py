@@ -31,7 +31,7 @@ from cryptography.x509 import verification as xv
 
 from ._certs import CertRecord
 from ._policy import Policy
-from ._policytree import ANY, PolicyFailure, process_policies
+from ._policytree import ANY, PolicyFailure, policy_extensions, process_policies
 from ._profile import ProfileProblem, anchor_problem, profile_problem
 from ._result import SubIndication
 from ._trust import TrustAnchor, TrustStore
@@ -471,6 +471,17 @@ def policy_outcome(
 ) -> tuple[str, ...] | PathOutcome:
     """The path's valid certificate policies (RFC 5280 §6.1), or the failure."""
     try:
+        # The outcome depends on the CAs, the anchor, the policy and only the policy
+        # extensions of the signer: signers of one CA share it.
+        key = (
+            policy.cache_key,
+            anchor.fingerprint,
+            tuple(c.fingerprint for c in certs[1:]),
+            policy_extensions(certs[0]),
+        )
+        hit = _POLICY_MEMO.get(key)
+        if hit is not None:
+            return hit
         found = process_policies(certs, policy, anchor.certificate)
     except PolicyFailure as exc:
         return path_failure(certs, anchor, considered, exc.cert.describe(), exc.message)
@@ -487,8 +498,14 @@ def policy_outcome(
     if not specific and (ANY in found or not any(c.policies for c in certs[1:])):
         # anyPolicy all the way down, or CAs that assert no policies: the signer's own
         # assertion is all there is, and nothing above contradicts it.
-        return certs[0].policies
+        specific = certs[0].policies
+    if len(_POLICY_MEMO) >= 4096:
+        _POLICY_MEMO.clear()
+    _POLICY_MEMO[key] = specific
     return specific
+
+
+_POLICY_MEMO: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
 
 def revocation_active(

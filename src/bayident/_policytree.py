@@ -16,7 +16,7 @@ from cryptography import x509
 from ._certs import CertRecord
 from ._policy import Policy
 
-__all__ = ["PolicyFailure", "process_policies"]
+__all__ = ["PolicyFailure", "policy_extensions", "process_policies"]
 
 ANY = "2.5.29.32.0"
 
@@ -127,6 +127,11 @@ def _rec_ext(rec: CertRecord) -> _Ext:
     if found is None:
         found = rec.__dict__["_policy_ext"] = _ext(rec.cert)
     return found
+
+
+def policy_extensions(rec: CertRecord) -> _Ext:
+    """A certificate's policy extensions as one hashable value (for memo keys)."""
+    return _rec_ext(rec)
 
 
 def process_policies(

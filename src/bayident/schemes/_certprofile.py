@@ -147,11 +147,44 @@ class ProfileAdapter:
     # --- matching -------------------------------------------------------------------
     def match_certificate(self, view: CertificateView) -> ProfileMatch | None:
         """Claim the certificate when the profile's markers are there."""
+        markers = self._markers(view.ca_names, view.policies)
+        if markers is None:
+            return None
+        return ProfileMatch(
+            adapter=self.name,
+            scheme=self.scheme,
+            certificate_type=self.certificate_type(view),
+            markers=markers,
+        )
+
+    def _markers(
+        self, ca_names: tuple[str, ...], policies: tuple[str, ...]
+    ) -> tuple[str, ...] | None:
+        """The markers found, or None when the profile does not claim the certificate.
+
+        They depend only on the path's CA names and the asserted policies, which recur
+        for every signer of a CA: each combination is decided once per adapter (the
+        profile is frozen).
+        """
+        memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...] | None]
+        memo = self.__dict__.setdefault("_marker_memo", {})
+        key = (ca_names, policies)
+        if key in memo:
+            return memo[key]
+        found = self._find_markers(ca_names, policies)
+        if len(memo) >= 1024:
+            memo.clear()
+        memo[key] = found
+        return found
+
+    def _find_markers(
+        self, ca_names: tuple[str, ...], policies: tuple[str, ...]
+    ) -> tuple[str, ...] | None:
         p = self.profile
         markers: list[str] = []
         issuer_hit = False
         for pattern in p.issuer_patterns:
-            for name in view.ca_names:
+            for name in ca_names:
                 if _found(pattern, name):
                     markers.append(f"CA '{name}' matches '{pattern}'")
                     issuer_hit = True
@@ -160,7 +193,7 @@ class ProfileAdapter:
                 break
         policy_hit = False
         for arc in p.policy_arcs:
-            for oid in view.policies:
+            for oid in policies:
                 if _under(oid, arc):
                     markers.append(f"policy {oid} is under {arc}")
                     policy_hit = True
@@ -173,14 +206,7 @@ class ProfileAdapter:
             "either": issuer_hit or policy_hit,
             "both": issuer_hit and policy_hit,
         }[p.require]
-        if not claimed:
-            return None
-        return ProfileMatch(
-            adapter=self.name,
-            scheme=self.scheme,
-            certificate_type=self.certificate_type(view),
-            markers=tuple(markers),
-        )
+        return tuple(markers) if claimed else None
 
     def certificate_type(self, view: CertificateView) -> str | None:
         """The certificate type by policy, issuer name, subject organisation, or the default."""
