@@ -62,9 +62,9 @@ def test_pyproject_caps_the_release_like_the_tests() -> None:
     deps = tomllib.loads(pyproject.read_text("utf-8"))["project"]["dependencies"]
     spec = next(d for d in deps if d.startswith("pyhanko-certvalidator"))
     (low_major, low_minor), (high_major, high_minor) = TESTED
-    assert f">={low_major}.{low_minor}" in spec and f"<{high_major}.{high_minor}" in spec, (
-        f"pyproject.toml requires {spec!r}, but the tested range is {TESTED}"
-    )
+    wrong = f"pyproject.toml requires {spec!r}, but the tested range is {TESTED}"
+    assert f">={low_major}.{low_minor}" in spec, wrong
+    assert f"<{high_major}.{high_minor}" in spec, wrong
 
 
 @pytest.mark.parametrize(("module", "function"), sorted(_pathtext._CONSTRAINT_STEPS))
@@ -74,9 +74,9 @@ def test_constraint_raise_sites_exist_and_raise_path_errors(module: str, functio
     func = getattr(mod, function, None) or (getattr(owner, function, None) if owner else None)
     assert func is not None, f"{module}.{function} is gone: {RECHECK}"
     source = inspect.getsource(func)
-    assert "PathValidationError" in source and "proc_state" in source, (
-        f"{module}.{function} no longer raises PathValidationError with a proc_state: {RECHECK}"
-    )
+    moved = f"{module}.{function} no longer raises PathValidationError with a proc_state: {RECHECK}"
+    assert "PathValidationError" in source, moved
+    assert "proc_state" in source, moved
 
 
 def test_path_loop_raise_site_has_the_locals_read() -> None:
@@ -105,10 +105,10 @@ def test_raise_site_names_the_raising_function() -> None:
     from pyhanko_certvalidator import validate
 
     def raise_inside() -> None:
-        raise ValueError("x")
+        raise ValueError("raised by the test")
 
     # A frame outside pyhanko-certvalidator is not a raise site of it.
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match="raised by the test") as info:
         raise_inside()
     assert _pathtext.raise_site(info.value) is None
     assert validate.__name__.startswith("pyhanko_certvalidator")

@@ -46,6 +46,7 @@ class _once(Generic[_T]):
         obj.__dict__[self.name] = value
         return value
 
+
 _KU_FIELDS = (
     "digital_signature",
     "content_commitment",
@@ -94,11 +95,20 @@ def name_of(der: bytes, which: int) -> x509.Name | None:
     None when the name was not met before (or the layout is unusual): callers then
     read it from their parsed certificate.
     """
+    recent = _RECENT.get(der)
+    if recent is not None:
+        return recent[1 - which].name
     fields = _tbs_fields(der)
     if fields is None:
         return None
     found = _NAMES.get(fields[which])
     return found.name if found is not None else None
+
+
+# The names of the last certificates read, by their DER: a signer's certificate is read
+# by the path checks and then again by the scheme adapters.
+_RECENT: OrderedDict[bytes, tuple[_Name, _Name]] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
 
 
 def _name_of(raw: bytes | None, read: Callable[[], x509.Name]) -> _Name:
@@ -190,6 +200,10 @@ class CertRecord:
         issuer = _name_of(fields[0] if fields else None, lambda: cert.issuer)
         subject = _name_of(fields[1] if fields else None, lambda: cert.subject)
         self.__dict__["_names"] = (subject, issuer)
+        with _RECENT_LOCK:
+            _RECENT[der] = (subject, issuer)
+            if len(_RECENT) > 64:
+                _RECENT.popitem(last=False)
         if fields is not None:
             self.__dict__["spki_der"] = fields[2]
         self.subject_der = subject.der

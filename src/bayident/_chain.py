@@ -416,11 +416,19 @@ def _algorithm_problem(
         except AlgorithmError as exc:
             reason: str | None = exc.reason
         else:
-            reason = None
-            if not policy.accepts_signature(mech.name, at):
-                reason = f"{mech.name} signatures are not allowed by the policy"
-            elif mech.fixed_digest and not policy.accepts_digest(mech.fixed_digest, at):
-                reason = f"digest {mech.fixed_digest} is not allowed by the policy"
+            # The policy's algorithm dates have day precision: decide each once a day.
+            algo_key = (policy.cache_key, mech.name, mech.fixed_digest, at.date())
+            if algo_key in _ALGO_MEMO:
+                reason = _ALGO_MEMO[algo_key]
+            else:
+                reason = None
+                if not policy.accepts_signature(mech.name, at):
+                    reason = f"{mech.name} signatures are not allowed by the policy"
+                elif mech.fixed_digest and not policy.accepts_digest(mech.fixed_digest, at):
+                    reason = f"digest {mech.fixed_digest} is not allowed by the policy"
+                if len(_ALGO_MEMO) > 4096:
+                    _ALGO_MEMO.clear()
+                _ALGO_MEMO[algo_key] = reason
         if reason is None:
             memo_key = (policy.cache_key, issuer_spki)
             if memo_key not in _KEY_MEMO:
@@ -447,6 +455,7 @@ def _algorithm_problem(
 
 # Issuer keys recur under every certificate they signed: judge each once per policy.
 _KEY_MEMO: dict[tuple[str, bytes], str | None] = {}
+_ALGO_MEMO: dict[tuple[str, str, str | None, _dt.date], str | None] = {}
 
 
 def _anchor_spki(anchor: TrustAnchor) -> bytes:
