@@ -247,20 +247,18 @@ class CertRecord:
     @_once
     def ski(self) -> bytes | None:
         try:
-            return self.cert.extensions.get_extension_for_class(
-                x509.SubjectKeyIdentifier
-            ).value.digest
-        except (x509.ExtensionNotFound, ValueError):
+            ext = self.ext_map.get("2.5.29.14")
+        except ValueError:
             return None
+        return ext.value.digest if ext is not None else None
 
     @_once
     def aki(self) -> bytes | None:
         try:
-            return self.cert.extensions.get_extension_for_class(
-                x509.AuthorityKeyIdentifier
-            ).value.key_identifier
-        except (x509.ExtensionNotFound, ValueError):
+            ext = self.ext_map.get("2.5.29.35")
+        except ValueError:
             return None
+        return ext.value.key_identifier if ext is not None else None
 
     @_once
     def serial(self) -> int:
@@ -292,10 +290,10 @@ class CertRecord:
     @_once
     def key_usage(self) -> tuple[str, ...] | None:
         """Asserted key usages, or ``None`` when the extension is absent."""
-        try:
-            ku = self.cert.extensions.get_extension_for_class(x509.KeyUsage).value
-        except x509.ExtensionNotFound:
+        ext = self.ext_map.get("2.5.29.15")
+        if ext is None:
             return None
+        ku = ext.value
         out = [f for f in _KU_FIELDS if getattr(ku, f)]
         if ku.key_agreement:
             out += [f for f in ("encipher_only", "decipher_only") if getattr(ku, f)]
@@ -303,9 +301,8 @@ class CertRecord:
 
     @_once
     def policies(self) -> tuple[str, ...]:
-        try:
-            ext = self.cert.extensions.get_extension_for_class(x509.CertificatePolicies)
-        except x509.ExtensionNotFound:
+        ext = self.ext_map.get("2.5.29.32")
+        if ext is None:
             return ()
         return tuple(p.policy_identifier.dotted_string for p in ext.value)
 
