@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -179,6 +179,8 @@ class _Stores:
         all_fast = True
         for a in anchors:
             by_der[a.certificate] = a
+            # The verifier returns the very objects it was given; the store keeps them alive.
+            by_der[id(a.certificate)] = a
             certs.append(a.certificate)
             try:
                 all_fast = all_fast and _key_fast(a.certificate.public_key())
@@ -259,6 +261,14 @@ def _whole_seconds(at: _dt.datetime) -> _dt.datetime:
     return at.replace(microsecond=0)
 
 
+def _times(at: _dt.datetime, tolerance: _dt.timedelta) -> Iterator[_dt.datetime]:
+    """The validation time, then (clock skew) both ends of its tolerance, made as needed."""
+    yield _whole_seconds(at)
+    if tolerance:
+        yield _whole_seconds(at - tolerance)
+        yield _whole_seconds(at + tolerance)
+
+
 def fast_path(
     leaf: CertRecord,
     pool: Sequence[CertRecord],
@@ -278,11 +288,10 @@ def fast_path(
     if stored is None:
         return UNSUPPORTED
     store, by_der, _ = stored
-    times = [_whole_seconds(at)]
-    if tolerance:
-        times += [_whole_seconds(at - tolerance), _whole_seconds(at + tolerance)]
-    # Certificate objects hash and compare by their DER in Rust, without re-encoding.
-    by_cert = {c.cert: c for c in pool}
+    times = _times(at, tolerance)
+    # cryptography's verifier returns the certificate objects it was given: look them up
+    # by identity (hashing a certificate hashes its whole DER), by value as a fallback.
+    by_id = {id(c.cert): c for c in pool}
     # Policy.max_chain_length counts the signer and the CA certificates below the anchor,
     # self-issued ones excepted (RFC 5280 §6.1.4 (l)); cryptography counts intermediates.
     max_length = policy.max_chain_length
@@ -333,12 +342,12 @@ def fast_path(
                 message=f"a certificate of the path cannot be read: {exc}",
             )
         chain = verified.chain
-        anchor = by_der.get(chain[-1])
+        anchor = by_der.get(id(chain[-1])) or by_der.get(chain[-1])
         if anchor is None:  # pragma: no cover - cryptography ends every path in the store
             return UNSUPPORTED
         certs = [leaf]
         for c in chain[1:-1]:
-            rec = by_cert.get(c)
+            rec = by_id.get(id(c)) or next((p for p in pool if p.cert == c), None)
             if rec is None:  # pragma: no cover - the path uses only what it was given
                 return UNSUPPORTED
             certs.append(rec)
