@@ -394,6 +394,8 @@ def report(
     from pyhanko_certvalidator import errors as perr
 
     out: list[RevocationEntry] = []
+    # The rule's properties are computed on each access: read them once per report.
+    strict, no_check = rule.strict, rule.name == "NO_CHECK"
     culprit_index = None
     if error is not None:
         culprit_index = next((i for i, c in enumerate(certs) if c is culprit), 0)
@@ -469,8 +471,8 @@ def report(
                 )
             )
             continue
-        checked = rule.strict or ((has_crl or has_ocsp) and rule.name != "NO_CHECK")
-        note = (soft_notes or {}).get(bytes.fromhex(rec.fingerprint))
+        checked = strict or ((has_crl or has_ocsp) and not no_check)
+        note = soft_notes.get(bytes.fromhex(rec.fingerprint)) if soft_notes else None
         if not checked:
             if note is not None:
                 out.append(
