@@ -671,3 +671,13 @@ def test_a_cert_file_that_is_not_a_certificate_says_what_it_holds(
     assert code == 64
     assert_one_error_line(err, "ca.pem", "a private key")
     assert "ParseError" not in err
+
+
+def test_demo_keep_commands_are_never_wrapped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A long folder name must come out whole, or the printed ``cd`` line cannot be pasted.
+    kept = tmp_path / ("a-folder-with-a-long-name-" * 4) / "sandbox"
+    code, out, _ = run(capsys, "demo", "--keep", kept)
+    assert code == 0
+    assert f"  cd {kept}\n" in out
