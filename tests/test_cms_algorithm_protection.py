@@ -9,18 +9,22 @@ malformed attribute is a FORMAT_FAILURE with a reason, never an exception.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
+from asn1crypto import cms as acms
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 import bayident
 from _pki import AT, CONTENT, SandboxPKI, assert_well_formed, nested_sequences
+from _revocation_kit import RevPKI, make_pki
 from bayident import CheckOutcome, Indication, SubIndication
 from bayident import _der as d
-from bayident.testing import MockCA, build_signed_data
+from bayident.testing import MockCA, add_unsigned_attribute, build_signed_data
 from bayident.testing import _der as kd
+from bayident.tsp import OID_SIGNATURE_TIMESTAMP
 
 OID_PROTECTION = "1.2.840.113549.1.9.52"
 SHA256 = kd.sequence(kd.oid("2.16.840.1.101.3.4.2.1"))
@@ -241,3 +245,65 @@ def test_attribute_given_twice_is_a_format_failure(pki: SandboxPKI) -> None:
     assert result.sub_indication is SubIndication.FORMAT_FAILURE
     (check,) = checks(result, "cms-algorithm-protection")
     assert "appears 2 times" in check.message
+
+
+# --- time-stamp tokens are CMS signers too -------------------------------------------------
+
+
+def _token(rpki: RevPKI, imprint: bytes, protected_digest: bytes) -> bytes:
+    """A TimeStampToken over ``imprint`` whose TSA protected ``protected_digest``."""
+    tst_info = kd.sequence(
+        kd.integer(1),
+        kd.oid(rpki.tsa.policy_oid),
+        kd.sequence(SHA256, kd.octet_string(imprint)),
+        kd.integer(7),
+        kd.generalized_time(rpki.clock.now().replace(microsecond=0)),
+    )
+    tsa = rpki.tsa.signer
+    if isinstance(tsa.private_key, ec.EllipticCurvePrivateKey):
+        tsa_alg = ECDSA_SHA256
+    else:
+        tsa_alg = kd.sequence(kd.oid("1.2.840.113549.1.1.1"), kd.null())
+    spec = tsa.signer_spec(
+        digest="sha256",
+        extra_signed_attributes=[(OID_PROTECTION, [protection(protected_digest, tsa_alg)])],
+    )
+    return build_signed_data(
+        tst_info,
+        [spec],
+        certificates=[tsa.certificate],
+        detached=False,
+        econtent_type="1.2.840.113549.1.9.16.1.4",  # id-ct-TSTInfo
+    )
+
+
+def _time_stamped(rpki: RevPKI, protected_digest: bytes) -> bytes:
+    cms = rpki.signer.sign_detached_cms(CONTENT)
+    value = acms.ContentInfo.load(cms)["content"]["signer_infos"][0]["signature"].native
+    token = _token(rpki, hashlib.sha256(value).digest(), protected_digest)
+    return add_unsigned_attribute(cms, OID_SIGNATURE_TIMESTAMP, [token])
+
+
+def test_time_stamp_token_with_its_protected_algorithms_is_valid() -> None:
+    rpki = make_pki()
+    result = assert_well_formed(
+        rpki.verifier().verify(_time_stamped(rpki, SHA256), content=CONTENT)
+    )
+    assert result.passed, result.explain()
+    (ts,) = result.signers[0].timestamps
+    assert ts.valid, result.explain()
+
+
+def test_time_stamp_token_naming_unprotected_algorithms_is_not_proof() -> None:
+    rpki = make_pki()
+    result = assert_well_formed(
+        rpki.verifier().verify(_time_stamped(rpki, SHA384), content=CONTENT)
+    )
+    # The signature is decided without the token (EN 319 102-1); the token proves nothing.
+    assert result.passed, result.explain()
+    (ts,) = result.signers[0].timestamps
+    assert not ts.valid
+    (check,) = [c for c in result.checks if c.name == "signature-time-stamp"]
+    assert check.outcome is not CheckOutcome.PASSED
+    assert "cms-algorithm-protection" in check.message
+    assert "digestAlgorithm" in check.message
