@@ -12,6 +12,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from . import _der as d
+from ._algorithm_protection import OID_ALGORITHM_PROTECTION, algorithm_protection_problem
 from ._algorithms import DIGEST_SIZES, AlgorithmError, NonStandardSignature, digest_name
 from ._attrs import (
     OID_CONTENT_TYPE,
@@ -89,6 +90,8 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
         by_oid.setdefault(a.oid, []).append(a)
     if OID_CONTENT_TIMESTAMP in by_oid:
         st.content_timestamp = by_oid[OID_CONTENT_TIMESTAMP]
+    if OID_ALGORITHM_PROTECTION in by_oid:
+        _check_algorithm_protection(st, by_oid[OID_ALGORITHM_PROTECTION], pol.max_asn1_depth)
     for oid, items in by_oid.items():
         if oid in SINGLE_INSTANCE and (len(items) > 1 or len(items[0].values) != 1):
             st.fail(
@@ -350,6 +353,26 @@ def _message_digest_mismatch(
             )
 
 
+def _check_algorithm_protection(st: SignerState, attrs: list[Any], max_depth: int) -> None:
+    problem = algorithm_protection_problem(st.info, attrs, max_depth)
+    if problem is None:
+        st.add(
+            "cms-algorithm-protection",
+            _OUT.PASSED,
+            "the digest and signature algorithms the signer protected (RFC 6211) are those "
+            "the SignerInfo names",
+            attribute_label(OID_ALGORITHM_PROTECTION),
+        )
+        return
+    st.algorithm_protection = problem
+    st.fail(
+        "cms-algorithm-protection",
+        problem.sub,
+        problem.reason,
+        attribute_label(OID_ALGORITHM_PROTECTION),
+    )
+
+
 def check_signature(
     host: Any, job: Any, st: SignerState, digests: dict[str, bytes], whole: bytes | None
 ) -> None:
@@ -372,6 +395,17 @@ def check_signature(
             f"encapsulated content type is {inner} data ({sd.econtent_type}); GB/T 35275 "
             "and RFC 5652 each use their own pair, never a mix",
             "SignedData.encapContentInfo.eContentType",
+        )
+        return
+    if st.algorithm_protection is not None:
+        # RFC 6211 §3: the verification fails, so the value is not even tried.
+        st.fail(
+            "signature",
+            st.algorithm_protection.sub,
+            "the signature is not valid: the signer's cms-algorithm-protection attribute "
+            "does not protect the algorithms this SignerInfo names (see "
+            "cms-algorithm-protection)",
+            where,
         )
         return
     stored: bytes | None = None  # the signed attributes as stored, when they are not DER

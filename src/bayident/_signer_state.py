@@ -79,6 +79,9 @@ class SignerState:
     content_timestamp: Any = None
     # The signed attribute that breaks RFC 5652 §11's single-value rule, if any.
     malformed_attrs: str | None = None
+    # Why the RFC 6211 cms-algorithm-protection attribute fails, if it does (it fails the
+    # signature whatever the signature value).
+    algorithm_protection: Any = None
     # The signer this one counter-signs (RFC 5652 §11.4), for a counter-signature.
     counter_of: SignerState | None = None
 
