@@ -42,7 +42,7 @@ from ._input import (
 )
 from ._job import Job, VerifierBase, coerce_crls, extra_certificates
 from ._lenient import lenient_record
-from ._path import key_problem
+from ._pathoutcome import key_problem
 from ._policy import Policy
 from ._result import CheckOutcome, SubIndication
 from ._signer_checks import (
