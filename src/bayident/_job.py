@@ -102,14 +102,16 @@ class Job:
 
 class VerifierBase:
     """What every stage of a verification reads from the :class:`~bayident.Verifier`:
-    its configuration (trust, policy, clock, HTTP clients, JWKS) and the certificate
-    cache. Each stage is a class deriving from the one before it; the Verifier is the last.
+    its configuration (trust, policy, clock, HTTP clients, JWKS, expected scheme) and the
+    certificate cache. Each stage is a class deriving from the one before it; the Verifier is the last.
     """
 
     policy: Policy
     http_client: httpx.Client | None
     async_http_client: httpx.AsyncClient | None
     jwks: Any
+    # The scheme every verification's evidence must belong to (schemes.verify_as), or None.
+    expected_scheme: str | None
     _clock: Callable[[], _dt.datetime]
     _certs: CertificateCache
     _lock: threading.Lock

@@ -116,6 +116,7 @@ class Outcome(TimeSteps):
             options=dict(job.options),
             signers=signers,
             load=self._load_certificate,
+            expected_scheme=self.expected_scheme,
         )
         for enrich in enrichers:
             result = enrich(result, ctx)

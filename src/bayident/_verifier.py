@@ -14,6 +14,7 @@ order; every step appends a check to the result.
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as _dt
 import threading
 from collections import OrderedDict
@@ -48,6 +49,13 @@ __all__ = ["TrustArg", "Verifier", "averify", "verify"]
 _OUT = CheckOutcome
 
 
+class _Keep:
+    """The default of :meth:`Verifier.derive`'s arguments: keep the setting as it is."""
+
+
+_KEEP = _Keep()
+
+
 class Verifier(Outcome):
     """A reusable, thread-safe verifier holding trust, policy and caches.
 
@@ -73,6 +81,11 @@ class Verifier(Outcome):
     :class:`bayident.fleet.SharedCache`) shares OCSP responses, CRLs, JWKS documents and
     trusted lists with every verifier using the same Redis; :meth:`verify_many` spreads a
     batch over CPU cores.
+
+    ``expected_scheme`` (an adapter or scheme name, e.g. ``"hkpost-ecert"``) makes every
+    verification also require the evidence to belong to that scheme, as
+    :func:`bayident.schemes.verify_as` does. :meth:`derive` gives a verifier with other
+    settings that shares this one's trust, clients, clock and caches.
     """
 
     def __init__(
@@ -85,9 +98,11 @@ class Verifier(Outcome):
         clock: Callable[[], _dt.datetime] | None = None,
         jwks: Any = None,
         shared_cache: Any = None,
+        expected_scheme: str | None = None,
     ) -> None:
         if policy is not None and not isinstance(policy, Policy):
             raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
+        self.expected_scheme = _scheme_name(expected_scheme)
         self.trust = trust  # the setter coerces (and follows a trust-list manager)
         self.policy = policy or Policy()
         self.http_client = http_client
@@ -197,6 +212,21 @@ class Verifier(Outcome):
         else:
             digests, whole = await asyncio.to_thread(self._digest_sync, job)
         return self._enrich(job, await self._afinish(job, digests, whole))
+
+    def derive(self, *, expected_scheme: str | _Keep | None = _KEEP) -> Verifier:
+        """A verifier with the settings given changed, sharing everything else with this one.
+
+        Trust, policy, HTTP clients, clock, JWKS and every cache (certificates, paths,
+        revocation data, the shared cache) are the same objects, so a verification through
+        the derived verifier warms this one's caches and the other way round. A nested
+        verification (the CMS inside an iAM Smart reply) runs through
+        ``ctx.verifier.derive(expected_scheme=None)``: the scheme the caller expects is the
+        outer evidence's, not the inner one's.
+        """
+        clone = copy.copy(self)
+        if not isinstance(expected_scheme, _Keep):
+            clone.expected_scheme = _scheme_name(expected_scheme)
+        return clone
 
     def verify_many(
         self, items: Iterable[Any], *, workers: int | None = None, **options: Any
@@ -400,6 +430,12 @@ class Verifier(Outcome):
         if st.info.unsigned_attrs or st.content_timestamp is not None:
             return self._timestamp_tokens(job, st, digests, whole)
         return []
+
+
+def _scheme_name(scheme: object) -> str | None:
+    if scheme is not None and (not isinstance(scheme, str) or not scheme):
+        raise InvalidArgument("expected_scheme must be a non-empty str or None")
+    return scheme
 
 
 def _share(verifier: Verifier, shared_cache: Any) -> Any:
