@@ -33,6 +33,12 @@ from ._job import Job, TrustArg, certificate_ders, coerce_crls, iter_sources, op
 from ._lenient import LenientCertRecord
 from ._outcome import Outcome
 from ._path import PathValidator
+from ._pathstep import (
+    ANCHOR_STATUS_CHECK,
+    anchor_status_decision,
+    path_entries,
+    path_revocation_checks,
+)
 from ._policy import Policy
 from ._result import CheckOutcome, SignerReport, SubIndication, VerificationResult, _replace
 from ._signer_checks import check_attributes, check_signature, lenient_signer
@@ -44,9 +50,20 @@ from .revocation._data import caller_supplied
 from .revocation._service import RevocationService
 from .tsp._token import TokenCheck
 
-__all__ = ["TrustArg", "Verifier", "averify", "verify"]
+__all__ = [
+    "ANCHOR_STATUS_CHECK",
+    "TrustArg",
+    "Verifier",
+    "anchor_status_decision",
+    "averify",
+    "path_entries",
+    "path_revocation_checks",
+    "verify",
+]
 
 _OUT = CheckOutcome
+# Imported from here by modules written before the stages had modules of their own.
+_Job = Job
 
 
 class _Keep:
