@@ -13,11 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from .._exceptions import InvalidArgument
 from .._handlers import EvidenceContext
 from .._input import Content, Evidence, EvidenceFormatError, read_evidence
-from .._job import Job as _Job
 from .._policy import Policy
 from .._result import SubIndication, VerificationResult
 from .._trust import CertificateSource
-from .._verifier import TrustArg, Verifier
+from .._verifier import TrustArg, Verifier, _Job
 from ._claims import MAX_LEEWAY, ClaimRules
 from ._jwks import JWKSet, JWKSResolver, coerce_jwks
 from ._verify import HANDLER, JWTOptions, Run
