@@ -135,6 +135,8 @@ class EnrichmentContext:
     # Parses certificate DER through the verifier's cache (the signers' certificates are
     # there already); None: parse afresh.
     load: Callable[[bytes], Any] | None = None
+    # The scheme the evidence must belong to (Verifier.expected_scheme), or None.
+    expected_scheme: str | None = None
 
 
 ResultEnricher = Callable[["VerificationResult", EnrichmentContext], "VerificationResult"]

@@ -13,7 +13,7 @@ import datetime as _dt
 import threading
 from collections import OrderedDict
 from collections.abc import Generator, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
@@ -43,6 +43,7 @@ from ._chain import (
     revocation_active,
     search_stopped,
 )
+from ._pathoutcome import PathOutcome, key_problem
 from ._pathtext import answered, side_validation_as_unknown
 from ._pathtext import culprit_record as _culprit_record
 from ._pathtext import declared as _declared
@@ -68,7 +69,7 @@ from .revocation._check import (
 from .revocation._data import NO_SUPPLIED, Origin, Supplied
 from .revocation._fetchers import Recorder, make_fetchers
 
-__all__ = ["PathOutcome", "PathValidator", "RevocationRequest"]
+__all__ = ["PathOutcome", "PathValidator", "RevocationRequest", "key_problem"]
 
 ANY_POLICY = "2.5.29.32.0"
 
@@ -88,31 +89,6 @@ _UNDERSTOOD_EE = {
     ExtensionOID.SUBJECT_KEY_IDENTIFIER.dotted_string,
     ExtensionOID.AUTHORITY_KEY_IDENTIFIER.dotted_string,
 }
-
-
-@dataclass(frozen=True)
-class PathOutcome:
-    """The decision on a signer's certificate path."""
-
-    ok: bool
-    sub_indication: SubIndication | None
-    message: str
-    concerns: str | None
-    chain: tuple[CertRecord, ...] = ()  # leaf … last intermediate
-    anchor: TrustAnchor | None = None
-    anchors_considered: tuple[str, ...] = ()
-    valid_policies: tuple[str, ...] = ()
-    checks: tuple[tuple[str, bool, str, str | None], ...] = field(default=())
-    # One entry per certificate below the anchor, signer first (empty without a report).
-    revocation: tuple[RevocationEntry, ...] = ()
-    # When the revocation data behind a success holds (None: no revocation data used).
-    revinfo_window: tuple[_dt.datetime | None, _dt.datetime | None] = (None, None)
-    # False when a status could not be established (soft-fail): worth trying again.
-    cacheable: bool = True
-    # The revocation time (REVOKED_*) or expiry (OUT_OF_BOUNDS_*) of the certificate at fault.
-    failure_time: _dt.datetime | None = None
-    # Values derived from the outcome by its users, kept with it (e.g. the checks it yields).
-    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -269,35 +245,6 @@ def _pkix_errors() -> tuple[type[BaseException], ...]:
 
 _PKIX_ERRORS = _pkix_errors()
 _CALLER: tuple[Origin, ...] = ("caller",)
-
-
-def key_problem(policy: Policy, spki_der: bytes) -> str | None:
-    """Why the policy refuses this public key, or ``None``."""
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
-
-    try:
-        key = load_public_key(spki_der)
-    except AlgorithmError as exc:
-        return exc.reason
-    if isinstance(key, rsa.RSAPublicKey) and key.key_size < policy.min_rsa_bits:
-        return (
-            f"RSA key of {key.key_size} bits is below the policy minimum of {policy.min_rsa_bits}"
-        )
-    if isinstance(key, dsa.DSAPublicKey) and "dsa" not in policy.signature_algorithms:
-        return "DSA keys are not accepted: 'dsa' is not among Policy.signature_algorithms"
-    # DSA's security rests on the same finite-field problem size as RSA's modulus
-    # (NIST SP 800-57 Part 1 Table 2), so the same minimum applies.
-    if isinstance(key, dsa.DSAPublicKey) and key.key_size < policy.min_rsa_bits:
-        return (
-            f"DSA key of {key.key_size} bits is below the policy minimum of "
-            f"{policy.min_rsa_bits} (min_rsa_bits applies to DSA too)"
-        )
-    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in policy.ec_curves:
-        return f"elliptic curve {key.curve.name} is not allowed by the policy"
-    curve = getattr(key, "curve_name", None)
-    if curve is not None and curve not in policy.ec_curves:
-        return f"elliptic curve {curve} is not allowed by the policy"
-    return None
 
 
 def _oid_under(oid: str, prefixes: Sequence[str]) -> bool:

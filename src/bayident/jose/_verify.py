@@ -21,6 +21,7 @@ from .._certs import CertificateCache, CertRecord
 from .._handlers import EvidenceContext
 from .._input import hash_content
 from .._path import PathOutcome, key_problem
+from .._pathstep import path_entries, path_revocation_checks
 from .._policy import Policy
 from .._result import (
     Check,
@@ -33,7 +34,6 @@ from .._result import (
     _fast,
     worst_report,
 )
-from .._verifier import path_entries, path_revocation_checks
 from ._algs import AlgorithmRefused, JoseAlgorithm, key_mismatch, lookup
 from ._b64 import B64Error, b64url_decode, b64url_encode, std_b64_decode
 from ._claims import ClaimRules, check_claims, normalise_typ

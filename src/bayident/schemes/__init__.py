@@ -25,6 +25,7 @@ See ``docs/schemes/index.md``.
 from __future__ import annotations
 
 from .._handlers import register_evidence_handler, register_result_enricher
+from .._trust import catalogue_anchors, trust_store_from_catalogue
 from ._base import (
     ENTRY_POINT_GROUP,
     EVIDENCE_MARKER,
@@ -68,11 +69,9 @@ from ._recognition import (
 from ._roots import (
     ROOT_CATALOGUE,
     CatalogueRoot,
-    catalogue_anchors,
     catalogue_root,
     impersonated_root,
     pinned_fingerprint,
-    trust_store_from_catalogue,
 )
 from ._tokens import TokenAdapter, TokenProfile
 from .digisign import DigiSignAdapter

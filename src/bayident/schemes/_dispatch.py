@@ -18,11 +18,9 @@ becomes INDETERMINATE (see ``docs/schemes/index.md`` for the sub-indications).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -70,22 +68,6 @@ __all__ = [
 
 #: ``VerificationResult.evidence_format`` of results from scheme-evidence envelopes.
 EVIDENCE_FORMAT = "scheme-evidence"
-
-_EXPECTED: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "bayident_expected_scheme", default=None
-)
-
-
-@contextlib.contextmanager
-def nested_verification() -> Iterator[None]:
-    """For a verification inside another (a CMS inside a scheme envelope): the scheme the
-    caller expects applies to the outer evidence, not to what it carries."""
-    token = _EXPECTED.set(None)
-    try:
-        yield
-    finally:
-        _EXPECTED.reset(token)
-
 
 # --------------------------------------------------------------------------- results
 
@@ -410,7 +392,7 @@ def apply_recognition(
 def enrich(result: VerificationResult, ctx: EnrichmentContext) -> VerificationResult:
     """The result enricher registered with ``verify()``."""
     registry = active_registry()
-    expected = _EXPECTED.get()
+    expected = ctx.expected_scheme
     options = ctx.options
     asked = expected is not None or "purpose" in options or "require_assurance" in options
     view: CertificateView | None = None
@@ -549,21 +531,19 @@ def verify_as(
     """
     if not isinstance(scheme, str) or not scheme:
         raise InvalidArgument("scheme must be a non-empty str")
-    v = _verifier(trust, policy, verifier)
-    token = _EXPECTED.set(scheme)
-    try:
-        return v.verify(
-            evidence,
-            content=content,
-            at=at,
-            policy=policy if verifier is not None else None,
-            extra_certs=extra_certs,
-            crls=crls,
-            purpose=purpose,
-            require_assurance=require_assurance,
-        )
-    finally:
-        _EXPECTED.reset(token)
+    # The expected scheme is the verifier's setting; the derived verifier shares the
+    # caller's trust, clients, clock and caches.
+    v = _verifier(trust, policy, verifier).derive(expected_scheme=scheme)
+    return v.verify(
+        evidence,
+        content=content,
+        at=at,
+        policy=policy if verifier is not None else None,
+        extra_certs=extra_certs,
+        crls=crls,
+        purpose=purpose,
+        require_assurance=require_assurance,
+    )
 
 
 async def averify_as(
@@ -583,21 +563,17 @@ async def averify_as(
     """Asynchronous :func:`verify_as`."""
     if not isinstance(scheme, str) or not scheme:
         raise InvalidArgument("scheme must be a non-empty str")
-    v = _verifier(trust, policy, verifier)
-    token = _EXPECTED.set(scheme)
-    try:
-        return await v.averify(
-            evidence,
-            content=content,
-            at=at,
-            policy=policy if verifier is not None else None,
-            extra_certs=extra_certs,
-            crls=crls,
-            purpose=purpose,
-            require_assurance=require_assurance,
-        )
-    finally:
-        _EXPECTED.reset(token)
+    v = _verifier(trust, policy, verifier).derive(expected_scheme=scheme)
+    return await v.averify(
+        evidence,
+        content=content,
+        at=at,
+        policy=policy if verifier is not None else None,
+        extra_certs=extra_certs,
+        crls=crls,
+        purpose=purpose,
+        require_assurance=require_assurance,
+    )
 
 
 # ------------------------------------------------------------------- HKID matching

@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from bayident.testing._revocation import (
         MockCRLPublisher,
         MockOCSPResponder,
-        MockTSA,
         RevocationServer,
         add_unsigned_attribute,
         mock_revocation_transport,
@@ -89,6 +88,7 @@ if TYPE_CHECKING:
         hostile_etsi_xml,
         mock_transport,
     )
+    from bayident.testing._tsa import MockTSA
 
 _NAMES = {
     "KeyType": "bayident.testing._ca",
@@ -116,7 +116,7 @@ _NAMES = {
     "blank_ofd": "bayident.testing._ofd",
     "MockCRLPublisher": "bayident.testing._revocation",
     "MockOCSPResponder": "bayident.testing._revocation",
-    "MockTSA": "bayident.testing._revocation",
+    "MockTSA": "bayident.testing._tsa",
     "RevocationServer": "bayident.testing._revocation",
     "add_unsigned_attribute": "bayident.testing._revocation",
     "mock_revocation_transport": "bayident.testing._revocation",

@@ -850,20 +850,18 @@ class IAmSmartAdapter:
                 "content",
             )
         from ..._verifier import Verifier
-        from .._dispatch import nested_verification
 
         # Through the caller's verifier (its clients, clock and caches), with its extra
         # certificates; the scheme the caller expects is the envelope's, not the CMS's.
-        verifier = ctx.verifier or Verifier(trust=ctx.trust, policy=ctx.policy)
+        outer = ctx.verifier or Verifier(trust=ctx.trust, policy=ctx.policy)
         try:
-            with nested_verification():
-                nested = verifier.verify(
-                    signature,
-                    content=document,
-                    at=ctx.at,
-                    policy=ctx.policy,
-                    extra_certs=[*ctx.extra_certs, cert_der],
-                )
+            nested = outer.derive(expected_scheme=None).verify(
+                signature,
+                content=document,
+                at=ctx.at,
+                policy=ctx.policy,
+                extra_certs=[*ctx.extra_certs, cert_der],
+            )
         except (InputError, InvalidArgument) as exc:
             raise fail(
                 "signature",
