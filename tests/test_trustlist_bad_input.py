@@ -239,7 +239,7 @@ def test_duplicate_keys_in_the_payload_are_refused() -> None:
     )
     doc = read_json_list(forged)
     assert doc.status is S.MALFORMED
-    assert "duplicate key 'format'" in doc.reason
+    assert "duplicate member name 'format'" in doc.reason
     assert doc.field == "payload.format"
     assert sig
 
@@ -250,7 +250,7 @@ def test_duplicate_keys_in_the_header_are_refused(jws: str) -> None:
     dup = header[:-1] + b',"alg":"none"}'
     doc = read_json_list(f"{_b64(dup)}.{p}.{s}")
     assert doc.status is S.MALFORMED
-    assert "duplicate key 'alg'" in doc.reason
+    assert "duplicate member name 'alg'" in doc.reason
 
 
 @pytest.mark.parametrize(

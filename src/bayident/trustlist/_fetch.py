@@ -16,6 +16,7 @@ from typing import Any, Literal
 import httpx
 
 from .._exceptions import InvalidArgument
+from .._json import loads
 from ._document import DEFAULT_MAX_LIST_BYTES
 
 __all__ = [
@@ -126,7 +127,7 @@ class ListCache:
 
     def _get_legacy(self, url: str, stem: Path) -> CacheEntry | None:
         try:
-            meta = json.loads(stem.with_suffix(".json").read_text("utf-8"))
+            meta = loads(stem.with_suffix(".json").read_bytes(), "cache metadata", _MAX_META)
             data = stem.with_suffix(".list").read_bytes()
         except (OSError, ValueError):
             return None
@@ -159,7 +160,7 @@ class ListCache:
 
     def read_state(self) -> dict[str, Any]:
         try:
-            data = json.loads((self.directory / "state.json").read_text("utf-8"))
+            data = loads((self.directory / "state.json").read_bytes(), "cache state", _MAX_STATE)
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
@@ -169,6 +170,9 @@ class ListCache:
 
 
 _ENTRY = ".entry"
+# The cache is the library's own, but a directory others can write is read like any input.
+_MAX_META = 64 * 1024
+_MAX_STATE = 4 * 1024 * 1024
 _MAGIC = b"bayident-list-cache 1\n"
 
 
@@ -179,7 +183,7 @@ def _split_entry(blob: bytes) -> tuple[dict[str, Any] | None, bytes]:
     if end < 0:
         return None, b""
     try:
-        meta = json.loads(blob[len(_MAGIC) : end])
+        meta = loads(blob[len(_MAGIC) : end], "cache entry header", _MAX_META)
     except ValueError:
         return None, b""
     return (meta if isinstance(meta, dict) else None), blob[end + 1 :]

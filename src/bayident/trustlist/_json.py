@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from .._exceptions import InvalidArgument
+from .._json import JSONError, loads
 from ._document import DEFAULT_MAX_LIST_BYTES, TrustListDocument
 from ._model import (
     CriteriaList,
@@ -197,53 +198,13 @@ class _Bad(Exception):
         self.field = field
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Bad(_S.MALFORMED, f"duplicate key {key!r} in a JSON object", key)
-        out[key] = value
-    return out
-
-
-#: At most one JSON value or key per this many bytes (beyond the first 2,048): a parsed
-#: object costs Python 60 to 200 bytes whatever its size in the input, so a document made
-#: of ``{},`` would cost 25 times its size. Real lists hold one per 30 bytes or more.
-_JSON_BYTES_PER_VALUE = 8
-_JSON_FREE_VALUES = 2048
-
-
 def _strict_loads(data: bytes, what: str) -> Any:
-    # Counted before parsing (an upper bound: every value but the first follows a ',' or
-    # ':' or opens with '{' or '['), so memory stays near the input size.
-    values = sum(data.count(c) for c in (b"{", b"[", b",", b":"))
-    budget = _JSON_FREE_VALUES + len(data) // _JSON_BYTES_PER_VALUE
-    if values > budget:
-        raise _Bad(
-            _S.MALFORMED,
-            f"{what} holds more than {budget} JSON values, more than its size allows (one per "
-            f"{_JSON_BYTES_PER_VALUE} bytes); refused before parsing",
-            what,
-        )
+    # The document's size was bounded when it was read; the reader bounds its depth and
+    # its number of values (memory near the input size).
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _Bad(_S.MALFORMED, f"{what} is not UTF-8", what) from None
-    try:
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_constant=lambda c: _raise(_Bad(_S.MALFORMED, f"{c} is not JSON", what)),
-        )
-    except _Bad as exc:
-        exc.field = f"{what}.{exc.field}" if exc.field and exc.field != what else what
-        raise
-    except (ValueError, RecursionError) as exc:
-        raise _Bad(_S.MALFORMED, f"{what} is not valid JSON: {exc}", what) from None
-
-
-def _raise(exc: Exception) -> Any:
-    raise exc
+        return loads(data, what, len(data))
+    except JSONError as exc:
+        raise _Bad(_S.MALFORMED, str(exc), f"{what}.{exc.key}" if exc.key else what) from None
 
 
 def _b64url(segment: str, what: str) -> bytes:

@@ -11,7 +11,6 @@ issuing CA and certificate-policy OIDs — the purposes it admits them for
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .._exceptions import InvalidArgument, PolicyError
 from .._identity import AssuranceLevel, Purpose
+from .._json import JSONError, loads
 from .._result import SignerReport
 from .._trust import TrustAnchor
 from ._model import IN_FORCE_STATUSES
@@ -42,6 +42,7 @@ __all__ = [
 GBA_MUTUAL_RECOGNITION_POLICY_ARC = "2.16.344.8.2.2008.810.2"
 
 _SVCTYPE = "http://uri.etsi.org/TrstSvc/Svctype/"
+_MAX_POLICY_BYTES = 4 * 1024 * 1024
 
 
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
@@ -402,7 +403,7 @@ class RecognitionPolicy(BaseModel):
             raise PolicyError(
                 f"cannot read recognition policy {p}: {exc.strerror or exc}"
             ) from None
-        if len(raw) > 4 * 1024 * 1024:
+        if len(raw) > _MAX_POLICY_BYTES:
             raise PolicyError(f"recognition policy {p} is larger than 4 MiB")
         suffix = p.suffix.lower()
         try:
@@ -411,7 +412,9 @@ class RecognitionPolicy(BaseModel):
             elif suffix in (".yaml", ".yml"):
                 data = _yaml_load(raw)
             else:
-                data = json.loads(raw, object_pairs_hook=_json_no_dups)
+                data = loads(raw, f"recognition policy {p}", _MAX_POLICY_BYTES)
+        except JSONError as exc:
+            raise PolicyError(str(exc)) from None
         except PolicyError as exc:
             raise PolicyError(f"recognition policy {p}: {exc}") from None
         except (ValueError, UnicodeDecodeError) as exc:
@@ -515,15 +518,6 @@ class RecognitionPolicy(BaseModel):
                 ),
             ),
         )
-
-
-def _json_no_dups(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise PolicyError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
 
 
 def _yaml_load(raw: bytes) -> Any:
