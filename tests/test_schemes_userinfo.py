@@ -136,7 +136,7 @@ def test_the_default_is_a_bearer_header_get() -> None:
         (
             httpx.Response(200, content=b'{"sub":"x","acr":"L4","pad":"' + b"x" * 70_000 + b'"}'),
             SubIndication.FORMAT_FAILURE,
-            "more than",
+            "over the limit of",
         ),
         (
             httpx.Response(200, json={"sub": "x", "acr": "L4", "id_number": RIC[:-1] + "1"}),
