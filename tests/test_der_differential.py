@@ -167,6 +167,17 @@ def test_random_bytes_are_read_alike_or_refused(buf: bytes) -> None:
     _compare(buf)
 
 
+@settings(max_examples=300, deadline=None)
+@given(elements(), st.binary(max_size=3))
+def test_the_fast_header_agrees_with_the_der_reader(buf: bytes, tail: bytes) -> None:
+    data = buf + tail
+    tag, start, end = d.short_header(data, 0, len(data))
+    if tag < 0:
+        return
+    tlv = d.read_der(data, 0, len(data), "x")
+    assert (tlv.tag, tlv.start, tlv.end) == (tag, start, end)
+
+
 @pytest.mark.parametrize(
     ("raw", "words"),
     [

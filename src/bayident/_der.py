@@ -35,6 +35,7 @@ __all__ = [
     "read_der",
     "read_tlv",
     "read_whole",
+    "short_header",
     "tag_parts",
 ]
 
@@ -294,6 +295,35 @@ def read_whole(buf: bytes, where: str, max_depth: int = 32) -> TLV:
     if tlv.next != len(buf):
         raise DERError(f"{len(buf) - tlv.next} bytes follow the element", where)
     return tlv
+
+
+def short_header(buf: bytes, pos: int, end: int) -> tuple[int, int, int]:
+    """(tag, content start, content end) at ``pos`` for the common DER case, else (-1, 0, 0).
+
+    The common case is a low tag number and a minimal definite length up to 65535
+    bytes, all before ``end``; for anything else (or to explain a fault) use
+    :func:`read_tlv` or :func:`read_der`, which agree with this wherever it answers.
+    """
+    if pos + 2 > end:
+        return -1, 0, 0
+    tag = buf[pos]
+    lb = buf[pos + 1]
+    if tag & 0x1F == 0x1F:
+        return -1, 0, 0
+    if lb < 0x80:
+        start = pos + 2
+        stop = start + lb
+    elif lb == 0x81 and pos + 3 <= end and buf[pos + 2] >= 0x80:
+        start = pos + 3
+        stop = start + buf[pos + 2]
+    elif lb == 0x82 and pos + 4 <= end and buf[pos + 2]:
+        start = pos + 4
+        stop = start + ((buf[pos + 2] << 8) | buf[pos + 3])
+    else:
+        return -1, 0, 0
+    if stop > end:
+        return -1, 0, 0
+    return tag, start, stop
 
 
 def encode_length(n: int) -> bytes:
