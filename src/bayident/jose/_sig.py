@@ -18,8 +18,8 @@ from .._result import (
     Indication,
     RevocationInfo,
     SubIndication,
-    _fast,
 )
+from .._signer_state import make_check
 from ._algs import JoseAlgorithm
 from ._claims import ClaimRules
 from ._jwks import JsonWebKey
@@ -38,23 +38,6 @@ FAILED_SUBS = frozenset(
 )
 # One parsed-certificate cache for every JWS verification (x5c and x5t#S256 look-ups).
 CERTS = CertificateCache()
-
-
-def make_check(
-    name: str, outcome: CheckOutcome, message: str, concerns: str | None, signer: int | None
-) -> Check:
-    # Values made here are already valid; validating them again would cost more than the
-    # signature check on a warm path.
-    return _fast(
-        Check,
-        {
-            "name": name,
-            "outcome": outcome,
-            "message": message,
-            "concerns": concerns,
-            "signer": signer,
-        },
-    )
 
 
 @dataclass
