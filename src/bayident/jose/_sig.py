@@ -19,7 +19,7 @@ from .._result import (
     RevocationInfo,
     SubIndication,
 )
-from .._signer_state import make_check
+from .._signer_state import FAILED_SUBS, make_check
 from ._algs import JoseAlgorithm
 from ._claims import ClaimRules
 from ._jwks import JsonWebKey
@@ -28,14 +28,6 @@ from ._parse import SignaturePart
 __all__ = ["CERTS", "FAILED_SUBS", "JWTOptions", "Sig", "Stop", "make_check"]
 
 _OUT = CheckOutcome
-FAILED_SUBS = frozenset(
-    {
-        SubIndication.FORMAT_FAILURE,
-        SubIndication.HASH_FAILURE,
-        SubIndication.SIG_CRYPTO_FAILURE,
-        SubIndication.REVOKED,
-    }
-)
 # One parsed-certificate cache for every JWS verification (x5c and x5t#S256 look-ups).
 CERTS = CertificateCache()
 
