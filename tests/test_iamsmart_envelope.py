@@ -717,7 +717,7 @@ def test_reply_size_and_depth_limits() -> None:
     with fail(Code.TOO_LARGE):
         parse_reply(document, max_size=100)
     deep = b'{"txID":"t","code":"D00000","x":' + b"[" * 200_000 + b"]" * 200_000 + b"}"
-    with fail(Code.BAD_JSON, match="too deeply"):
+    with fail(Code.BAD_JSON, match="nests deeper than"):
         parse_reply(deep, max_size=len(deep))
     with pytest.raises(InvalidArgument):
         parse_reply({"txID": "t"})  # type: ignore[arg-type]

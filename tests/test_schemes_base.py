@@ -148,18 +148,18 @@ def test_a_faulty_adapter_is_reported_not_raised() -> None:
         ),
         (
             b'{"bayident-scheme": "x", "bayident-scheme": "y", "type": "t", "data": {}}',
-            "appears twice",
+            "duplicate member name 'bayident-scheme'",
         ),
-        (b'{"bayident-scheme": "x", "type": "t", "data": {"n": NaN}}', "NaN is not allowed"),
+        (b'{"bayident-scheme": "x", "type": "t", "data": {"n": NaN}}', "NaN is not a JSON number"),
         (b'{"bayident-scheme": "x", "type": 5, "data": {}}', "'type' must be a non-empty string"),
-        (b'{"bayident-scheme": "x" ', "not a well-formed JSON object"),
+        (b'{"bayident-scheme": "x" ', "not valid JSON: Expecting ',' delimiter at character 24"),
         (b'{"bayident-scheme": "\xff"}', "not UTF-8"),
         (
             b'{"bayident-scheme": "x", "type": "t", "data": '
             + b"[" * 100000
             + b"]" * 100000
             + b"}",
-            "too deeply",
+            "nests deeper than",
         ),
     ],
 )
@@ -172,7 +172,7 @@ def test_hostile_envelopes(raw: bytes, expected: str) -> None:
 
 def test_envelope_size_limit() -> None:
     raw = scheme_evidence("echo", "greeting", {"who": "x" * 100})
-    with pytest.raises(SchemeFailure, match="more than the 50 allowed"):
+    with pytest.raises(SchemeFailure, match="over the limit of 50 bytes"):
         parse_scheme_evidence(raw, max_size=50)
 
 

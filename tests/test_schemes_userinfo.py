@@ -123,7 +123,11 @@ def test_the_default_is_a_bearer_header_get() -> None:
         (httpx.Response(500), SubIndication.TRY_LATER, "HTTP 500"),
         (httpx.Response(403), SubIndication.SIG_CONSTRAINTS_FAILURE, "refused"),
         (httpx.Response(200, content=b"not json"), SubIndication.FORMAT_FAILURE, "userinfo"),
-        (httpx.Response(200, content=b"[1]"), SubIndication.FORMAT_FAILURE, "not an object"),
+        (
+            httpx.Response(200, content=b"[1]"),
+            SubIndication.FORMAT_FAILURE,
+            "must be a JSON object, not an array",
+        ),
         (
             httpx.Response(200, content=b'{"sub":"a","sub":"b"}'),
             SubIndication.FORMAT_FAILURE,
@@ -132,7 +136,7 @@ def test_the_default_is_a_bearer_header_get() -> None:
         (
             httpx.Response(200, content=b'{"sub":"x","acr":"L4","pad":"' + b"x" * 70_000 + b'"}'),
             SubIndication.FORMAT_FAILURE,
-            "more than",
+            "over the limit of",
         ),
         (
             httpx.Response(200, json={"sub": "x", "acr": "L4", "id_number": RIC[:-1] + "1"}),

@@ -222,7 +222,7 @@ def test_from_json_toml_and_yaml(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "text", "words"),
     [
-        ("dup.json", '{"name": "a", "name": "b"}', "duplicate key 'name'"),
+        ("dup.json", '{"name": "a", "name": "b"}', "duplicate member name 'name'"),
         ("dup.yaml", "name: a\nname: b\n", "duplicate key 'name'"),
         ("unknown.json", '{"rules": [], "extra": 1}', "extra"),
         (

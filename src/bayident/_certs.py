@@ -35,34 +35,20 @@ def name_str(name: x509.Name) -> str:
         return "<unprintable name>"
 
 
-def _element(der: bytes, pos: int) -> tuple[int, int]:
-    """(content start, content end) of the DER element at ``pos`` (definite lengths only)."""
-    first = der[pos + 1]
-    if first < 0x80:
-        start, length = pos + 2, first
-    else:
-        n = first & 0x7F
-        if n == 0 or n > 4:
-            raise ValueError("not a definite DER length")
-        start, length = pos + 2 + n, int.from_bytes(der[pos + 2 : pos + 2 + n], "big")
-    if start + length > len(der):
-        raise ValueError("element overruns its container")
-    return start, start + length
-
-
 def _spki_fast(der: bytes) -> bytes | None:
     """SubjectPublicKeyInfo read straight from a DER certificate; None to use the full parser."""
     try:
-        start, _ = _element(der, 0)  # Certificate
-        pos, end = _element(der, start)  # tbsCertificate
-        if der[pos] == 0xA0:  # [0] version
-            pos = _element(der, pos)[1]
+        cert = d.read_der(der, 0, len(der), "certificate")
+        tbs = d.read_der(der, cert.start, cert.end, "tbsCertificate")
+        pos, end = tbs.start, tbs.end
+        if pos < end and der[pos] == d.CTX0:  # [0] version
+            pos = d.read_der(der, pos, end, "version").next
         for _ in range(5):  # serialNumber, signature, issuer, validity, subject
-            pos = _element(der, pos)[1]
-        if pos >= end or der[pos] != 0x30:
+            pos = d.read_der(der, pos, end, "tbsCertificate").next
+        if pos >= end or der[pos] != d.SEQUENCE:
             return None
-        return der[pos : _element(der, pos)[1]]
-    except (ValueError, IndexError):
+        return der[pos : d.read_der(der, pos, end, "subjectPublicKeyInfo").next]
+    except d.DERError:
         return None
 
 

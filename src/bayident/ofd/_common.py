@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidSignature
 from .._algorithms import AlgorithmError, NonStandardSignature, mechanism_for
 from .._certs import CertificateCache, CertRecord
 from .._handlers import EvidenceContext
-from .._path import PathOutcome
+from .._pathoutcome import PathOutcome
 from .._pathstep import path_entries, path_revocation_checks
 from .._result import (
     CertificateInfo,

@@ -318,7 +318,7 @@ def _seal(buf: bytes, tlv: d.TLV, depth: int) -> Seal:
         alg = _oid(buf, si[1], f"{sw}.signatureAlgorithm")
         sig = _bits(buf, si[2], f"{sw}.signData")
         body = _whole(buf, kids[0]) + _whole(buf, si[0]) + _whole(buf, si[1])
-        signed = b"\x30" + _length(len(body)) + body
+        signed = b"\x30" + d.encode_length(len(body)) + body
         version = 1
     else:
         raise SESFormatError(f"has {len(kids)} fields; V4 has 4 and V1 has 2", w)
@@ -331,13 +331,6 @@ def _seal(buf: bytes, tlv: d.TLV, depth: int) -> Seal:
         der=_whole(buf, tlv),
         **info,  # type: ignore[arg-type]
     )
-
-
-def _length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
 
 
 def _top(buf: bytes, what: str) -> d.TLV:

@@ -32,6 +32,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from .._exceptions import BayidentError, InvalidArgument
+from .._json import JSONError, loads_object
 from .._result import Indication, SubIndication, VerificationResult
 
 if TYPE_CHECKING:
@@ -370,61 +371,17 @@ def looks_like_scheme_evidence(raw: bytes) -> bool:
     return _MARKER_BYTES in raw
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"JSON key {key[:40]!r} appears twice")
-        out[key] = value
-    return out
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"JSON constant {name} is not allowed")
-
-
 def parse_json_object(raw: bytes | str, what: str, max_size: int) -> dict[str, Any]:
     """A JSON object, strictly: UTF-8, no duplicate keys, no NaN, bounded size and depth.
 
     :raises SchemeFailure: FORMAT_FAILURE naming ``what``.
     """
-    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if len(data) > max_size:
-        raise SchemeFailure(
-            "scheme-evidence",
-            SubIndication.FORMAT_FAILURE,
-            f"{what} is {len(data)} bytes, more than the {max_size} allowed",
-            what,
-        )
     try:
-        text = data.decode("utf-8")
-        parsed = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except UnicodeDecodeError as exc:
+        return loads_object(raw, what, max_size)
+    except JSONError as exc:
         raise SchemeFailure(
-            "scheme-evidence",
-            SubIndication.FORMAT_FAILURE,
-            f"{what} is not UTF-8 (byte {exc.start})",
-            what,
+            "scheme-evidence", SubIndication.FORMAT_FAILURE, str(exc), what
         ) from None
-    except RecursionError:
-        raise SchemeFailure(
-            "scheme-evidence", SubIndication.FORMAT_FAILURE, f"{what} nests too deeply", what
-        ) from None
-    except ValueError as exc:
-        raise SchemeFailure(
-            "scheme-evidence",
-            SubIndication.FORMAT_FAILURE,
-            f"{what} is not a well-formed JSON object: {exc}",
-            what,
-        ) from None
-    if not isinstance(parsed, dict):
-        raise SchemeFailure(
-            "scheme-evidence",
-            SubIndication.FORMAT_FAILURE,
-            f"{what} is a JSON {type(parsed).__name__}, not an object",
-            what,
-        )
-    return parsed
 
 
 def parse_scheme_evidence(raw: bytes, max_size: int = MAX_SCHEME_EVIDENCE_BYTES) -> SchemeEvidence:
