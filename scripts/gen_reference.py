@@ -32,6 +32,7 @@ PACKAGES = (
     ("bayident.revocation", "revocation.md", "bayident.revocation"),
     ("bayident.tsp", "tsp.md", "bayident.tsp"),
     ("bayident.sm", "sm.md", "bayident.sm"),
+    ("bayident.ofd", "ofd.md", "bayident.ofd"),
     ("bayident.fleet", "fleet.md", "bayident.fleet"),
     ("bayident.hazmat", "hazmat.md", "bayident.hazmat"),
 )

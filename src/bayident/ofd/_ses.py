@@ -42,6 +42,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from .. import _der as d
+from .._exceptions import BayidentError
 
 __all__ = ["SESFormatError", "Seal", "SealSignature", "parse_seal", "parse_seal_signature"]
 
@@ -59,7 +60,7 @@ _MAX_DEPTH = 24
 _CST = _dt.timezone(_dt.timedelta(hours=8), "UTC+08:00")
 
 
-class SESFormatError(ValueError):
+class SESFormatError(BayidentError, ValueError):
     """The signed value or seal does not decode; ``where`` names the field at fault."""
 
     def __init__(self, message: str, where: str) -> None:
