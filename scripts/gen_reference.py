@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "src"))
 PACKAGES = (
     ("bayident", "index.md", "bayident"),
     ("bayident.testing", "testing.md", "bayident.testing"),
+    ("bayident.testing.hostile", "testing-hostile.md", "bayident.testing.hostile"),
     ("bayident.jose", "jose.md", "bayident.jose"),
     ("bayident.schemes", "schemes.md", "bayident.schemes"),
     ("bayident.trustlist", "trustlist.md", "bayident.trustlist"),
