@@ -12,7 +12,7 @@ import pytest
 
 from bayident import BayidentError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 from gen_reference import PACKAGES  # noqa: E402
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from bayident._policy import Policy
 from bayident._result import SubIndication, VerificationResult
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def test_result_schema_matches_the_model() -> None:

@@ -33,7 +33,7 @@ from bayident.trustlist import (
     trust_store_from_lists,
 )
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.mark.parametrize("region", ["HK", "MO", "CN-GD"])

@@ -33,7 +33,7 @@ def test_kill_9_at_any_moment_leaves_a_whole_entry(tmp_path: Path) -> None:
     rng = random.Random(17)
     versions = {"A": payload("A"), "B": payload("B")}
     child = subprocess.Popen(
-        [sys.executable, str(Path(__file__).parent / "_cache_writer.py"), str(tmp_path)],
+        [sys.executable, str(Path(__file__).resolve().parents[1] / "_cache_writer.py"), str(tmp_path)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -105,7 +105,7 @@ def test_kill_9_during_manager_refreshes_leaves_a_usable_copy(tmp_path: Path) ->
     child = subprocess.Popen(
         [
             sys.executable,
-            str(Path(__file__).parent / "_cache_writer.py"),
+            str(Path(__file__).resolve().parents[1] / "_cache_writer.py"),
             str(cache_dir),
             "--manager",
             str(lists_dir),

@@ -30,7 +30,7 @@ from bayident.testing import MockJWTIssuer
 pytestmark = [pytest.mark.interop, pytest.mark.filterwarnings("ignore:EdDSA is deprecated")]
 
 Ind, Sub = Indication, SubIndication
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 CONTENT = "Cross-boundary application form — sandbox data, version 2".encode()  # contains no '.'
 DOTTED = b"Payment of HKD 1,234.50 to account 012-345-678."
 

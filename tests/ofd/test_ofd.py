@@ -305,7 +305,7 @@ def test_docs_page_examples_run(bayident_ofd_kit: OFDKit) -> None:
     import re
     from pathlib import Path
 
-    page = Path(__file__).resolve().parents[1] / "docs" / "ofd.md"
+    page = Path(__file__).resolve().parents[2] / "docs" / "ofd.md"
     blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
     runnable = [b for b in blocks if "bayident.testing" in b]
     assert runnable
