@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import _der as d
+from ._canonical import DER_CACHE
 from ._der import DERError
 
 __all__ = [
@@ -68,6 +69,9 @@ class SignerInfo:
     signature_algorithm: AlgorithmId
     signature: bytes
     unsigned_attrs: tuple[Attribute, ...] = ()
+    # True when the parser saw that signed_attrs_der is already DER, so the signature
+    # input needs no re-encoding (see _attributes_fast); False: not known, to be checked.
+    signed_attrs_is_der: bool = False
 
 
 @dataclass(slots=True)  # not frozen: frozen __init__ costs ~1 µs a field on the hot path
@@ -139,11 +143,23 @@ def _short_tlv(buf: bytes, pos: int, end: int) -> tuple[int, int, int]:
     return tag, start, stop
 
 
-def _attributes_fast(buf: bytes, tlv: d.TLV) -> tuple[Attribute, ...] | None:
-    """The common, well-formed case of :func:`_attributes` in one tight loop, or ``None``."""
+def _attributes_fast(buf: bytes, tlv: d.TLV) -> tuple[tuple[Attribute, ...], bool] | None:
+    """The common, well-formed case of :func:`_attributes` in one tight loop, or ``None``.
+
+    Also says whether the attributes are DER as they stand, which is what
+    :func:`bayident._canonical.signed_attributes_der` would otherwise establish on every
+    verification: attributes in ascending order of their encodings, and each one either
+    made of primitive values (neither BOOLEAN nor constructed) in ascending order, or
+    already known to be DER (an entry of ``DER_CACHE`` mapping it to itself). Lengths are
+    minimal because :func:`_short_tlv` reads no other form. ``False`` only means "not
+    known": the verifier then re-encodes.
+    """
     out = []
     pos, end = tlv[1], tlv[2]
     oid_cache = d.OID_CACHE
+    known = DER_CACHE
+    is_der = True
+    previous = b""
     while pos < end:
         tag, a_start, a_end = _short_tlv(buf, pos, end)
         if tag != 0x30:
@@ -157,17 +173,26 @@ def _attributes_fast(buf: bytes, tlv: d.TLV) -> tuple[Attribute, ...] | None:
         tag, v_start, v_end = _short_tlv(buf, o_end, a_end)
         if tag != 0x31 or v_end != a_end:
             return None
-        values = []
+        values: list[bytes] = []
+        plain = True
         q = v_start
         while q < v_end:
             tag, _, stop = _short_tlv(buf, q, v_end)
             if tag < 0:
                 return None
-            values.append(buf[q:stop])
+            value = buf[q:stop]
+            if tag & 0x20 or tag == 0x01 or (values and value < values[-1]):
+                plain = False  # constructed, BOOLEAN or out of order: DER not established here
+            values.append(value)
             q = stop
+        if is_der:
+            raw = buf[pos:a_end]
+            if raw < previous or not (plain or known.get(raw) == raw):
+                is_der = False
+            previous = raw
         out.append(Attribute(oid, tuple(values)))
         pos = a_end
-    return tuple(out)
+    return tuple(out), is_der
 
 
 def _attributes(
@@ -175,7 +200,7 @@ def _attributes(
 ) -> tuple[Attribute, ...]:
     fast = _attributes_fast(buf, tlv)
     if fast is not None:
-        return fast
+        return fast[0]
     out = []
     children = d.children
     for i, a in enumerate(children(buf, tlv, where, depth, max_depth)):
@@ -226,10 +251,12 @@ def _signer_fast(buf: bytes, start: int, end: int, index: int) -> SignerInfo | N
     pos = a_end
     tag, x_start, x_end = _short_tlv(buf, pos, end)
     signed_attrs = signed_der = None
+    is_der = False
     if tag == d.CTX0:
-        signed_attrs = _attributes_fast(buf, d.TLV(tag, x_start, x_end, x_end, pos))
-        if signed_attrs is None:
+        read = _attributes_fast(buf, d.TLV(tag, x_start, x_end, x_end, pos))
+        if read is None:
             return None
+        signed_attrs, is_der = read
         # The signature covers the EXPLICIT SET OF encoding (RFC 5652 §5.4).
         signed_der = b"\x31" + buf[pos + 1 : x_end]
         pos = x_end
@@ -253,6 +280,7 @@ def _signer_fast(buf: bytes, start: int, end: int, index: int) -> SignerInfo | N
         sig_alg,
         buf[o_start:o_end],
         (),
+        is_der,
     )
 
 
@@ -281,8 +309,17 @@ def _signer(buf: bytes, tlv: d.TLV, index: int, depth: int, max_depth: int) -> S
     digest_alg = _alg(buf, parts[2], f"{where}.digestAlgorithm", depth + 1, max_depth)
     i = 3
     signed_attrs = signed_der = None
+    is_der = False
     if parts[i].tag == d.CTX0:
-        signed_attrs = _attributes(buf, parts[i], f"{where}.signedAttrs", depth + 1, max_depth)
+        x = parts[i]
+        read = _attributes_fast(buf, x)
+        if read is None:
+            signed_attrs = _attributes(buf, x, f"{where}.signedAttrs", depth + 1, max_depth)
+        else:
+            signed_attrs, is_der = read
+            # DER also needs the minimal length form, which this reader did not require.
+            _, x_start, x_end = _short_tlv(buf, x.header_start, x.next)
+            is_der = is_der and x_start == x.start and x_end == x.end
         # The signature covers the EXPLICIT SET OF encoding (RFC 5652 §5.4).
         signed_der = b"\x31" + bytes(buf[parts[i].header_start + 1 : parts[i].next])
         i += 1
@@ -312,6 +349,7 @@ def _signer(buf: bytes, tlv: d.TLV, index: int, depth: int, max_depth: int) -> S
         sig_alg,
         signature,
         unsigned,
+        is_der,
     )
 
 

@@ -375,7 +375,10 @@ def check_signature(
         )
         return
     stored: bytes | None = None  # the signed attributes as stored, when they are not DER
-    if si.signed_attrs_der is not None:
+    if si.signed_attrs_is_der and si.signed_attrs_der is not None:
+        # The parser saw them in DER as they came: the signature input is the stored bytes.
+        data, prehashed = si.signed_attrs_der, False
+    elif si.signed_attrs_der is not None:
         try:
             data = signed_attributes_der(si.signed_attrs_der, job.policy.max_asn1_depth)
         except d.DERError as exc:
