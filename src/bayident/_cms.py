@@ -104,6 +104,24 @@ def _alg(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> Algo
     return _alg_general(buf, tlv, where, depth, max_depth)
 
 
+# AlgorithmIdentifier encodings recur in every signature: each is read once.
+_ALGS: dict[bytes, AlgorithmId] = {}
+
+
+def _alg_at(buf: bytes, pos: int, start: int, end: int) -> AlgorithmId:
+    """The AlgorithmIdentifier SEQUENCE at ``pos`` (content ``start``..``end``), via the cache.
+
+    The records are shared between parses: nothing changes an AlgorithmId once read.
+    """
+    raw = buf[pos:end]
+    alg = _ALGS.get(raw)
+    if alg is None:
+        alg = _alg(buf, d.TLV(d.SEQUENCE, start, end, end, pos), "", 0, 32)
+        if len(_ALGS) < 256:
+            _ALGS[raw] = alg
+    return alg
+
+
 def _alg_general(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> AlgorithmId:
     if tlv.tag != d.SEQUENCE:
         raise DERError("expected an AlgorithmIdentifier SEQUENCE", where)
@@ -161,25 +179,51 @@ def _attributes_fast(buf: bytes, tlv: d.TLV) -> tuple[tuple[Attribute, ...], boo
     is_der = True
     previous = b""
     while pos < end:
-        tag, a_start, a_end = _short_tlv(buf, pos, end)
-        if tag != 0x30:
-            return None
-        tag, o_start, o_end = _short_tlv(buf, a_start, a_end)
-        if tag != 0x06:
-            return None
+        # Attribute ::= SEQUENCE { type OID, values SET }. Elements under 128 bytes (nearly
+        # every attribute of a signature) are read inline; _short_tlv reads the others.
+        if pos + 2 <= end and buf[pos] == 0x30 and buf[pos + 1] < 0x80:
+            a_start = pos + 2
+            a_end = a_start + buf[pos + 1]
+            if a_end > end:
+                return None
+        else:
+            tag, a_start, a_end = _short_tlv(buf, pos, end)
+            if tag != 0x30:
+                return None
+        if a_start + 2 <= a_end and buf[a_start] == 0x06 and buf[a_start + 1] < 0x80:
+            o_start = a_start + 2
+            o_end = o_start + buf[a_start + 1]
+            if o_end > a_end:
+                return None
+        else:
+            tag, o_start, o_end = _short_tlv(buf, a_start, a_end)
+            if tag != 0x06:
+                return None
         oid = oid_cache.get(buf[o_start:o_end])
         if oid is None:
             return None
-        tag, v_start, v_end = _short_tlv(buf, o_end, a_end)
-        if tag != 0x31 or v_end != a_end:
+        if o_end + 2 <= a_end and buf[o_end] == 0x31 and buf[o_end + 1] < 0x80:
+            v_start = o_end + 2
+            v_end = v_start + buf[o_end + 1]
+        else:
+            tag, v_start, v_end = _short_tlv(buf, o_end, a_end)
+            if tag != 0x31:
+                return None
+        if v_end != a_end:
             return None
         values: list[bytes] = []
         plain = True
         q = v_start
         while q < v_end:
-            tag, _, stop = _short_tlv(buf, q, v_end)
-            if tag < 0:
-                return None
+            if q + 2 <= v_end and buf[q + 1] < 0x80 and buf[q] & 0x1F != 0x1F:
+                tag = buf[q]
+                stop = q + 2 + buf[q + 1]
+                if stop > v_end:
+                    return None
+            else:
+                tag, _, stop = _short_tlv(buf, q, v_end)
+                if tag < 0:
+                    return None
             value = buf[q:stop]
             if tag & 0x20 or tag == 0x01 or (values and value < values[-1]):
                 plain = False  # constructed, BOOLEAN or out of order: DER not established here
@@ -238,7 +282,13 @@ def _signer_fast(buf: bytes, start: int, end: int, index: int) -> SignerInfo | N
         if tag != d.INTEGER or i_end != sid_end:
             return None
         issuer = buf[sid_start:n_end]
-        serial = d.decode_integer(buf, d.TLV(tag, i_start, i_end, i_end, n_end), "")
+        raw = buf[i_start:i_end]
+        if not raw or (
+            len(raw) > 1
+            and ((raw[0] == 0 and raw[1] < 0x80) or (raw[0] == 0xFF and raw[1] >= 0x80))
+        ):
+            return None  # not a minimal INTEGER: the general reader says so
+        serial = int.from_bytes(raw, "big", signed=True)
     elif tag == d.CTX0_PRIM:
         ski = buf[sid_start:sid_end]
     else:
@@ -247,7 +297,7 @@ def _signer_fast(buf: bytes, start: int, end: int, index: int) -> SignerInfo | N
     tag, a_start, a_end = _short_tlv(buf, pos, end)
     if tag != d.SEQUENCE:
         return None
-    digest_alg = _alg(buf, d.TLV(tag, a_start, a_end, a_end, pos), "", 0, 32)
+    digest_alg = _alg_at(buf, pos, a_start, a_end)
     pos = a_end
     tag, x_start, x_end = _short_tlv(buf, pos, end)
     signed_attrs = signed_der = None
@@ -263,7 +313,7 @@ def _signer_fast(buf: bytes, start: int, end: int, index: int) -> SignerInfo | N
         tag, x_start, x_end = _short_tlv(buf, pos, end)
     if tag != d.SEQUENCE:
         return None
-    sig_alg = _alg(buf, d.TLV(tag, x_start, x_end, x_end, pos), "", 0, 32)
+    sig_alg = _alg_at(buf, pos, x_start, x_end)
     pos = x_end
     tag, o_start, o_end = _short_tlv(buf, pos, end)
     if tag != d.OCTET_STRING or o_end != end:
@@ -423,7 +473,7 @@ def _parse_fast(buf: bytes, max_certificates: int, max_signers: int) -> SignedDa
         tag, a_start, a_end = _short_tlv(buf, pos, da_end)
         if tag != d.SEQUENCE:
             return None
-        digest_algs.append(_alg(buf, d.TLV(tag, a_start, a_end, a_end, pos), "", 4, 32))
+        digest_algs.append(_alg_at(buf, pos, a_start, a_end))
         pos = a_end
     # encapContentInfo
     tag, e_start, e_end = _short_tlv(buf, da_end, sd_end)
