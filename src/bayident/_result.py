@@ -148,6 +148,12 @@ def _fast(cls: type[_M], values: dict[str, Any]) -> _M:
     on the hot path of a warm verification that costs more than the signature
     check itself. Callers pass every field; fields added to a model later get their
     defaults when a caller written before them leaves them out.
+
+    The four attributes set here are the whole state of a pydantic model instance.
+    They are pydantic's own, so pyproject.toml bounds pydantic to the tested versions and
+    tests/test_result_construction.py checks, on the installed version, that a model
+    built here holds exactly what a validated one does. The model is complete when
+    returned: nothing writes to it afterwards (:func:`_replace` makes a new one).
     """
     count = _COUNTS.get(cls)
     if count is None or len(values) < count:
