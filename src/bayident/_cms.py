@@ -122,6 +122,10 @@ def _alg_at(buf: bytes, pos: int, start: int, end: int) -> AlgorithmId:
     return alg
 
 
+# digestAlgorithms SET contents -> the algorithms, likewise.
+_DIGEST_SETS: dict[bytes, tuple[AlgorithmId, ...]] = {}
+
+
 def _alg_general(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> AlgorithmId:
     if tlv.tag != d.SEQUENCE:
         raise DERError("expected an AlgorithmIdentifier SEQUENCE", where)
@@ -266,20 +270,40 @@ def _attributes(
 
 
 def _signer_fast(buf: bytes, start: int, end: int, index: int) -> SignerInfo | None:
-    """The usual SignerInfo layout in one pass, or ``None`` to use :func:`_signer`."""
-    tag, v_start, v_end = _short_tlv(buf, start, end)
-    if tag != d.INTEGER or v_end - v_start != 1 or buf[v_start] > 0x7F:
+    """The usual SignerInfo layout in one pass, or ``None`` to use :func:`_signer`.
+
+    Elements under 128 bytes (version, sid, serial, algorithms) are read inline, the
+    others with :func:`_short_tlv`.
+    """
+    if start + 3 > end or buf[start] != d.INTEGER or buf[start + 1] != 1 or buf[start + 2] > 0x7F:
         return None
-    version = buf[v_start]
-    tag, sid_start, sid_end = _short_tlv(buf, v_end, end)
+    version = buf[start + 2]
+    v_end = start + 3
+    if v_end + 2 <= end and buf[v_end + 1] < 0x80:
+        tag = buf[v_end]
+        sid_start = v_end + 2
+        sid_end = sid_start + buf[v_end + 1]
+        if sid_end > end:
+            return None
+    else:
+        tag, sid_start, sid_end = _short_tlv(buf, v_end, end)
     issuer = serial = ski = None
     if tag == d.SEQUENCE:
         # IssuerAndSerialNumber: the Name starts where the SEQUENCE's content does.
-        tag, _, n_end = _short_tlv(buf, sid_start, sid_end)
-        if tag != d.SEQUENCE:
-            return None
-        tag, i_start, i_end = _short_tlv(buf, n_end, sid_end)
-        if tag != d.INTEGER or i_end != sid_end:
+        if sid_start + 2 <= sid_end and buf[sid_start] == d.SEQUENCE and buf[sid_start + 1] < 0x80:
+            n_end = sid_start + 2 + buf[sid_start + 1]
+        else:
+            tag, _, n_end = _short_tlv(buf, sid_start, sid_end)
+            if tag != d.SEQUENCE:
+                return None
+        if n_end + 2 <= sid_end and buf[n_end] == d.INTEGER and buf[n_end + 1] < 0x80:
+            i_start = n_end + 2
+            i_end = i_start + buf[n_end + 1]
+        else:
+            tag, i_start, i_end = _short_tlv(buf, n_end, sid_end)
+            if tag != d.INTEGER:
+                return None
+        if i_end != sid_end:
             return None
         issuer = buf[sid_start:n_end]
         raw = buf[i_start:i_end]
@@ -294,9 +318,15 @@ def _signer_fast(buf: bytes, start: int, end: int, index: int) -> SignerInfo | N
     else:
         return None
     pos = sid_end
-    tag, a_start, a_end = _short_tlv(buf, pos, end)
-    if tag != d.SEQUENCE:
-        return None
+    if pos + 2 <= end and buf[pos] == d.SEQUENCE and buf[pos + 1] < 0x80:
+        a_start = pos + 2
+        a_end = a_start + buf[pos + 1]
+        if a_end > end:
+            return None
+    else:
+        tag, a_start, a_end = _short_tlv(buf, pos, end)
+        if tag != d.SEQUENCE:
+            return None
     digest_alg = _alg_at(buf, pos, a_start, a_end)
     pos = a_end
     tag, x_start, x_end = _short_tlv(buf, pos, end)
@@ -459,29 +489,52 @@ def _parse_fast(buf: bytes, max_certificates: int, max_signers: int) -> SignedDa
     if tag != d.SEQUENCE or sd_end != x_end:
         return None
     # version
-    tag, v_start, v_end = _short_tlv(buf, sd_start, sd_end)
-    if tag != d.INTEGER or v_end - v_start != 1 or buf[v_start] > 0x7F:
+    if (
+        sd_start + 3 > sd_end
+        or buf[sd_start] != d.INTEGER
+        or buf[sd_start + 1] != 1
+        or buf[sd_start + 2] > 0x7F
+    ):
         return None
-    version = buf[v_start]
-    # digestAlgorithms
+    version = buf[sd_start + 2]
+    v_end = sd_start + 3
+    # digestAlgorithms: the same SET in every signature of a producer, read once.
     tag, da_start, da_end = _short_tlv(buf, v_end, sd_end)
     if tag != d.SET:
         return None
-    digest_algs = []
-    pos = da_start
-    while pos < da_end:
-        tag, a_start, a_end = _short_tlv(buf, pos, da_end)
+    da_raw = buf[da_start:da_end]
+    digest_algs = _DIGEST_SETS.get(da_raw)
+    if digest_algs is None:
+        algs = []
+        pos = da_start
+        while pos < da_end:
+            tag, a_start, a_end = _short_tlv(buf, pos, da_end)
+            if tag != d.SEQUENCE:
+                return None
+            algs.append(_alg_at(buf, pos, a_start, a_end))
+            pos = a_end
+        digest_algs = tuple(algs)
+        if len(_DIGEST_SETS) < 256:
+            _DIGEST_SETS[da_raw] = digest_algs
+    # encapContentInfo
+    if da_end + 2 <= sd_end and buf[da_end] == d.SEQUENCE and buf[da_end + 1] < 0x80:
+        e_start = da_end + 2
+        e_end = e_start + buf[da_end + 1]
+        if e_end > sd_end:
+            return None
+    else:
+        tag, e_start, e_end = _short_tlv(buf, da_end, sd_end)
         if tag != d.SEQUENCE:
             return None
-        digest_algs.append(_alg_at(buf, pos, a_start, a_end))
-        pos = a_end
-    # encapContentInfo
-    tag, e_start, e_end = _short_tlv(buf, da_end, sd_end)
-    if tag != d.SEQUENCE:
-        return None
-    tag, et_start, et_end = _short_tlv(buf, e_start, e_end)
-    if tag != d.OID:
-        return None
+    if e_start + 2 <= e_end and buf[e_start] == d.OID and buf[e_start + 1] < 0x80:
+        et_start = e_start + 2
+        et_end = et_start + buf[e_start + 1]
+        if et_end > e_end:
+            return None
+    else:
+        tag, et_start, et_end = _short_tlv(buf, e_start, e_end)
+        if tag != d.OID:
+            return None
     etype = d.OID_CACHE.get(buf[et_start:et_end])
     if etype is None:
         return None
@@ -523,7 +576,7 @@ def _parse_fast(buf: bytes, max_certificates: int, max_signers: int) -> SignedDa
         signers.append(si)
         q = s_end
     return SignedData(
-        ctype, version, tuple(digest_algs), etype, econtent, tuple(certs), 0, (), tuple(signers)
+        ctype, version, digest_algs, etype, econtent, tuple(certs), 0, (), tuple(signers)
     )
 
 
