@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from . import _der as d
 
-__all__ = ["signed_attributes_der", "to_der"]
+__all__ = ["DER_CACHE", "signed_attributes_der", "to_der"]
 
 # Universal string types that BER may send constructed (X.690 §8.23 and friends);
 # DER requires the primitive form (§10.2). BIT STRING is left alone: joining its
@@ -21,7 +21,10 @@ _CONSTRUCTED_STRINGS = frozenset(
     {0x24, 0x2C, 0x32, 0x33, 0x34, 0x35, 0x36, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F}
 )
 
-_CACHE: dict[bytes, bytes] = {}
+# Attribute encoding -> its DER. An entry mapping an encoding to itself says that
+# encoding is DER; the CMS parser reads that while it walks the signed attributes.
+DER_CACHE: dict[bytes, bytes] = {}
+_CACHE = DER_CACHE
 # DER of the message-digest and signing-time OIDs (with their tag and length).
 _UNIQUE_OIDS = frozenset(
     {bytes.fromhex("06092a864886f70d010904"), bytes.fromhex("06092a864886f70d010905")}

@@ -88,7 +88,12 @@ class SignerState:
     def add(
         self, name: str, outcome: CheckOutcome, message: str, concerns: str | None = None
     ) -> None:
-        self.checks.append(make_check(name, outcome, message, concerns, self.info.index))
+        # make_check's cache read inline: every check of a verification passes here.
+        index = self.info.index
+        check = _CHECKS.get((name, outcome, message, concerns, index))
+        if check is None:
+            check = make_check(name, outcome, message, concerns, index)
+        self.checks.append(check)
 
     def fail(
         self, name: str, sub: SubIndication, message: str, concerns: str | None = None

@@ -33,7 +33,11 @@ def test_kill_9_at_any_moment_leaves_a_whole_entry(tmp_path: Path) -> None:
     rng = random.Random(17)
     versions = {"A": payload("A"), "B": payload("B")}
     child = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve().parents[1] / "_cache_writer.py"), str(tmp_path)],
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parents[1] / "_cache_writer.py"),
+            str(tmp_path),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
