@@ -125,8 +125,11 @@ def test_malformed_extra_certificate_is_a_warning() -> None:
 def test_signature_bit_string_with_unused_bits_is_refused() -> None:
     root, _, inter, _, leaf = _pki()
     der = bytearray(_der(inter))
-    # The last element is the signature BIT STRING; its first content octet counts unused bits.
-    sig_tag = der.rfind(b"\x03", 0, len(der) - 64)
+    # The last element is the signature BIT STRING (tag, one length octet for an EC
+    # signature, the unused-bits octet, the signature); that octet counts unused bits.
+    signature = x509.load_der_x509_certificate(bytes(der)).signature
+    sig_tag = len(der) - len(signature) - 3
+    assert der[sig_tag] == 0x03
     tlv_len = der[sig_tag + 1]
     assert sig_tag + 2 + tlv_len == len(der)
     der[sig_tag + 2] = 1
