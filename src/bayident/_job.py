@@ -167,6 +167,7 @@ class VerifierBase:
         sub: SubIndication | None,
         message: str,
         signers: Sequence[SignerReport] = (),
+        adapter: str | None = None,
     ) -> VerificationResult:
         """The result of ``job`` with the given decision and signer reports."""
         return _fast(
@@ -182,7 +183,7 @@ class VerifierBase:
                 "validation_time": job.at,
                 "trust_sources": (job.trust.describe(),),
                 "timestamps": (),
-                "adapter": None,
+                "adapter": adapter,
                 "identity": None,
                 "recognition": None,
             },

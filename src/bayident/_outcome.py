@@ -68,10 +68,7 @@ class Outcome(TimeSteps):
             adapter: str | None = None,
         ) -> VerificationResult:
             job.evidence_format = evidence_format or handler.name
-            res = self._result(job, indication, sub, message, signers)
-            if adapter is not None:
-                object.__getattribute__(res, "__dict__")["adapter"] = adapter
-            return res
+            return self._result(job, indication, sub, message, signers, adapter)
 
         return EvidenceContext(
             raw=raw,
