@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from ._certs import CertificateCache, CertRecord
+from ._defaults import builtin_enrichers, builtin_handlers, default_schemes
 from ._exceptions import InputError, InvalidArgument, TrustStoreError
 from ._handlers import _LEGACY_ENRICHERS, _LEGACY_HANDLERS, EvidenceContext, EvidenceHandler
 from ._input import Content
@@ -132,15 +133,11 @@ class VerifierBase:
         """
         registry = self._schemes
         if registry is None:
-            from ._defaults import default_schemes
-
             registry = default_schemes()
         return registry
 
     def _evidence_handlers(self) -> tuple[EvidenceHandler, ...]:
         """The handlers asked, in order: the verifier's own, then the built-in ones."""
-        from ._defaults import builtin_handlers
-
         if _LEGACY_HANDLERS:
             return (*self._handlers, *_LEGACY_HANDLERS, *builtin_handlers())
         if self._handlers:
@@ -150,8 +147,6 @@ class VerifierBase:
     def _result_enrichers(self) -> tuple[ResultEnricher, ...]:
         """The enrichers run, in order: the built-in ones (the scheme adapters'), then the
         verifier's own."""
-        from ._defaults import builtin_enrichers
-
         if _LEGACY_ENRICHERS or self._enrichers:
             return (*builtin_enrichers(), *self._enrichers, *_LEGACY_ENRICHERS)
         return builtin_enrichers()
