@@ -102,3 +102,30 @@ def test_a_bare_compact_jwt_is_still_read_as_a_jws() -> None:
     result = bayident.verify(token, at=NOW)
     assert result.evidence_format == "jws"
     assert not result.passed
+
+
+def test_importing_the_packages_registers_nothing() -> None:
+    import importlib
+
+    import bayident._handlers as handlers
+
+    for name in ("bayident.jose", "bayident.ofd", "bayident.schemes"):
+        importlib.reload(importlib.import_module(name))
+    assert (handlers._LEGACY_HANDLERS, handlers._LEGACY_ENRICHERS) == ([], [])
+
+
+def test_enrichers_see_the_verifiers_registry() -> None:
+    from bayident._handlers import EnrichmentContext
+    from bayident.testing import sandbox_registry
+
+    registry = sandbox_registry()
+    seen: list[object] = []
+
+    def spy(result: VerificationResult, ctx: EnrichmentContext) -> VerificationResult:
+        seen.append(ctx.schemes)
+        return result
+
+    verifier = bayident.Verifier(schemes=registry, enrichers=[spy])
+    verifier.verify(JWS_JSON, at=NOW)
+    verifier.derive(schemes=None).verify(JWS_JSON, at=NOW)
+    assert seen == [registry, bayident.schemes.default_registry()]
