@@ -101,7 +101,7 @@ class Intake(VerifierBase):
             return self._early(
                 job, "evidence-size", SubIndication.FORMAT_FAILURE, str(exc), "evidence"
             )
-        handler = handler_for(raw)
+        handler = handler_for(raw, self._evidence_handlers())
         if handler is not None:
             # The verifier gives the handler its context (a later stage: it validates paths).
             job.handoff = (handler, raw, label)

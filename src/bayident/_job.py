@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from ._certs import CertificateCache, CertRecord
+from ._defaults import builtin_enrichers, builtin_handlers, default_schemes
 from ._exceptions import InputError, InvalidArgument, TrustStoreError
-from ._handlers import EvidenceContext, EvidenceHandler
+from ._handlers import _LEGACY_ENRICHERS, _LEGACY_HANDLERS, EvidenceContext, EvidenceHandler
 from ._input import Content
 from ._policy import Policy
 from ._result import (
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from cryptography import x509
 
     from ._cms import SignedData
+    from ._handlers import ResultEnricher
+    from .schemes import SchemeRegistry
 
 __all__ = [
     "Job",
@@ -112,9 +115,41 @@ class VerifierBase:
     jwks: Any
     # The scheme every verification's evidence must belong to (schemes.verify_as), or None.
     expected_scheme: str | None
+    # The scheme registry given to the Verifier, or None for the built-in default one.
+    _schemes: SchemeRegistry | None
+    # Evidence handlers and result enrichers given to the Verifier (before the built-ins).
+    _handlers: tuple[EvidenceHandler, ...]
+    _enrichers: tuple[ResultEnricher, ...]
     _clock: Callable[[], _dt.datetime]
     _certs: CertificateCache
     _lock: threading.Lock
+
+    @property
+    def schemes(self) -> SchemeRegistry:
+        """The scheme registry: its adapters give identities, its recognizer decides.
+
+        The one given as ``Verifier(schemes=...)``, else the built-in default registry
+        (:func:`bayident.schemes.default_registry`, created on first use).
+        """
+        registry = self._schemes
+        if registry is None:
+            registry = default_schemes()
+        return registry
+
+    def _evidence_handlers(self) -> tuple[EvidenceHandler, ...]:
+        """The handlers asked, in order: the verifier's own, then the built-in ones."""
+        if _LEGACY_HANDLERS:
+            return (*self._handlers, *_LEGACY_HANDLERS, *builtin_handlers())
+        if self._handlers:
+            return (*self._handlers, *builtin_handlers())
+        return builtin_handlers()
+
+    def _result_enrichers(self) -> tuple[ResultEnricher, ...]:
+        """The enrichers run, in order: the built-in ones (the scheme adapters'), then the
+        verifier's own."""
+        if _LEGACY_ENRICHERS or self._enrichers:
+            return (*builtin_enrichers(), *self._enrichers, *_LEGACY_ENRICHERS)
+        return builtin_enrichers()
 
     @property
     def trust(self) -> TrustStore:

@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ._handlers import EnrichmentContext, EvidenceContext, EvidenceHandler, result_enrichers
+from ._handlers import EnrichmentContext, EvidenceContext, EvidenceHandler
 from ._input import Content
 from ._job import Job, extra_certificates
 from ._path import PathOutcome
@@ -85,11 +85,12 @@ class Outcome(TimeSteps):
             options={"jwks": self.jwks} if self.jwks is not None else {},
             checks=job.checks,
             verifier=self,
+            schemes=self.schemes,
         )
 
     def _enrich(self, job: Job, result: VerificationResult) -> VerificationResult:
         """Let scheme adapters add the identity and the recognition decision."""
-        enrichers = result_enrichers()
+        enrichers = self._result_enrichers()
         if not enrichers:
             return result
         signers: list[tuple[int, bytes | None, list[bytes], Any]]
@@ -114,6 +115,7 @@ class Outcome(TimeSteps):
             signers=signers,
             load=self._load_certificate,
             expected_scheme=self.expected_scheme,
+            schemes=self.schemes,
         )
         for enrich in enrichers:
             result = enrich(result, ctx)

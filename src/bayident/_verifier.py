@@ -19,7 +19,7 @@ import datetime as _dt
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -49,6 +49,10 @@ from ._trust import CertificateSource
 from .revocation._data import caller_supplied
 from .revocation._service import RevocationService
 from .tsp._token import TokenCheck
+
+if TYPE_CHECKING:
+    from ._handlers import ResultEnricher
+    from .schemes import SchemeRegistry
 
 __all__ = [
     "ANCHOR_STATUS_CHECK",
@@ -103,6 +107,13 @@ class Verifier(Outcome):
     verification also require the evidence to belong to that scheme, as
     :func:`bayident.schemes.verify_as` does. :meth:`derive` gives a verifier with other
     settings that shares this one's trust, clients, clock and caches.
+
+    ``schemes`` (a :class:`bayident.schemes.SchemeRegistry`) holds the scheme adapters
+    that give identities and the recognition policy; default the built-in registry
+    (:func:`bayident.schemes.default_registry`). ``handlers`` are evidence handlers for
+    formats of your own, asked before the built-in ones (scheme envelopes, JWS, OFD);
+    ``enrichers`` run on every result after the scheme adapters (see
+    ``bayident._handlers``; docs/architecture.md).
     """
 
     def __init__(
@@ -116,10 +127,16 @@ class Verifier(Outcome):
         jwks: Any = None,
         shared_cache: Any = None,
         expected_scheme: str | None = None,
+        schemes: SchemeRegistry | None = None,
+        handlers: Iterable[EvidenceHandler] = (),
+        enrichers: Iterable[ResultEnricher] = (),
     ) -> None:
         if policy is not None and not isinstance(policy, Policy):
             raise InvalidArgument(f"policy must be a bayident.Policy, not {type(policy).__name__}")
         self.expected_scheme = _scheme_name(expected_scheme)
+        self._schemes = _registry(schemes)
+        self._handlers = _handlers(handlers)
+        self._enrichers = _enrichers(enrichers)
         self.trust = trust  # the setter coerces (and follows a trust-list manager)
         self.policy = policy or Policy()
         self.http_client = http_client
@@ -230,7 +247,12 @@ class Verifier(Outcome):
             digests, whole = await asyncio.to_thread(self._digest_sync, job)
         return self._enrich(job, await self._afinish(job, digests, whole))
 
-    def derive(self, *, expected_scheme: str | _Keep | None = _KEEP) -> Verifier:
+    def derive(
+        self,
+        *,
+        expected_scheme: str | _Keep | None = _KEEP,
+        schemes: SchemeRegistry | _Keep | None = _KEEP,
+    ) -> Verifier:
         """A verifier with the settings given changed, sharing everything else with this one.
 
         Trust, policy, HTTP clients, clock, JWKS and every cache (certificates, paths,
@@ -238,11 +260,14 @@ class Verifier(Outcome):
         the derived verifier warms this one's caches and the other way round. A nested
         verification (the CMS inside an iAM Smart reply) runs through
         ``ctx.verifier.derive(expected_scheme=None)``: the scheme the caller expects is the
-        outer evidence's, not the inner one's.
+        outer evidence's, not the inner one's. ``schemes`` replaces the scheme registry
+        (None: the built-in default one).
         """
         clone = copy.copy(self)
         if not isinstance(expected_scheme, _Keep):
             clone.expected_scheme = _scheme_name(expected_scheme)
+        if not isinstance(schemes, _Keep):
+            clone._schemes = _registry(schemes)
         return clone
 
     def verify_many(
@@ -455,14 +480,50 @@ def _scheme_name(scheme: object) -> str | None:
     return scheme
 
 
+def _registry(schemes: object) -> SchemeRegistry | None:
+    if schemes is None:
+        return None
+    from .schemes._base import SchemeRegistry
+
+    if not isinstance(schemes, SchemeRegistry):
+        raise InvalidArgument(
+            f"schemes must be a bayident.schemes.SchemeRegistry, not {type(schemes).__name__}"
+        )
+    return schemes
+
+
+def _handlers(handlers: object) -> tuple[EvidenceHandler, ...]:
+    found = tuple(iter_sources(handlers, "handlers")) if handlers else ()
+    for i, h in enumerate(found):
+        if not (isinstance(getattr(h, "name", None), str) and callable(getattr(h, "claims", None))):
+            raise InvalidArgument(
+                f"handlers[{i}] is not an evidence handler (it needs name, claims and verify)"
+            )
+        if not callable(getattr(h, "verify", None)):
+            raise InvalidArgument(
+                f"handlers[{i}] is not an evidence handler (it needs name, claims and verify)"
+            )
+    return found
+
+
+def _enrichers(enrichers: object) -> tuple[ResultEnricher, ...]:
+    found = tuple(iter_sources(enrichers, "enrichers")) if enrichers else ()
+    for i, e in enumerate(found):
+        if not callable(e):
+            raise InvalidArgument(f"enrichers[{i}] must be callable, not {type(e).__name__}")
+    return found
+
+
 def _share(verifier: Verifier, shared_cache: Any) -> Any:
     from .fleet import attach
 
     return attach(verifier, shared_cache)
 
 
-def _verifier_for(trust: TrustArg, policy: Policy | None) -> Verifier:
-    return Verifier(trust=trust, policy=policy)
+def _verifier_for(
+    trust: TrustArg, policy: Policy | None, schemes: SchemeRegistry | None
+) -> Verifier:
+    return Verifier(trust=trust, policy=policy, schemes=schemes)
 
 
 def verify(
@@ -478,6 +539,7 @@ def verify(
     require_assurance: str | None = None,
     ocsp_responses: Iterable[bytes] | None = None,
     content_digest: str | tuple[str, bytes] | None = None,
+    schemes: SchemeRegistry | None = None,
 ) -> VerificationResult:
     """Verify evidence in one call: a CMS/CAdES signature, a JWS, an OFD document with its
     seals, a scheme envelope (iAM Smart and the like) or an RFC 3161 time-stamp token.
@@ -504,6 +566,8 @@ def verify(
         content_digest: the document's hash instead of the document (``"sha256:HEX"`` or
             ``("sha256", digest)``), for callers that hold only the hash; not with
             ``content``.
+        schemes: the :class:`bayident.schemes.SchemeRegistry` whose adapters and
+            recognition policy apply; default the built-in registry.
 
     Returns:
         A :class:`VerificationResult`: never raises for bad evidence.
@@ -516,7 +580,7 @@ def verify(
     For many verifications, create a :class:`Verifier` once instead: it keeps
     its caches between calls.
     """
-    return _verifier_for(trust, policy).verify(
+    return _verifier_for(trust, policy, schemes).verify(
         evidence,
         content=content,
         at=at,
@@ -542,13 +606,14 @@ async def averify(
     require_assurance: str | None = None,
     ocsp_responses: Iterable[bytes] | None = None,
     content_digest: str | tuple[str, bytes] | None = None,
+    schemes: SchemeRegistry | None = None,
 ) -> VerificationResult:
     """Asynchronous :func:`verify`, safe to await inside any running event loop.
 
     The arguments and the result are those of :func:`verify`; fetching (OCSP, CRLs,
     JWKS) awaits instead of blocking, and large content is hashed off the event loop.
     """
-    return await _verifier_for(trust, policy).averify(
+    return await _verifier_for(trust, policy, schemes).averify(
         evidence,
         content=content,
         at=at,

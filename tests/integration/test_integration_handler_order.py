@@ -1,4 +1,4 @@
-"""Which evidence handler gets the bytes: registration order, ``first=True``, the scheme envelope."""
+"""Which evidence handler gets the bytes: a verifier's own handlers, then the built-in ones."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 import bayident
 from bayident import Indication, SubIndication, VerificationResult
-from bayident._handlers import EvidenceContext, handler_for, register_evidence_handler
+from bayident._handlers import EvidenceContext
 from bayident.schemes import scheme_evidence
 from bayident.testing import MockJWTIssuer
 
@@ -37,41 +37,51 @@ class Grabber:
         )
 
 
-@pytest.fixture(autouse=True)
-def own_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Registrations made by a test stay in that test.
-    import bayident._handlers as handlers
-
-    monkeypatch.setattr(handlers, "_HANDLERS", list(handlers._HANDLERS))
-
-
 JWS_JSON = b'{"protected": "eyJhbGciOiJFUzI1NiJ9", "signature": "AAAA"}'
 
 
-def test_a_later_registration_is_tried_later() -> None:
+def test_a_verifiers_own_handlers_go_before_the_built_in_ones() -> None:
+    mine = Grabber("mine")
+    verifier = bayident.Verifier(handlers=[mine])
+    result = verifier.verify(JWS_JSON, at=NOW)
+    assert (result.evidence_format, result.message) == ("mine", "read by mine")
+    assert mine.seen == [JWS_JSON]
+    # Other verifiers, and the one-call door, are untouched by it.
+    assert bayident.Verifier().verify(JWS_JSON, at=NOW).evidence_format == "jws"
+    assert bayident.verify(JWS_JSON, at=NOW).evidence_format == "jws"
+    assert mine.seen == [JWS_JSON]
+    # derive() keeps them.
+    assert verifier.derive(expected_scheme="x").verify(JWS_JSON, at=NOW).message == "read by mine"
+
+
+def test_handlers_are_asked_in_the_order_given() -> None:
+    one, two = Grabber("one"), Grabber("two")
+    result = bayident.Verifier(handlers=[one, two]).verify(b'{"x": 1}', at=NOW)
+    assert result.evidence_format == "one"
+    assert (one.seen, two.seen) == ([b'{"x": 1}'], [])
+
+
+def test_what_is_not_a_handler_is_refused() -> None:
+    with pytest.raises(bayident.InvalidArgument, match=r"handlers\[0\] is not an evidence handler"):
+        bayident.Verifier(handlers=[object()])  # type: ignore[list-item]
+    with pytest.raises(bayident.InvalidArgument, match=r"enrichers\[0\] must be callable"):
+        bayident.Verifier(enrichers=[42])  # type: ignore[list-item]
+
+
+def test_the_process_wide_registration_is_deprecated() -> None:
+    import bayident._handlers as handlers
+
     late = Grabber("late")
-    register_evidence_handler(late)
-    handler = handler_for(JWS_JSON)
-    assert handler is not None
-    assert handler.name == "jws"
-    claimed = handler_for(b'{"anything": 1}')
-    assert claimed is late
-
-
-def test_first_puts_a_handler_ahead_of_earlier_ones() -> None:
-    early = Grabber("early")
-    register_evidence_handler(early, first=True)
-    assert handler_for(JWS_JSON) is early
-    result = bayident.verify(JWS_JSON, at=NOW)
-    assert (result.evidence_format, result.message) == ("early", "read by early")
-    assert early.seen == [JWS_JSON]
-
-
-def test_a_name_already_registered_keeps_its_place() -> None:
-    one, two = Grabber("same"), Grabber("same")
-    register_evidence_handler(one)
-    register_evidence_handler(two, first=True)
-    assert handler_for(b'{"x": 1}') is one
+    with pytest.deprecated_call(match=r"Verifier\(handlers=\[handler\]\)"):
+        handlers.register_evidence_handler(late)
+    try:
+        # Still honoured, after a verifier's own handlers and before the built-in ones.
+        assert bayident.verify(JWS_JSON, at=NOW).evidence_format == "late"
+        own = bayident.Verifier(handlers=[Grabber("own")])
+        assert own.verify(JWS_JSON, at=NOW).message == "read by own"
+    finally:
+        handlers._LEGACY_HANDLERS.remove(late)
+    assert bayident.verify(JWS_JSON, at=NOW).evidence_format == "jws"
 
 
 def test_a_scheme_envelope_that_mentions_a_signature_and_a_header() -> None:
@@ -92,3 +102,30 @@ def test_a_bare_compact_jwt_is_still_read_as_a_jws() -> None:
     result = bayident.verify(token, at=NOW)
     assert result.evidence_format == "jws"
     assert not result.passed
+
+
+def test_importing_the_packages_registers_nothing() -> None:
+    import importlib
+
+    import bayident._handlers as handlers
+
+    for name in ("bayident.jose", "bayident.ofd", "bayident.schemes"):
+        importlib.reload(importlib.import_module(name))
+    assert (handlers._LEGACY_HANDLERS, handlers._LEGACY_ENRICHERS) == ([], [])
+
+
+def test_enrichers_see_the_verifiers_registry() -> None:
+    from bayident._handlers import EnrichmentContext
+    from bayident.testing import sandbox_registry
+
+    registry = sandbox_registry()
+    seen: list[object] = []
+
+    def spy(result: VerificationResult, ctx: EnrichmentContext) -> VerificationResult:
+        seen.append(ctx.schemes)
+        return result
+
+    verifier = bayident.Verifier(schemes=registry, enrichers=[spy])
+    verifier.verify(JWS_JSON, at=NOW)
+    verifier.derive(schemes=None).verify(JWS_JSON, at=NOW)
+    assert seen == [registry, bayident.schemes.default_registry()]

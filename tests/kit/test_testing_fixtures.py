@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ import pytest
 import bayident
 from bayident import Indication
 from bayident.jose import JWKSResolver, verify_jws
-from bayident.schemes import use_registry
+from bayident.schemes import SchemeRegistry
 from bayident.testing import sandbox_registry
 
 DOC = b"Application for a cross-boundary e-service account, fixture sandbox.\n"
@@ -53,32 +52,33 @@ def test_every_fixture_starts_at_the_same_instant(
 
 
 @pytest.fixture
-def _scheme_registry(bayident_hkpost_ca: Any, bayident_esigntrust_ca: Any) -> Iterator[None]:
-    with use_registry(
-        sandbox_registry(bayident_hkpost_ca.adapter(), bayident_esigntrust_ca.adapter())
-    ):
-        yield
+def scheme_registry(bayident_hkpost_ca: Any, bayident_esigntrust_ca: Any) -> SchemeRegistry:
+    return sandbox_registry(bayident_hkpost_ca.adapter(), bayident_esigntrust_ca.adapter())
 
 
-@pytest.mark.usefixtures("_scheme_registry")
 def test_an_ecert_signer_is_a_hong_kong_identity(
-    bayident_hkpost_ca: Any, bayident_ecert_signer: Any
+    bayident_hkpost_ca: Any, bayident_ecert_signer: Any, scheme_registry: SchemeRegistry
 ) -> None:
     res = bayident.verify(
         bayident_ecert_signer.sign_detached_cms(DOC),
         content=DOC,
         trust=bayident_hkpost_ca.trust_store(),
+        schemes=scheme_registry,
     )
     assert res.passed, res.explain()
     assert res.identity is not None
     assert res.identity.jurisdiction == "HK"
 
 
-@pytest.mark.usefixtures("_scheme_registry")
-def test_an_esigntrust_signer_is_a_macau_identity(bayident_esigntrust_ca: Any) -> None:
+def test_an_esigntrust_signer_is_a_macau_identity(
+    bayident_esigntrust_ca: Any, scheme_registry: SchemeRegistry
+) -> None:
     signer = bayident_esigntrust_ca.issue("CHAN Man")
     res = bayident.verify(
-        signer.sign_detached_cms(DOC), content=DOC, trust=bayident_esigntrust_ca.trust_store()
+        signer.sign_detached_cms(DOC),
+        content=DOC,
+        trust=bayident_esigntrust_ca.trust_store(),
+        schemes=scheme_registry,
     )
     assert res.passed, res.explain()
     assert res.identity is not None
@@ -87,12 +87,13 @@ def test_an_esigntrust_signer_is_a_macau_identity(bayident_esigntrust_ca: Any) -
 
 def test_a_gdca_sm2_signer_verifies(bayident_gdca_sm2_ca: Any) -> None:
     signer = bayident_gdca_sm2_ca.issue_person("LI Hua", "11010519491231002X")
-    with use_registry(sandbox_registry(bayident_gdca_sm2_ca.adapter())):
-        res = bayident.verify(
-            signer.sign_detached_cms(DOC),
-            content=DOC,
-            trust=bayident_gdca_sm2_ca.trust_store(),
-        )
+    registry = sandbox_registry(bayident_gdca_sm2_ca.adapter())
+    res = bayident.verify(
+        signer.sign_detached_cms(DOC),
+        content=DOC,
+        trust=bayident_gdca_sm2_ca.trust_store(),
+        schemes=registry,
+    )
     assert res.passed, res.explain()
     assert res.signers[0].certificate is not None
 

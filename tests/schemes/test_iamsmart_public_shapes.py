@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 import bayident
 from bayident import Indication, SubIndication, VerificationResult
-from bayident.schemes import scheme_evidence, use_registry
+from bayident.schemes import SchemeRegistry, scheme_evidence
 from bayident.schemes.iamsmart import (
     REPLY_CODES,
     IAmSmartAdapter,
@@ -65,9 +64,8 @@ def _settings(service_key: rsa.RSAPrivateKey | None, **kw: Any) -> IAmSmartSetti
 
 
 @pytest.fixture
-def with_key(service_key: rsa.RSAPrivateKey) -> Iterator[None]:
-    with use_registry(sandbox_registry(IAmSmartAdapter(_settings(service_key)))):
-        yield
+def with_key(service_key: rsa.RSAPrivateKey) -> SchemeRegistry:
+    return sandbox_registry(IAmSmartAdapter(_settings(service_key)))
 
 
 def _wrap(key: bytes, public: rsa.RSAPublicKey) -> str:
@@ -87,8 +85,8 @@ def _callback(doc: dict[str, Any], nonce: str) -> dict[str, Any]:
     return {"headers": headers, "body": body}
 
 
-def _run(kind: str, data: dict[str, Any]) -> VerificationResult:
-    return bayident.verify(scheme_evidence("iamsmart", kind, data), at=NOW)
+def _run(kind: str, data: dict[str, Any], schemes: SchemeRegistry) -> VerificationResult:
+    return bayident.verify(scheme_evidence("iamsmart", kind, data), at=NOW, schemes=schemes)
 
 
 # ------------------------------------------------------------------ the code table
@@ -180,7 +178,7 @@ def test_getkey_failure_names_the_code() -> None:
 
 
 def test_callback_decrypted_with_its_own_secret_key(
-    service_key: rsa.RSAPrivateKey, with_key: None
+    service_key: rsa.RSAPrivateKey, with_key: SchemeRegistry
 ) -> None:
     own = bytes(reversed(range(32)))  # not the getKey key
     doc = {
@@ -190,21 +188,21 @@ def test_callback_decrypted_with_its_own_secret_key(
         "content": encrypt_content(own, json.dumps(PROFILE, ensure_ascii=False).encode()),
         "secretKey": _wrap(own, service_key.public_key()),
     }
-    res = _run("profile-callback", _callback(doc, "own-key"))
+    res = _run("profile-callback", _callback(doc, "own-key"), with_key)
     assert res.passed, res.explain()
     assert res.identity is not None
     assert res.identity.identifier("HKID") is not None
     assert "own secretKey" in next(c.message for c in res.checks if c.name == "content-envelope")
 
 
-def test_callback_without_secret_key_uses_the_getkey_key(with_key: None) -> None:
+def test_callback_without_secret_key_uses_the_getkey_key(with_key: SchemeRegistry) -> None:
     doc = {
         "txID": "cb-2",
         "code": "D00000",
         "message": "SUCCESS",
         "content": encrypt_content(GETKEY_KEY, json.dumps(PROFILE).encode()),
     }
-    res = _run("profile-callback", _callback(doc, "getkey-key"))
+    res = _run("profile-callback", _callback(doc, "getkey-key"), with_key)
     assert res.passed, res.explain()
 
 
@@ -218,14 +216,14 @@ def test_callback_secret_key_without_private_key_says_what_to_set(
         "content": encrypt_content(own, json.dumps(PROFILE).encode()),
         "secretKey": _wrap(own, service_key.public_key()),
     }
-    with use_registry(sandbox_registry(IAmSmartAdapter(_settings(None)))):
-        res = _run("profile-callback", _callback(doc, "no-private"))
+    registry = sandbox_registry(IAmSmartAdapter(_settings(None)))
+    res = _run("profile-callback", _callback(doc, "no-private"), registry)
     assert res.sub_indication is SubIndication.SIG_CRYPTO_FAILURE
     assert "service_private_key" in res.message
 
 
 def test_callback_secret_key_for_another_service(
-    service_key: rsa.RSAPrivateKey, with_key: None
+    service_key: rsa.RSAPrivateKey, with_key: SchemeRegistry
 ) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     own = bytes(reversed(range(32)))
@@ -235,7 +233,7 @@ def test_callback_secret_key_for_another_service(
         "content": encrypt_content(own, json.dumps(PROFILE).encode()),
         "secretKey": _wrap(own, other.public_key()),
     }
-    res = _run("profile-callback", _callback(doc, "other-service"))
+    res = _run("profile-callback", _callback(doc, "other-service"), with_key)
     assert not res.passed
     assert res.failed_checks()[-1].name == "content-key"
     assert "KEY_UNWRAP_FAILED" in res.message
@@ -259,10 +257,10 @@ def test_callback_secret_key_for_another_service(
     ],
 )
 def test_non_success_callbacks_say_what_happened(
-    with_key: None, code: str, indication: str, sub: str, check: str, words: str
+    with_key: SchemeRegistry, code: str, indication: str, sub: str, check: str, words: str
 ) -> None:
     doc = {"txID": "cb", "code": code, "message": "x", "content": None}
-    res = _run("signing-callback", _callback(doc, f"n-{code}") | {"request": {}})
+    res = _run("signing-callback", _callback(doc, f"n-{code}") | {"request": {}}, with_key)
     assert (res.indication.value, res.sub_indication and res.sub_indication.value) == (
         indication,
         sub,

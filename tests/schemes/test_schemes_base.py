@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,12 +21,10 @@ from bayident.schemes import (
     SchemeEvidence,
     SchemeFailure,
     SchemeRegistry,
-    active_registry,
     builtin_adapters,
     default_registry,
     parse_scheme_evidence,
     scheme_evidence,
-    use_registry,
 )
 from bayident.schemes._base import looks_like_scheme_evidence
 from bayident.schemes._dispatch import EVIDENCE_FORMAT, apply_recognition
@@ -103,10 +102,12 @@ def test_builtins_are_registered_and_typed() -> None:
 
 
 def test_a_new_scheme_is_one_class() -> None:
-    with use_registry(sandbox_registry(EchoAdapter())):
-        res = bayident.verify(scheme_evidence("echo", "greeting", {"who": "Ada"}), at=NOW)
-        bad = bayident.verify(scheme_evidence("echo", "greeting", {"who": 1}), at=NOW)
-        wrong_type = bayident.verify(scheme_evidence("echo", "farewell", {}), at=NOW)
+    registry = sandbox_registry(EchoAdapter())
+    res = bayident.verify(
+        scheme_evidence("echo", "greeting", {"who": "Ada"}), at=NOW, schemes=registry
+    )
+    bad = bayident.verify(scheme_evidence("echo", "greeting", {"who": 1}), at=NOW, schemes=registry)
+    wrong_type = bayident.verify(scheme_evidence("echo", "farewell", {}), at=NOW, schemes=registry)
     assert res.passed
     assert res.adapter == "echo"
     assert res.identity is not None
@@ -128,8 +129,8 @@ def test_an_unknown_scheme() -> None:
 
 
 def test_a_faulty_adapter_is_reported_not_raised() -> None:
-    with use_registry(sandbox_registry(BrokenAdapter())):
-        res = bayident.verify(scheme_evidence("broken", "greeting", {}), at=NOW)
+    registry = sandbox_registry(BrokenAdapter())
+    res = bayident.verify(scheme_evidence("broken", "greeting", {}), at=NOW, schemes=registry)
     assert res.sub_indication is SubIndication.POLICY_PROCESSING_ERROR
     assert "adapter 'broken' could not process the evidence: KeyError" in res.message
 
@@ -232,14 +233,34 @@ def test_registry_registration_rules() -> None:
     assert reg.evidence_adapter("echo") is None
 
 
-def test_use_registry_is_scoped() -> None:
-    reg = SchemeRegistry()
-    assert active_registry() is default_registry()
-    with use_registry(reg):
-        assert active_registry() is reg
-    assert active_registry() is default_registry()
-    with pytest.raises(bayident.InvalidArgument), use_registry(object()):  # type: ignore[arg-type]
-        pass
+def test_the_registry_is_a_verifier_setting() -> None:
+    own = sandbox_registry(EchoAdapter())
+    evidence = scheme_evidence("echo", "greeting", {"who": "Ada"})
+    default = bayident.Verifier()
+    assert default.schemes is default_registry()
+    assert "echo" not in default.schemes.schemes()
+    configured = bayident.Verifier(schemes=own)
+    assert configured.schemes is own
+    assert configured.verify(evidence, at=NOW).passed
+    # Another verifier, before and after, is untouched by it.
+    assert not default.verify(evidence, at=NOW).passed
+    assert "no adapter for scheme 'echo'" in bayident.verify(evidence, at=NOW).message
+    # derive() keeps the registry unless told otherwise.
+    assert configured.derive(expected_scheme="echo").schemes is own
+    assert configured.derive(schemes=None).schemes is default_registry()
+    assert default.derive(schemes=own).verify(evidence, at=NOW).passed
+    with pytest.raises(bayident.InvalidArgument, match="SchemeRegistry"):
+        bayident.Verifier(schemes=object())  # type: ignore[arg-type]
+    with pytest.raises(bayident.InvalidArgument, match="SchemeRegistry"):
+        configured.derive(schemes="echo")  # type: ignore[arg-type]
+
+
+def test_no_context_variable_holds_configuration() -> None:
+    src = Path(bayident.__file__).parent
+    using = [
+        str(p.relative_to(src)) for p in src.rglob("*.py") if "ContextVar" in p.read_text("utf-8")
+    ]
+    assert using == []
 
 
 class _EntryPoint:
@@ -269,8 +290,10 @@ def test_plugins_load_lazily_and_faults_are_kept(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(importlib.metadata, "entry_points", fake_entry_points)
     reg = SchemeRegistry(entry_points=True)
     assert calls == []  # nothing loaded until the registry is consulted
-    with use_registry(reg):
-        res = bayident.verify(scheme_evidence("echo", "greeting", {"who": "plug-in"}), at=NOW)
+    registry = reg
+    res = bayident.verify(
+        scheme_evidence("echo", "greeting", {"who": "plug-in"}), at=NOW, schemes=registry
+    )
     assert res.passed
     assert calls == ["bayident.schemes"]
     assert reg.schemes() == ("echo", "broken")

@@ -17,9 +17,9 @@ from bayident.schemes import (
     HongkongPostAdapter,
     ProfileAdapter,
     ProfileError,
+    SchemeRegistry,
     identify_certificate,
     identity_matches_hkid,
-    use_registry,
     verify_as,
 )
 from bayident.schemes.digisign import DIGISIGN_CPS_ARC
@@ -66,14 +66,20 @@ def gdca(clock: MockClock) -> MockGuangdongCA:
     return MockGuangdongCA(clock=clock)
 
 
+# The registry the verifications use (each test's own, set by the fixture below).
+_REGISTRY: list[SchemeRegistry] = []
+
+
 @pytest.fixture(autouse=True)
 def registry(hkpost: MockHongkongPostCA) -> Iterator[None]:
     # The sandbox Hongkong Post adapter knows the sandbox's protected-HKID method.
-    with use_registry(sandbox_registry(hkpost.adapter())):
-        yield
+    _REGISTRY[:] = [sandbox_registry(hkpost.adapter())]
+    yield
+    _REGISTRY.clear()
 
 
 def verify(signer, store, **kw):  # type: ignore[no-untyped-def]
+    kw.setdefault("schemes", _REGISTRY[0])
     return bayident.verify(signer.sign_detached_cms(DOC), content=DOC, trust=store, at=NOW, **kw)
 
 
@@ -110,12 +116,14 @@ def test_an_ecert_personal_becomes_a_hong_kong_identity(hkpost: MockHongkongPost
 
 def test_the_protected_hkid_is_matched_never_decoded(hkpost: MockHongkongPostCA) -> None:
     res = verify(hkpost.issue_personal("CHAN Tai Man", hkid="A123456(3)"), hkpost.trust_store())
-    assert identity_matches_hkid(res, "A123456(3)").matched
-    assert identity_matches_hkid(res, "a 123456 (3)").matched  # normalised first
-    other = identity_matches_hkid(res, "G123456(A)")
+    assert identity_matches_hkid(res, "A123456(3)", registry=_REGISTRY[0]).matched
+    assert identity_matches_hkid(
+        res, "a 123456 (3)", registry=_REGISTRY[0]
+    ).matched  # normalised first
+    other = identity_matches_hkid(res, "G123456(A)", registry=_REGISTRY[0])
     assert other.outcome == "mismatch"
     assert not other.matched
-    bad = identity_matches_hkid(res, "A123456(4)")
+    bad = identity_matches_hkid(res, "A123456(4)", registry=_REGISTRY[0])
     assert bad.outcome == "invalid-hkid"
     assert "check digit is 4, expected 3" in bad.reason
     assert "A123456" not in str(res.identity)
@@ -125,25 +133,31 @@ def test_without_a_configured_method_the_match_is_undecidable(hkpost: MockHongko
     res = verify(hkpost.issue_personal("CHAN Tai Man", hkid="A123456(3)"), hkpost.trust_store())
     assert res.identity is not None
     # The default adapter (no protection method: Hongkong Post's is not public) sees no HKID.
-    with use_registry(sandbox_registry(HongkongPostAdapter())):
-        plain = verify(
-            hkpost.issue_personal("CHAN Tai Man", hkid="A123456(3)"), hkpost.trust_store()
-        )
-        assert plain.identity is not None
-        assert plain.identity.identifier("HKID") is None
-        m = identity_matches_hkid(plain, "A123456(3)")
-        assert m.outcome == "undecidable"
-        assert not m.matched
-        # An identity carrying a protected HKID, judged by an adapter without the method.
-        m = identity_matches_hkid(res.identity, "A123456(3)")
-        assert m.outcome == "undecidable"
-        assert "not publish" in m.reason
+    registry = sandbox_registry(HongkongPostAdapter())
+    plain = verify(
+        hkpost.issue_personal("CHAN Tai Man", hkid="A123456(3)"),
+        hkpost.trust_store(),
+        schemes=registry,
+    )
+    assert plain.identity is not None
+    assert plain.identity.identifier("HKID") is None
+    m = identity_matches_hkid(plain, "A123456(3)")
+    assert m.outcome == "undecidable"
+    assert not m.matched
+    # An identity carrying a protected HKID, judged by an adapter without the method.
+    m = identity_matches_hkid(res.identity, "A123456(3)")
+    assert m.outcome == "undecidable"
+    assert "not publish" in m.reason
 
 
 def test_a_failed_result_never_matches(hkpost: MockHongkongPostCA) -> None:
     s = hkpost.issue_personal("CHAN Tai Man", hkid="A123456(3)")
     res = bayident.verify(
-        s.sign_detached_cms(DOC), content=b"other", trust=hkpost.trust_store(), at=NOW
+        s.sign_detached_cms(DOC),
+        content=b"other",
+        trust=hkpost.trust_store(),
+        at=NOW,
+        schemes=_REGISTRY[0],
     )
     assert not res.passed
     assert res.identity is None
@@ -164,6 +178,7 @@ def test_organisational_and_iamsmart_cert_types(hkpost: MockHongkongPostCA) -> N
         trust=hkpost.trust_store(),
         at=NOW,
         extra_certs=hkpost.intermediates(),
+        schemes=_REGISTRY[0],
     )
     assert res.identity is not None
     assert res.identity.assurance.scheme_level == "iam-smart-cert"
@@ -172,13 +187,17 @@ def test_organisational_and_iamsmart_cert_types(hkpost: MockHongkongPostCA) -> N
 def test_policy_arc_alone_identifies_hongkong_post(clock: MockClock) -> None:
     root = bayident.testing.MockCA("Some Root", clock=clock)
     s = root.issue_signer("Someone", policies=[f"{HONGKONG_POST_CPS_ARC}.1.2.3"])
-    res = bayident.verify(s.sign_detached_cms(DOC), content=DOC, trust=[root.cert_der], at=NOW)
+    res = bayident.verify(
+        s.sign_detached_cms(DOC), content=DOC, trust=[root.cert_der], at=NOW, schemes=_REGISTRY[0]
+    )
     assert res.identity is not None
     assert res.identity.scheme == "hkpost-ecert"
     assert res.identity.assurance.level is AssuranceLevel.LOW  # unclassified type
     # A policy merely sharing a prefix is not under the arc.
     s = root.issue_signer("Someone", policies=[f"{HONGKONG_POST_CPS_ARC}9.1"])
-    res = bayident.verify(s.sign_detached_cms(DOC), content=DOC, trust=[root.cert_der], at=NOW)
+    res = bayident.verify(
+        s.sign_detached_cms(DOC), content=DOC, trust=[root.cert_der], at=NOW, schemes=_REGISTRY[0]
+    )
     assert res.identity is None
     assert res.adapter is None
 
@@ -225,8 +244,8 @@ def test_esigntrust_policy_oids_are_a_setting(esigntrust: MockESignTrustCA) -> N
         esigntrust_profile(type_by_policy=(("2.999.853.1", "qualified"),), type_by_issuer=())
     )
     s = esigntrust.issue("Someone", kind="normalised", policies=["2.999.853.1.7"])
-    with use_registry(sandbox_registry(adapter)):
-        res = verify(s, esigntrust.trust_store())
+    registry = sandbox_registry(adapter)
+    res = verify(s, esigntrust.trust_store(), schemes=registry)
     assert res.identity is not None
     assert res.identity.assurance.scheme_level == "qualified"
 
@@ -285,20 +304,31 @@ def test_a_certificate_of_one_scheme_presented_as_another(
 ) -> None:
     s = esigntrust.issue("Macau Widgets Lda")
     cms = s.sign_detached_cms(DOC)
-    res = verify_as("hkpost-ecert", cms, content=DOC, trust=esigntrust.trust_store(), at=NOW)
+    res = verify_as(
+        "hkpost-ecert",
+        cms,
+        content=DOC,
+        trust=esigntrust.trust_store(),
+        at=NOW,
+        schemes=_REGISTRY[0],
+    )
     assert res.indication is Indication.INDETERMINATE
     assert res.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE
     assert "'esigntrust'" in res.message
     assert "presented as another" in res.message
     assert res.signers[0].passed  # the signature itself is fine
-    ok = verify_as("esigntrust", cms, content=DOC, trust=esigntrust.trust_store(), at=NOW)
+    ok = verify_as(
+        "esigntrust", cms, content=DOC, trust=esigntrust.trust_store(), at=NOW, schemes=_REGISTRY[0]
+    )
     assert ok.passed
     assert any(c.name == "scheme" and c.outcome.value == "passed" for c in ok.checks)
 
 
 def test_verify_as_an_unknown_scheme(esigntrust: MockESignTrustCA) -> None:
     cms = esigntrust.issue("X").sign_detached_cms(DOC)
-    res = verify_as("tw-moica", cms, content=DOC, trust=esigntrust.trust_store(), at=NOW)
+    res = verify_as(
+        "tw-moica", cms, content=DOC, trust=esigntrust.trust_store(), at=NOW, schemes=_REGISTRY[0]
+    )
     assert not res.passed
     assert "no adapter for scheme 'tw-moica' is registered" in res.message
 
@@ -306,15 +336,17 @@ def test_verify_as_an_unknown_scheme(esigntrust: MockESignTrustCA) -> None:
 def test_no_adapter_recognised_the_certificate(clock: MockClock) -> None:
     root = bayident.testing.MockCA("Unrelated Root", clock=clock)
     cms = root.issue_signer("Nobody").sign_detached_cms(DOC)
-    plain = bayident.verify(cms, content=DOC, trust=[root.cert_der], at=NOW)
+    plain = bayident.verify(cms, content=DOC, trust=[root.cert_der], at=NOW, schemes=_REGISTRY[0])
     assert plain.passed
     assert plain.identity is None
     assert plain.adapter is None
     assert all(c.name != "scheme-profile" for c in plain.checks)
-    res = verify_as("gdca", cms, content=DOC, trust=[root.cert_der], at=NOW)
+    res = verify_as("gdca", cms, content=DOC, trust=[root.cert_der], at=NOW, schemes=_REGISTRY[0])
     assert not res.passed
     assert "no scheme adapter attributed" in res.message
-    asked = bayident.verify(cms, content=DOC, trust=[root.cert_der], at=NOW, purpose="sign")
+    asked = bayident.verify(
+        cms, content=DOC, trust=[root.cert_der], at=NOW, purpose="sign", schemes=_REGISTRY[0]
+    )
     check = next(c for c in asked.checks if c.name == "scheme-profile")
     assert "no scheme adapter recognised the signer certificate" in check.message
     assert "says nothing about the signature itself" in check.message
@@ -378,19 +410,19 @@ def test_identifier_attributes_are_validated(clock: MockClock) -> None:
     good = ca.issue_signer("A", subject_serial="A123456(3)")
     bad = ca.issue_signer("B", subject_serial="A123456(4)")
     reg = sandbox_registry(ProfileAdapter(profile))
-    with use_registry(reg):
-        res = bayident.verify(
-            good.sign_detached_cms(DOC), content=DOC, trust=[root.cert_der], at=NOW
-        )
-        assert res.identity is not None
-        assert res.identity.identifier("HKID").value == "A123456(3)"
-        res = bayident.verify(
-            bad.sign_detached_cms(DOC), content=DOC, trust=[root.cert_der], at=NOW
-        )
-        assert res.passed
-        assert res.identity is None
-        check = next(c for c in res.checks if c.name == "scheme-profile")
-        assert "not a valid HKID: check digit is 4, expected 3" in check.message
+    registry = reg
+    res = bayident.verify(
+        good.sign_detached_cms(DOC), content=DOC, trust=[root.cert_der], at=NOW, schemes=registry
+    )
+    assert res.identity is not None
+    assert res.identity.identifier("HKID").value == "A123456(3)"
+    res = bayident.verify(
+        bad.sign_detached_cms(DOC), content=DOC, trust=[root.cert_der], at=NOW, schemes=registry
+    )
+    assert res.passed
+    assert res.identity is None
+    check = next(c for c in res.checks if c.name == "scheme-profile")
+    assert "not a valid HKID: check digit is 4, expected 3" in check.message
 
 
 def test_identification_is_cached_per_anchor_facts(hkpost: MockHongkongPostCA) -> None:

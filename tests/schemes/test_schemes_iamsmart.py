@@ -15,7 +15,12 @@ import pytest
 import bayident
 from bayident import AssuranceLevel, Indication, SubIndication, VerificationResult
 from bayident.identifiers import hkid_hash
-from bayident.schemes import Recognizer, identity_matches_hkid, scheme_evidence, use_registry
+from bayident.schemes import (
+    Recognizer,
+    SchemeRegistry,
+    identity_matches_hkid,
+    scheme_evidence,
+)
 from bayident.schemes.iamsmart import (
     IAmSmartSettings,
     decrypt_content,
@@ -52,15 +57,21 @@ def user(iam: MockIAmSmart) -> MockIAmSmartUser:
     return iam.enrol("A123456(3)", "CHAN, Tai Man", zh_name="陳大文", birth_date="19800131")
 
 
+# The registry the tests' verifications use unless they pass their own ``schemes``.
+_REGISTRY: list[SchemeRegistry] = []
+
+
 @pytest.fixture(autouse=True)
 def registry(iam: MockIAmSmart) -> Iterator[None]:
     # A fresh adapter (and nonce store) per test, so replays are per test.
-    with use_registry(sandbox_registry(iam.adapter(), iam.hongkong_post.adapter())):
-        yield
+    _REGISTRY[:] = [sandbox_registry(iam.adapter(), iam.hongkong_post.adapter())]
+    yield
+    _REGISTRY.clear()
 
 
 def run(kind: str, data: dict[str, Any], **kw: Any) -> VerificationResult:
     evidence = scheme_evidence("iamsmart", kind, data)
+    kw.setdefault("schemes", _REGISTRY[0])
     return bayident.verify(evidence, at=NOW, **kw)
 
 
@@ -188,8 +199,8 @@ def test_wrong_gcm_tag(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
 
 def test_a_wrong_content_key(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
     body = iam.reply(user.profile())
-    with use_registry(sandbox_registry(iam.adapter(content_key=b"\x01" * 32))):
-        res = run("profile-reply", {"body": body})
+    registry = sandbox_registry(iam.adapter(content_key=b"\x01" * 32))
+    res = run("profile-reply", {"body": body}, schemes=registry)
     assert "TAG_MISMATCH" in res.message
 
 
@@ -274,8 +285,8 @@ def test_a_profile_missing_an_inner_field(iam: MockIAmSmart, user: MockIAmSmartU
 
 def test_not_configured(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
     headers, body = iam.profile_callback(user)
-    with use_registry(sandbox_registry()):  # the default, unconfigured adapter
-        res = run("profile-callback", {"headers": headers, "body": body})
+    unconfigured = sandbox_registry()  # the default, unconfigured adapter
+    res = run("profile-callback", {"headers": headers, "body": body}, schemes=unconfigured)
     assert res.sub_indication is SubIndication.SIGNATURE_POLICY_NOT_AVAILABLE
     assert "client secret" in res.message
 
@@ -443,14 +454,15 @@ def test_a_certificate_of_another_scheme_as_iamsmart_cert(
     assert failed_check(res) == "certificate-scheme"
     assert "Hongkong Post root" in res.message
     # Even under a root named like Hongkong Post's, a Digi-Sign certificate is not one.
-    with use_registry(sandbox_registry(iam.adapter(root_patterns=("",)))):
-        res = run(
-            "signing-result",
-            data,
-            content=DOC,
-            trust=store,
-            extra_certs=[digisign.issuing.cert_der],
-        )
+    registry = sandbox_registry(iam.adapter(root_patterns=("",)))
+    res = run(
+        "signing-result",
+        data,
+        content=DOC,
+        trust=store,
+        extra_certs=[digisign.issuing.cert_der],
+        schemes=registry,
+    )
     assert "is a digisign certificate, not a Hongkong Post iAM Smart-Cert" in res.message
 
 
@@ -468,10 +480,10 @@ def test_an_untrusted_certificate(
 
 
 def test_the_certificate_type_can_be_pinned(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
-    with use_registry(
-        sandbox_registry(iam.adapter(certificate_types=("personal",)), iam.hongkong_post.adapter())
-    ):
-        res = sign_run(iam, signing_data(iam, user))
+    registry = sandbox_registry(
+        iam.adapter(certificate_types=("personal",)), iam.hongkong_post.adapter()
+    )
+    res = sign_run(iam, signing_data(iam, user), schemes=registry)
     assert res.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE
     assert "iam-smart-cert" in res.message
 
@@ -501,24 +513,22 @@ def test_malformed_result_fields(
 def test_prehashed_encoding(clock: MockClock) -> None:
     iam = MockIAmSmart(clock=clock, signature_encoding="pkcs1v15-sha256-prehashed")
     user = iam.enrol("G123456(A)", "LEE, Ka Yan")
-    with use_registry(sandbox_registry(iam.adapter())):
-        assert sign_run(iam, signing_data(iam, user)).passed
-        # The same result under the sample's encoding does not verify.
-        with use_registry(sandbox_registry(iam.adapter(signature_encoding="pkcs1v15-sha256"))):
-            res = sign_run(iam, signing_data(iam, user))
-        assert res.sub_indication is SubIndication.SIG_CRYPTO_FAILURE
-        assert "pkcs1v15-sha256" in res.message
+    registry = sandbox_registry(iam.adapter())
+    assert sign_run(iam, signing_data(iam, user), schemes=registry).passed
+    # The same result under the sample's encoding does not verify.
+    sample = sandbox_registry(iam.adapter(signature_encoding="pkcs1v15-sha256"))
+    res = sign_run(iam, signing_data(iam, user), schemes=sample)
+    assert res.sub_indication is SubIndication.SIG_CRYPTO_FAILURE
+    assert "pkcs1v15-sha256" in res.message
 
 
 def test_cms_encoding(iam: MockIAmSmart, user: MockIAmSmartUser) -> None:
     data = signing_data(iam, user)
     data["result"]["signature"] = base64.b64encode(user.certificate.sign_detached_cms(DOC)).decode()
-    with use_registry(
-        sandbox_registry(iam.adapter(signature_encoding="cms"), iam.hongkong_post.adapter())
-    ):
-        assert sign_run(iam, data).passed
-        res = sign_run(iam, data, content=None)
-        assert res.sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND
+    registry = sandbox_registry(iam.adapter(signature_encoding="cms"), iam.hongkong_post.adapter())
+    assert sign_run(iam, data, schemes=registry).passed
+    res = sign_run(iam, data, content=None, schemes=registry)
+    assert res.sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND
     with pytest.raises(bayident.InvalidArgument):
         IAmSmartSettings(signature_encoding="raw")  # type: ignore[arg-type]
 
@@ -662,30 +672,30 @@ def test_guangdong_accepts_a_bound_iamsmart_sign_in(
 ) -> None:
     gd = Recognizer(home_jurisdiction="CN-GD", relying_sector="government")
     reg = sandbox_registry(iam.adapter(), recognizer=gd)
-    with use_registry(reg):
-        res = run(
-            "profile-reply",
-            {"body": iam.reply(user.profile()), "binding": BINDING},
-            purpose="authenticate",
-        )
-        assert res.passed, res.explain()
-        assert res.recognition is not None
-        assert res.recognition.rule == "gd-hk-cross-border/iamsmart-sign-in"
-        assert res.identity is not None
-        bound = res.identity.bound_to("CN-GD")
-        assert bound is not None
-        assert bound.consent.reference == "consent-42"
-        # Without the binding the arrangement does not apply.
-        unbound = run("profile-reply", {"body": iam.reply(user.profile())}, purpose="authenticate")
-        assert unbound.recognition is not None
-        assert not unbound.recognition.admitted
-        assert "not bound with consent" in unbound.recognition.reason
-        high = run(
-            "profile-reply",
-            {"body": iam.reply(user.profile()), "binding": BINDING},
-            purpose="authenticate",
-            require_assurance="high",
-        )
+    _REGISTRY[:] = [reg]
+    res = run(
+        "profile-reply",
+        {"body": iam.reply(user.profile()), "binding": BINDING},
+        purpose="authenticate",
+    )
+    assert res.passed, res.explain()
+    assert res.recognition is not None
+    assert res.recognition.rule == "gd-hk-cross-border/iamsmart-sign-in"
+    assert res.identity is not None
+    bound = res.identity.bound_to("CN-GD")
+    assert bound is not None
+    assert bound.consent.reference == "consent-42"
+    # Without the binding the arrangement does not apply.
+    unbound = run("profile-reply", {"body": iam.reply(user.profile())}, purpose="authenticate")
+    assert unbound.recognition is not None
+    assert not unbound.recognition.admitted
+    assert "not bound with consent" in unbound.recognition.reason
+    high = run(
+        "profile-reply",
+        {"body": iam.reply(user.profile()), "binding": BINDING},
+        purpose="authenticate",
+        require_assurance="high",
+    )
     assert (high.indication, high.sub_indication) == (
         Indication.INDETERMINATE,
         SubIndication.SIG_CONSTRAINTS_FAILURE,
@@ -701,8 +711,8 @@ def test_signing_is_not_admitted_by_the_sign_in_rule(
     reg = sandbox_registry(
         iam.adapter(), iam.hongkong_post.adapter(), recognizer=Recognizer(home_jurisdiction="CN-GD")
     )
-    with use_registry(reg):
-        res = sign_run(iam, signing_data(iam, user), purpose="sign")
+    _REGISTRY[:] = [reg]
+    res = sign_run(iam, signing_data(iam, user), purpose="sign")
     assert res.indication is Indication.INDETERMINATE
     assert res.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE
     assert res.recognition is not None

@@ -14,7 +14,6 @@ from bayident.schemes import (
     Recognizer,
     default_identity_rules,
     iamsmart_without_binding_rule,
-    use_registry,
 )
 from bayident.testing import (
     MockClock,
@@ -52,10 +51,10 @@ def esigntrust(clock: MockClock) -> MockESignTrustCA:
 
 
 def verify(signer, store, recognizer: Recognizer, **kw):  # type: ignore[no-untyped-def]
-    with use_registry(sandbox_registry(recognizer=recognizer)):
-        return bayident.verify(
-            signer.sign_detached_cms(DOC), content=DOC, trust=store, at=NOW, **kw
-        )
+    registry = sandbox_registry(recognizer=recognizer)
+    return bayident.verify(
+        signer.sign_detached_cms(DOC), content=DOC, trust=store, at=NOW, **kw, schemes=registry
+    )
 
 
 def test_a_hongkong_post_mutual_recognition_certificate_in_guangdong(
@@ -174,14 +173,15 @@ def test_a_macau_company_needs_a_rule_of_the_relying_party(esigntrust: MockESign
 
 def test_recognition_never_rescues_a_failed_signature(hkpost: MockHongkongPostCA) -> None:
     s = hkpost.issue_personal("CHAN Tai Man", mutual_recognition=True)
-    with use_registry(sandbox_registry(recognizer=Recognizer(home_jurisdiction="CN-GD"))):
-        res = bayident.verify(
-            s.sign_detached_cms(DOC),
-            content=b"tampered",
-            trust=hkpost.trust_store(listed=True),
-            at=NOW,
-            purpose="sign",
-        )
+    registry = sandbox_registry(recognizer=Recognizer(home_jurisdiction="CN-GD"))
+    res = bayident.verify(
+        s.sign_detached_cms(DOC),
+        content=b"tampered",
+        trust=hkpost.trust_store(listed=True),
+        at=NOW,
+        purpose="sign",
+        schemes=registry,
+    )
     assert res.indication is Indication.FAILED
     assert res.recognition is None
 

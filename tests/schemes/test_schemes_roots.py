@@ -22,7 +22,6 @@ from bayident.schemes import (
     pinned_fingerprint,
     scheme_evidence,
     trust_store_from_catalogue,
-    use_registry,
 )
 from bayident.testing import MockCA, MockClock, MockHongkongPostCA, MockIAmSmart, sandbox_registry
 
@@ -109,14 +108,15 @@ def test_iamsmart_refuses_a_root_that_only_bears_hongkong_posts_name() -> None:
         "request": {"hashCode": digest, "HKICHash": hkid_hash(user.hkid)},
         "signer": {"hkid": user.hkid},
     }
-    with use_registry(sandbox_registry(iam.adapter(), post.adapter())):
-        res = bayident.verify(
-            scheme_evidence("iamsmart", "signing-result", json.loads(json.dumps(data))),
-            content=b"doc",
-            trust=post.trust_store(),
-            extra_certs=post.intermediates(),
-            at=NOW,
-        )
+    registry = sandbox_registry(iam.adapter(), post.adapter())
+    res = bayident.verify(
+        scheme_evidence("iamsmart", "signing-result", json.loads(json.dumps(data))),
+        content=b"doc",
+        trust=post.trust_store(),
+        extra_certs=post.intermediates(),
+        at=NOW,
+        schemes=registry,
+    )
     assert not res.passed
     assert res.failed_checks()[-1].name == "certificate-scheme"
     assert "not the catalogued" in res.message
@@ -136,15 +136,16 @@ def test_certificate_recognition_refuses_an_anchor_named_like_a_pinned_root() ->
     signer = post.issue_personal("CHAN Tai Man", mutual_recognition=True)
     store = listed_trust_store(post.root, jurisdiction="HK")
     gd = Recognizer(home_jurisdiction="CN-GD", certificate_policy=sandbox_recognition_policy())
-    with use_registry(sandbox_registry(post.adapter(), recognizer=gd)):
-        res = bayident.verify(
-            signer.sign_detached_cms(b"doc"),
-            content=b"doc",
-            trust=store,
-            at=NOW,
-            purpose="sign",
-            extra_certs=post.intermediates(),
-        )
+    registry = sandbox_registry(post.adapter(), recognizer=gd)
+    res = bayident.verify(
+        signer.sign_detached_cms(b"doc"),
+        content=b"doc",
+        trust=store,
+        at=NOW,
+        purpose="sign",
+        extra_certs=post.intermediates(),
+        schemes=registry,
+    )
     assert not res.passed
     assert "not the catalogued" in res.message
     # The recognizer refuses such an anchor too, whatever the certificate rules say.

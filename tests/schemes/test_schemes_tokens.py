@@ -17,7 +17,6 @@ from bayident.schemes import (
     TokenProfile,
     averify_as,
     scheme_evidence,
-    use_registry,
 )
 from bayident.schemes.guangdong import guangdong_profile
 from bayident.testing import MockClock, MockGuangdongIdP, MockMacaoOneAccount, sandbox_registry
@@ -42,10 +41,10 @@ def mo(clock: MockClock) -> MockMacaoOneAccount:
 
 
 def gd_run(gd: MockGuangdongIdP, token: str, **kw: Any) -> VerificationResult:
-    with use_registry(sandbox_registry(gd.adapter())):
-        return bayident.verify(
-            scheme_evidence("gd-uia", "id-token", {"token": token}), at=NOW, **kw
-        )
+    registry = sandbox_registry(gd.adapter())
+    return bayident.verify(
+        scheme_evidence("gd-uia", "id-token", {"token": token}), at=NOW, **kw, schemes=registry
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,11 +118,12 @@ def test_signature_issuer_audience_and_expiry_are_checked(
     assert not gd_run(gd, other.issue("gd-5")).passed
     assert not gd_run(gd, gd.issue("gd-5", audience="someone-else")).passed
     expired = gd.issue("gd-5", lifetime=dt.timedelta(minutes=5))
-    with use_registry(sandbox_registry(gd.adapter())):
-        late = bayident.verify(
-            scheme_evidence("gd-uia", "id-token", {"token": expired}),
-            at=NOW + dt.timedelta(hours=1),
-        )
+    registry = sandbox_registry(gd.adapter())
+    late = bayident.verify(
+        scheme_evidence("gd-uia", "id-token", {"token": expired}),
+        at=NOW + dt.timedelta(hours=1),
+        schemes=registry,
+    )
     assert not late.passed
     assert late.adapter == "gd-uia"
     forged = gd.issue("gd-5")[:-4] + "AAAA"
@@ -170,17 +170,18 @@ async def test_averify_fetches_without_blocking(gd: MockGuangdongIdP) -> None:
     adapter = GuangdongIdentityAdapter(
         gd.profile(), async_http_client=httpx.AsyncClient(transport=gd.mock_transport())
     )
-    with use_registry(sandbox_registry(adapter)):
-        res = await bayident.averify(
-            scheme_evidence("gd-uia", "id-token", {"token": gd.issue("gd-9")}), at=NOW
-        )
-        assert res.passed
-        assert res.identity is not None
-        res = await averify_as(
-            "mo-one-account",
-            scheme_evidence("gd-uia", "id-token", {"token": gd.issue("gd-9")}),
-            at=NOW,
-        )
+    registry = sandbox_registry(adapter)
+    res = await bayident.averify(
+        scheme_evidence("gd-uia", "id-token", {"token": gd.issue("gd-9")}), at=NOW, schemes=registry
+    )
+    assert res.passed
+    assert res.identity is not None
+    res = await averify_as(
+        "mo-one-account",
+        scheme_evidence("gd-uia", "id-token", {"token": gd.issue("gd-9")}),
+        at=NOW,
+        schemes=registry,
+    )
     assert not res.passed
     assert "'gd-uia'" in res.message
 
@@ -210,24 +211,27 @@ def test_macao_one_account(mo: MockMacaoOneAccount) -> None:
 
 def test_recognition_of_a_token(gd: MockGuangdongIdP) -> None:
     token = gd.issue("gd-10", name="李小明", level="L4")
-    with use_registry(
-        sandbox_registry(gd.adapter(), recognizer=Recognizer(home_jurisdiction="CN-GD"))
-    ):
-        ev = scheme_evidence("gd-uia", "id-token", {"token": token})
-        ok = bayident.verify(ev, at=NOW, purpose="authenticate", require_assurance="substantial")
-        low = bayident.verify(ev, at=NOW, purpose="authenticate", require_assurance="high")
+    registry = sandbox_registry(gd.adapter(), recognizer=Recognizer(home_jurisdiction="CN-GD"))
+    ev = scheme_evidence("gd-uia", "id-token", {"token": token})
+    ok = bayident.verify(
+        ev, at=NOW, purpose="authenticate", require_assurance="substantial", schemes=registry
+    )
+    low = bayident.verify(
+        ev, at=NOW, purpose="authenticate", require_assurance="high", schemes=registry
+    )
     assert ok.passed
     assert ok.recognition is not None
     assert ok.recognition.rule == "domestic/CN-GD"
     assert low.indication is Indication.INDETERMINATE
     assert low.recognition is not None
     assert "below the required 'high'" in low.recognition.reason
-    with use_registry(
-        sandbox_registry(gd.adapter(), recognizer=Recognizer(home_jurisdiction="HK"))
-    ):
-        foreign = bayident.verify(
-            scheme_evidence("gd-uia", "id-token", {"token": token}), at=NOW, purpose="authenticate"
-        )
+    registry = sandbox_registry(gd.adapter(), recognizer=Recognizer(home_jurisdiction="HK"))
+    foreign = bayident.verify(
+        scheme_evidence("gd-uia", "id-token", {"token": token}),
+        at=NOW,
+        purpose="authenticate",
+        schemes=registry,
+    )
     assert foreign.sub_indication is SubIndication.SIG_CONSTRAINTS_FAILURE
     assert foreign.recognition is not None
     assert "by a HK relying party" in foreign.recognition.reason

@@ -13,7 +13,7 @@ import pytest
 
 import bayident
 from bayident import Indication, SubIndication, VerificationResult
-from bayident.schemes import GuangdongIdentityAdapter, scheme_evidence, use_registry
+from bayident.schemes import GuangdongIdentityAdapter, scheme_evidence
 from bayident.schemes.guangdong import guangdong_profile
 from bayident.testing import MockClock, MockGuangdongIdP, sandbox_registry
 
@@ -38,8 +38,10 @@ def test_the_code_flow_then_userinfo_through_the_verifiers_client(gd: MockGuangd
         token = answer.json()["access_token"]
         # The adapter has no client of its own: the verifier's is used.
         adapter = GuangdongIdentityAdapter(gd.profile())
-        with use_registry(sandbox_registry(adapter)):
-            res = bayident.Verifier(http_client=client).verify(_evidence(token), at=NOW)
+        registry = sandbox_registry(adapter)
+        res = bayident.Verifier(http_client=client, schemes=registry).verify(
+            _evidence(token), at=NOW
+        )
     assert res.passed, res.explain()
     assert gd.userinfo_requests == 1
     ident = res.identity
@@ -53,8 +55,8 @@ def test_the_code_flow_then_userinfo_through_the_verifiers_client(gd: MockGuangd
 def test_a_revoked_token_is_refused(gd: MockGuangdongIdP) -> None:
     token = gd.issue_access_token("gd-user-2", name="王芳", level="L3")
     gd.revoke(token)
-    with use_registry(sandbox_registry(gd.adapter())):
-        res = bayident.verify(_evidence(token), at=NOW)
+    registry = sandbox_registry(gd.adapter())
+    res = bayident.verify(_evidence(token), at=NOW, schemes=registry)
     assert (res.indication, res.sub_indication) == (
         Indication.INDETERMINATE,
         SubIndication.SIG_CONSTRAINTS_FAILURE,
@@ -69,8 +71,8 @@ def _run(handler: Callable[[httpx.Request], httpx.Response], **profile: Any) -> 
         guangdong_profile(**settings),
         http_client=httpx.Client(transport=httpx.MockTransport(handler)),
     )
-    with use_registry(sandbox_registry(adapter)):
-        return bayident.verify(_evidence("opaque-token-1"), at=NOW)
+    registry = sandbox_registry(adapter)
+    return bayident.verify(_evidence("opaque-token-1"), at=NOW, schemes=registry)
 
 
 def test_a_platform_shaped_answer_configured_by_settings() -> None:
@@ -173,8 +175,8 @@ def test_a_missing_claims_object_is_named() -> None:
 
 def test_without_an_endpoint_the_adapter_says_what_to_set() -> None:
     adapter = GuangdongIdentityAdapter(guangdong_profile(issuer="https://uia.example.test"))
-    with use_registry(sandbox_registry(adapter)):
-        res = bayident.verify(_evidence("t"), at=NOW)
+    registry = sandbox_registry(adapter)
+    res = bayident.verify(_evidence("t"), at=NOW, schemes=registry)
     assert res.sub_indication is SubIndication.SIGNATURE_POLICY_NOT_AVAILABLE
     assert "userinfo_endpoint" in res.message
 
@@ -184,8 +186,8 @@ def test_malformed_access_tokens(token: str) -> None:
     adapter = GuangdongIdentityAdapter(
         guangdong_profile(issuer="https://uia.example.test", userinfo_endpoint=ENDPOINT)
     )
-    with use_registry(sandbox_registry(adapter)):
-        bad = bayident.verify(_evidence(token), at=NOW)
+    registry = sandbox_registry(adapter)
+    bad = bayident.verify(_evidence(token), at=NOW, schemes=registry)
     assert bad.sub_indication is SubIndication.FORMAT_FAILURE
     assert "accessToken" in bad.message
 
@@ -205,10 +207,10 @@ def test_async_verification_uses_the_async_client(gd: MockGuangdongIdP) -> None:
     async def go() -> VerificationResult:
         async with httpx.AsyncClient(transport=gd.mock_transport()) as client:
             adapter = GuangdongIdentityAdapter(gd.profile())
-            with use_registry(sandbox_registry(adapter)):
-                return await bayident.Verifier(async_http_client=client).averify(
-                    _evidence(token), at=NOW
-                )
+            registry = sandbox_registry(adapter)
+            return await bayident.Verifier(async_http_client=client, schemes=registry).averify(
+                _evidence(token), at=NOW
+            )
 
     res = asyncio.run(go())
     assert res.passed, res.explain()

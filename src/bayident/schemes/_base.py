@@ -11,19 +11,19 @@ Area. It plays one or both of two roles:
   scheme issues (Hongkong Post e-Cert, eSignTrust, GDCA…) and maps a verified signer's
   certificate to an :class:`~bayident.Identity`.
 
-Adapters live in a :class:`SchemeRegistry`. The built-in ones are registered directly;
-third-party ones are found through the ``bayident.schemes`` entry-point group, loaded the
-first time a registry is consulted (normally the first ``verify()``).
+Adapters live in a :class:`SchemeRegistry`, which a :class:`~bayident.Verifier` is given
+(``Verifier(schemes=registry)``) or, given none, takes from
+:func:`bayident.schemes.default_registry`. Third-party adapters are found through the
+``bayident.schemes`` entry-point group, loaded the first time a registry is consulted
+(normally the first ``verify()``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import importlib.metadata
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
@@ -54,10 +54,8 @@ __all__ = [
     "SchemeEvidence",
     "SchemeFailure",
     "SchemeRegistry",
-    "active_registry",
     "parse_scheme_evidence",
     "scheme_evidence",
-    "use_registry",
 ]
 
 #: The entry-point group third-party scheme adapters are published under.
@@ -599,39 +597,3 @@ class SchemeRegistry:
                 self.register(item)
         except Exception as exc:  # a faulty plug-in is reported, not raised into verify()
             self.load_errors.append(f"plug-in {label!r} skipped: {exc}")
-
-
-_ACTIVE: contextvars.ContextVar[SchemeRegistry | None] = contextvars.ContextVar(
-    "bayident_scheme_registry", default=None
-)
-_DEFAULT: list[SchemeRegistry] = []
-
-
-def _set_default(registry: SchemeRegistry) -> None:
-    _DEFAULT[:] = [registry]
-
-
-def active_registry() -> SchemeRegistry:
-    """The registry in use: the one set by :func:`use_registry`, else the default one."""
-    reg = _ACTIVE.get()
-    if reg is not None:
-        return reg
-    if not _DEFAULT:
-        raise RuntimeError("bayident.schemes has no default registry")  # import order bug
-    return _DEFAULT[0]
-
-
-@contextlib.contextmanager
-def use_registry(registry: SchemeRegistry) -> Iterator[SchemeRegistry]:
-    """Use ``registry`` for every ``verify()`` inside the ``with`` block (this context only).
-
-    Tests and multi-tenant services use this to configure adapters and recognition without
-    touching the process-wide default.
-    """
-    if not isinstance(registry, SchemeRegistry):
-        raise InvalidArgument(f"registry must be a SchemeRegistry, not {type(registry).__name__}")
-    token = _ACTIVE.set(registry)
-    try:
-        yield registry
-    finally:
-        _ACTIVE.reset(token)

@@ -153,7 +153,9 @@ def _finish(
         evidence_format=EVIDENCE_FORMAT,
         adapter=adapter.name,
     ).model_copy(update={"identity": identity})
-    return apply_recognition(result, options=ctx.options, at=ctx.at, purpose="authenticate")
+    return apply_recognition(
+        result, options=ctx.options, at=ctx.at, registry=ctx.schemes, purpose="authenticate"
+    )
 
 
 def _token(evidence: SchemeEvidence) -> str:
