@@ -31,6 +31,11 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on this platform
+    fcntl = None  # type: ignore[assignment]
+
 from pydantic import BaseModel
 
 from .._exceptions import BayidentError
@@ -44,6 +49,8 @@ RunChunk = Callable[[list[Any], Any], Outcome]
 #: young objects between collections in a worker; its garbage is mostly freed by
 #: reference counting, and a chunk's results hold about 20 objects each
 _GEN0_THRESHOLD = 20_000
+#: the size asked for a worker's answer pipe (Linux allows up to 1 MiB unprivileged)
+_PIPE_BYTES = 1 << 20
 
 
 class WorkerLost(BayidentError):
@@ -237,6 +244,16 @@ class Worker:
             os.waitpid(self.pid, 0)
 
 
+def _widen(conn: Connection) -> None:
+    """Let a worker's answers for the chunks it holds fit in its pipe (64 KiB by default,
+    less than two chunks), so it starts the next chunk instead of waiting for the caller
+    to read. Where the system does not allow it, the worker waits a little more often."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if setsize is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(conn.fileno(), setsize, _PIPE_BYTES)
+
+
 def start_workers(
     count: int,
     verifier: Any,
@@ -250,6 +267,7 @@ def start_workers(
         for _ in range(count):
             task_r, task_w = Pipe(duplex=False)
             result_r, result_w = Pipe(duplex=False)
+            _widen(result_w)
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the worker (coverage sees the parent)
                 code = 0
