@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 import bayident
 from bayident.fleet._pool import Decoder, Encoder
@@ -205,3 +206,26 @@ def test_the_kept_parts_are_bounded(box: Sandbox) -> None:
         chunk = [(True, r) for r in _reference(verifier, items[i : i + 3])]
         assert decoder.decode(encoder.encode(chunk)) == chunk
     assert len(encoder.kept) == len(decoder.kept) == 2
+
+
+class _WithPrivate(BaseModel):
+    name: str
+    _note: str = PrivateAttr(default="")
+
+
+class _Plain(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+
+
+def test_models_come_back_equal_with_their_private_and_extra_attributes() -> None:
+    with_private = _WithPrivate(name="a")
+    with_private._note = "kept"
+    plain = _Plain(name="b", more=1)  # type: ignore[call-arg]
+    encoder, decoder = Encoder(), Decoder()
+    for _ in range(3):  # sent in full, then registered, then named by number
+        outcome = decoder.decode(encoder.encode([(True, with_private), (True, plain)]))
+        assert outcome == [(True, with_private), (True, plain)]
+        assert outcome[0][1]._note == "kept"
+        assert outcome[1][1].model_extra == {"more": 1}
+        assert outcome[1][1].model_fields_set == {"name", "more"}

@@ -114,7 +114,28 @@ class _Pickler(pickle.Pickler):
             if number is not None:
                 return _ref, (number,)
             self.sent[id(obj)] = obj
+            if not obj.__pydantic_private__:
+                # What BaseModel.__getstate__/__setstate__ carry, without their dict.
+                return _model, (
+                    type(obj),
+                    obj.__dict__,
+                    obj.__pydantic_fields_set__,
+                    obj.__pydantic_extra__,
+                    obj.__pydantic_private__,
+                )
         return NotImplemented
+
+
+def _model(
+    cls: type[BaseModel], fields: dict[str, Any], given: set[str], extra: Any, private: Any
+) -> Any:
+    """A pydantic model as its own unpickling makes it, from the parts it pickles."""
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__pydantic_fields_set__", given)
+    object.__setattr__(obj, "__pydantic_extra__", extra)
+    object.__setattr__(obj, "__pydantic_private__", private)
+    object.__setattr__(obj, "__dict__", fields)
+    return obj
 
 
 class Decoder:
