@@ -65,8 +65,8 @@ class Encoder:
     """Pickles a worker's chunk outcomes, sending each recurring part once per batch.
 
     The parts a worker's verifier keeps and puts in result after result (a signer's
-    certificate and revocation summaries, the checks of its path) are sent in full the
-    first time they recur in a second chunk; from then on a chunk names them by number and
+    certificate and revocation summaries, the checks of its path) are sent in full until
+    they recur from one chunk to the next; from then on a chunk names them by number and
     the caller reuses its copy, as one process reuses the very same objects. At most
     ``limit`` parts are kept on each side.
     """
