@@ -7,6 +7,7 @@ import datetime as dt
 import gc
 import os
 import pickle
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -229,3 +230,28 @@ def test_models_come_back_equal_with_their_private_and_extra_attributes() -> Non
         assert outcome[0][1]._note == "kept"
         assert outcome[1][1].model_extra == {"more": 1}
         assert outcome[1][1].model_fields_set == {"name", "more"}
+
+
+def test_closing_early_with_both_pipes_full_does_not_hang(
+    box: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where a pipe cannot be widened (64 KiB): the worker's two chunks of answers fill its
+    # pipe while a task of large pickled items fills the other one.
+    from bayident.fleet import _pool
+
+    monkeypatch.setattr(_pool, "_widen", lambda conn: None)
+    verifier = box.verifier()
+    big = CONTENT * (64 * 1024 // len(CONTENT))
+    signed = [(s.sign_detached_cms(big), s) for s in box.signers[1:]]
+
+    def items() -> Iterator[Any]:
+        while True:
+            for sig, _ in signed:
+                yield {"evidence": sig, "content": big}
+
+    got = verifier.verify_many(items(), workers=2, chunk=64, window=2)
+    assert next(got).passed
+    closer = threading.Thread(target=got.close, daemon=True)
+    closer.start()
+    closer.join(60)
+    assert not closer.is_alive()

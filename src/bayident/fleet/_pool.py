@@ -256,11 +256,13 @@ class Worker:
 
     def close(self) -> None:
         """Hang up (the worker exits after the chunk it is on) and reap it."""
+        # Answers first: a worker blocked writing one gets a broken pipe and exits at once,
+        # and a sender still writing it a task is freed by that.
+        self.results.close()
         if self.sender is not None:
             self.sender.queue.put(None)
             self.sender.join()
         self.tasks.close()
-        self.results.close()
         with contextlib.suppress(ChildProcessError):  # reaped by someone else
             os.waitpid(self.pid, 0)
 
