@@ -34,17 +34,22 @@ _WORKER: Any = None  # the verifier of a pool process
 def _init(verifier: Any) -> None:
     """Runs first in each pool process: take the verifier, drop what fork left half-done."""
     global _WORKER
-    from ..revocation import _http
 
     # Locks held by another thread of the parent at the fork would never be released
-    # here, and in-flight fetches would never finish; pooled HTTP connections are the
-    # parent's sockets. Start these afresh.
-    _http._DEFAULT_CLIENT = None
+    # here, and in-flight fetches would never finish. Start these afresh. (The shared
+    # HTTP client is dropped in every forked child by bayident._http itself, and redis-py
+    # opens new connections when it sees a new process id.)
     verifier._lock = threading.Lock()
     service = verifier.revocation
     service._lock = threading.Lock()
     service._flights = {}
     service._aflights = {}
+    shared = verifier.shared_cache
+    if shared is not None:
+        shared._lock = threading.Lock()
+        backend = getattr(shared, "backend", None)
+        if backend is not None and hasattr(backend, "_lock"):
+            backend._lock = threading.Lock()
     _WORKER = verifier
 
 

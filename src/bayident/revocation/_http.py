@@ -25,11 +25,6 @@ class FetchFailure(Exception):
         super().__init__(f"{reason} ({url})")
 
 
-# Pool workers clear this after a fork (an older home of the shared client); the shared
-# client is now bayident._http's, which starts afresh in a forked child by itself.
-_DEFAULT_CLIENT: httpx.Client | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class HttpSettings:
     timeout: float
