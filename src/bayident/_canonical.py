@@ -31,11 +31,7 @@ _UNIQUE_OIDS = frozenset(
 )
 
 
-def _length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes((n,))
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes((0x80 | len(raw),)) + raw
+_length = d.encode_length
 
 
 def _tag_bytes(buf: bytes, start: int) -> bytes:
@@ -170,20 +166,6 @@ def signed_attributes_der(encoding: bytes, max_depth: int = 32) -> bytes:
         if pos == n:
             return encoding
     return to_der(encoding, max_depth)
-
-
-def _short_header(buf: bytes, pos: int = 0) -> tuple[int, int, int]:
-    """(tag, content start, content end) for a minimal definite length up to 65535, or -1s."""
-    if pos + 2 > len(buf):
-        return -1, 0, 0
-    tag, lb = buf[pos], buf[pos + 1]
-    if lb < 0x80:
-        return tag, pos + 2, pos + 2 + lb
-    if lb == 0x81 and pos + 3 <= len(buf) and buf[pos + 2] >= 0x80:
-        return tag, pos + 3, pos + 3 + buf[pos + 2]
-    if lb == 0x82 and pos + 4 <= len(buf) and buf[pos + 2]:
-        return tag, pos + 4, pos + 4 + ((buf[pos + 2] << 8) | buf[pos + 3])
-    return -1, 0, 0
 
 
 def to_der(encoding: bytes, max_depth: int = 32) -> bytes:

@@ -137,32 +137,9 @@ def _alg_general(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int)
     return AlgorithmId(oid, params)
 
 
-def _short_tlv(buf: bytes, pos: int, end: int) -> tuple[int, int, int]:
-    """(tag, content start, content end) of a low-tag element at ``pos``, or (-1, 0, 0).
-
-    Handles definite lengths up to 65535 bytes, which covers attributes; anything
-    else sends the caller to the general reader, which also explains errors.
-    """
-    if pos + 2 > end:
-        return -1, 0, 0
-    tag = buf[pos]
-    lb = buf[pos + 1]
-    if tag & 0x1F == 0x1F:
-        return -1, 0, 0
-    if lb < 0x80:
-        start = pos + 2
-        stop = start + lb
-    elif lb == 0x81 and pos + 3 <= end and buf[pos + 2] >= 0x80:
-        start = pos + 3
-        stop = start + buf[pos + 2]
-    elif lb == 0x82 and pos + 4 <= end and buf[pos + 2]:
-        start = pos + 4
-        stop = start + ((buf[pos + 2] << 8) | buf[pos + 3])
-    else:
-        return -1, 0, 0
-    if stop > end:
-        return -1, 0, 0
-    return tag, start, stop
+# The common-case DER header reader, bound to a module name: it runs for every element
+# of every SignerInfo on the warm path.
+_short_tlv = d.short_header
 
 
 def _attributes_fast(buf: bytes, tlv: d.TLV) -> tuple[tuple[Attribute, ...], bool] | None:
