@@ -48,6 +48,8 @@ def verify_as(
     crls: Iterable[bytes] | None = None,
     purpose: str | None = None,
     require_assurance: str | None = None,
+    ocsp_responses: Iterable[bytes] | None = None,
+    content_digest: str | tuple[str, bytes] | None = None,
     verifier: Verifier | None = None,
     schemes: SchemeRegistry | None = None,
 ) -> VerificationResult:
@@ -73,6 +75,8 @@ def verify_as(
         crls=crls,
         purpose=purpose,
         require_assurance=require_assurance,
+        ocsp_responses=ocsp_responses,
+        content_digest=content_digest,
     )
 
 
@@ -88,6 +92,8 @@ async def averify_as(
     crls: Iterable[bytes] | None = None,
     purpose: str | None = None,
     require_assurance: str | None = None,
+    ocsp_responses: Iterable[bytes] | None = None,
+    content_digest: str | tuple[str, bytes] | None = None,
     verifier: Verifier | None = None,
     schemes: SchemeRegistry | None = None,
 ) -> VerificationResult:
@@ -104,4 +110,6 @@ async def averify_as(
         crls=crls,
         purpose=purpose,
         require_assurance=require_assurance,
+        ocsp_responses=ocsp_responses,
+        content_digest=content_digest,
     )

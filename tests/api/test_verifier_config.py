@@ -65,3 +65,23 @@ def test_expected_scheme_must_be_a_name(bad: object) -> None:
         bayident.Verifier(expected_scheme=bad)  # type: ignore[arg-type]
     with pytest.raises(bayident.InvalidArgument, match="expected_scheme"):
         bayident.Verifier().derive(expected_scheme=bad)  # type: ignore[arg-type]
+
+
+def test_every_door_takes_the_options_verify_takes() -> None:
+    # A door missing an option would give a different answer for the same evidence.
+    import inspect
+
+    import bayident
+    from bayident import schemes
+
+    options = set(inspect.signature(bayident.verify).parameters) - {"trust", "policy"}
+    doors = {
+        "Verifier.verify": bayident.Verifier.verify,
+        "Verifier.averify": bayident.Verifier.averify,
+        "averify": bayident.averify,
+        "schemes.verify_as": schemes.verify_as,
+        "schemes.averify_as": schemes.averify_as,
+    }
+    for name, door in doors.items():
+        missing = options - set(inspect.signature(door).parameters) - {"schemes"}
+        assert not missing, f"{name} lacks {sorted(missing)}"
