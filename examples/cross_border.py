@@ -22,7 +22,6 @@ from bayident.schemes import (
     IdentityRule,
     Recognizer,
     scheme_evidence,
-    use_registry,
 )
 from bayident.testing import (
     MockClock,
@@ -95,74 +94,81 @@ guangdong = Recognizer(
 )
 registry = sandbox_registry(iam.adapter(), iam.hongkong_post.adapter(), recognizer=guangdong)
 
-with use_registry(registry):
-    # 1. iAM Smart: sign in, then sign the form's hash.
-    user = iam.enrol("A123456(3)", "CHAN, Tai Man", zh_name="陳大文")
-    # The service's own record of the account's binding (the resident consented on
-    # 广东政务服务网); what the two sides exchange is not public, so the service passes it.
-    binding = {
-        "arrangement": CROSS_BORDER_2023,
-        "identity": {
-            "jurisdiction": "CN-GD",
-            "scheme": "gd-unified-identity",
-            "identifiers": [{"kind": "GD_UID", "value": "sandbox-uid-0001"}],
-        },
-        "consent": {"reference": "sandbox-consent-1", "recordedBy": "广东政务服务网"},
-    }
-    body = iam.reply(user.profile())
-    signed_in = bayident.verify(
-        scheme_evidence("iamsmart", "profile-reply", {"body": body, "binding": binding}),
+# 1. iAM Smart: sign in, then sign the form's hash.
+user = iam.enrol("A123456(3)", "CHAN, Tai Man", zh_name="陳大文")
+# The service's own record of the account's binding (the resident consented on
+# 广东政务服务网); what the two sides exchange is not public, so the service passes it.
+binding = {
+    "arrangement": CROSS_BORDER_2023,
+    "identity": {
+        "jurisdiction": "CN-GD",
+        "scheme": "gd-unified-identity",
+        "identifiers": [{"kind": "GD_UID", "value": "sandbox-uid-0001"}],
+    },
+    "consent": {"reference": "sandbox-consent-1", "recordedBy": "广东政务服务网"},
+}
+body = iam.reply(user.profile())
+signed_in = bayident.verify(
+    scheme_evidence("iamsmart", "profile-reply", {"body": body, "binding": binding}),
+    at=now,
+    purpose="authenticate",
+    schemes=registry,
+)
+show("1a. Hong Kong resident (bound account) signs in with iAM Smart", signed_in, True)
+unbound = bayident.verify(
+    scheme_evidence("iamsmart", "profile-reply", {"body": iam.reply(user.profile())}),
+    at=now,
+    purpose="authenticate",
+    schemes=registry,
+)
+show("1a'. ... an account without the binding is not admitted", unbound, False)
+request = {"hashCode": hashlib.sha256(form).hexdigest(), "HKICHash": hkid_hash(user.hkid)}
+result = iam.sign_hash(user, request["hashCode"])
+evidence = scheme_evidence(
+    "iamsmart",
+    "signing-result",
+    {"result": result, "request": request, "signer": {"hkid": user.hkid}},
+)
+show(
+    "1b. ... and signs the Guangdong form",
+    bayident.verify(
+        evidence,
+        content=form,
+        trust=trust,
         at=now,
-        purpose="authenticate",
-    )
-    show("1a. Hong Kong resident (bound account) signs in with iAM Smart", signed_in, True)
-    unbound = bayident.verify(
-        scheme_evidence("iamsmart", "profile-reply", {"body": iam.reply(user.profile())}),
-        at=now,
-        purpose="authenticate",
-    )
-    show("1a'. ... an account without the binding is not admitted", unbound, False)
-    request = {"hashCode": hashlib.sha256(form).hexdigest(), "HKICHash": hkid_hash(user.hkid)}
-    result = iam.sign_hash(user, request["hashCode"])
-    evidence = scheme_evidence(
-        "iamsmart",
-        "signing-result",
-        {"result": result, "request": request, "signer": {"hkid": user.hkid}},
-    )
+        purpose="sign",
+        extra_certs=iam.hongkong_post.intermediates(),
+        schemes=registry,
+    ),
+    True,
+)
+
+# 2. eSignTrust: qualified is admitted, normalised is not (the service's choice).
+for kind, expect in (("qualified", True), ("normalised", False)):
+    signer = esigntrust.issue("Macau Widgets Lda", kind=kind, organisation="Macau Widgets Lda")
     show(
-        "1b. ... and signs the Guangdong form",
+        f"2. Macau company signs with an eSignTrust {kind} certificate",
         bayident.verify(
-            evidence,
+            signer.sign_detached_cms(form),
             content=form,
             trust=trust,
             at=now,
             purpose="sign",
-            extra_certs=iam.hongkong_post.intermediates(),
+            schemes=registry,
         ),
-        True,
+        expect,
     )
 
-    # 2. eSignTrust: qualified is admitted, normalised is not (the service's choice).
-    for kind, expect in (("qualified", True), ("normalised", False)):
-        signer = esigntrust.issue("Macau Widgets Lda", kind=kind, organisation="Macau Widgets Lda")
-        show(
-            f"2. Macau company signs with an eSignTrust {kind} certificate",
-            bayident.verify(
-                signer.sign_detached_cms(form), content=form, trust=trust, at=now, purpose="sign"
-            ),
-            expect,
-        )
-
-    # 3. GDCA SM2: domestic in Guangdong.
-    company = gdca.issue_organisation(
-        "广州示例科技有限公司", "91440300708461136T", mutual_recognition=True
-    )
-    cms = company.sign_detached_cms(form)
-    show(
-        "3a. Guangdong company signs with SM2 (Guangdong service)",
-        bayident.verify(cms, content=form, trust=trust, at=now, purpose="sign"),
-        True,
-    )
+# 3. GDCA SM2: domestic in Guangdong.
+company = gdca.issue_organisation(
+    "广州示例科技有限公司", "91440300708461136T", mutual_recognition=True
+)
+cms = company.sign_detached_cms(form)
+show(
+    "3a. Guangdong company signs with SM2 (Guangdong service)",
+    bayident.verify(cms, content=form, trust=trust, at=now, purpose="sign", schemes=registry),
+    True,
+)
 
 # 3b. The same signature at a Hong Kong service: mutual recognition, once the Guangdong-side
 # CA list (not public) is configured.
@@ -173,12 +179,12 @@ hong_kong = Recognizer(
         guangdong_anchor_names=[gdca.sm2_root.name]
     ),
 )
-with use_registry(sandbox_registry(recognizer=hong_kong)):
-    show(
-        "3b. ... and at a Hong Kong service (mutual recognition)",
-        bayident.verify(cms, content=form, trust=trust, at=now, purpose="sign"),
-        True,
-    )
+registry = sandbox_registry(recognizer=hong_kong)
+show(
+    "3b. ... and at a Hong Kong service (mutual recognition)",
+    bayident.verify(cms, content=form, trust=trust, at=now, purpose="sign", schemes=registry),
+    True,
+)
 
 if failures:
     sys.exit(f"unexpected outcome: {failures}")

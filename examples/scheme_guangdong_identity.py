@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 
 import bayident
-from bayident.schemes import GuangdongIdentityAdapter, Recognizer, scheme_evidence, use_registry
+from bayident.schemes import GuangdongIdentityAdapter, Recognizer, scheme_evidence
 from bayident.testing import MockClock, MockGuangdongIdP, sandbox_registry
 
 clock = MockClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
@@ -21,17 +21,18 @@ token = idp.issue("gd-7f3a", name="李小明", id_number="11010519491231002X", l
 
 # A Guangdong service: its own platform's identities are domestic.
 registry = sandbox_registry(idp.adapter(), recognizer=Recognizer(home_jurisdiction="CN-GD"))
-with use_registry(registry):
-    outcomes = {}
-    for level in ("substantial", "high"):
-        result = bayident.verify(
-            scheme_evidence("gd-uia", "id-token", {"token": token}),
-            at=clock.now(),
-            purpose="authenticate",
-            require_assurance=level,
-        )
-        outcomes[level] = result.passed
-        print(f"require {level}: {result.indication.value} - {result.message}")
+registry = registry
+outcomes = {}
+for level in ("substantial", "high"):
+    result = bayident.verify(
+        scheme_evidence("gd-uia", "id-token", {"token": token}),
+        at=clock.now(),
+        purpose="authenticate",
+        require_assurance=level,
+        schemes=registry,
+    )
+    outcomes[level] = result.passed
+    print(f"require {level}: {result.indication.value} - {result.message}")
 if outcomes != {"substantial": True, "high": False}:
     sys.exit(f"unexpected outcomes {outcomes}")
 identity = result.identity
@@ -47,11 +48,11 @@ print(
 code = idp.authorise("gd-7f3a", name="李小明", id_number="11010519491231002X", level="L4")
 with idp.http_client() as client:
     access_token = client.post(idp.token_endpoint, data={"code": code}).json()["access_token"]
-    with use_registry(sandbox_registry(GuangdongIdentityAdapter(idp.profile()))):
-        info = bayident.Verifier(http_client=client).verify(
-            scheme_evidence("gd-uia", "userinfo", {"accessToken": access_token}),
-            at=clock.now(),
-        )
+    registry = sandbox_registry(GuangdongIdentityAdapter(idp.profile()))
+    info = bayident.Verifier(http_client=client, schemes=registry).verify(
+        scheme_evidence("gd-uia", "userinfo", {"accessToken": access_token}),
+        at=clock.now(),
+    )
 print(f"userinfo: {info.indication.value} - {info.message}")
 if not info.passed or info.identity is None or info.identity.identifier("CN_RIC") is None:
     sys.exit(info.explain())

@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 
 import bayident
-from bayident.schemes import identity_matches_hkid, use_registry
+from bayident.schemes import identity_matches_hkid
 from bayident.testing import MockClock, MockHongkongPostCA, sandbox_registry
 
 clock = MockClock(datetime(2026, 3, 1, tzinfo=UTC))
@@ -22,19 +22,21 @@ signature = signer.sign_detached_cms(form)
 
 # The sandbox's adapter knows how the sandbox protects the HKID; Hongkong Post's own
 # method is not public, so the default adapter cannot match it (see docs/schemes/hkpost.md).
-with use_registry(sandbox_registry(hkpost.adapter())):
-    result = bayident.verify(signature, content=form, trust=hkpost.trust_store(), at=clock.now())
-    print(result.indication.value, "-", result.message)
-    identity = result.identity
-    if not result.passed or identity is None:
-        sys.exit(result.explain())
-    print(f"scheme {identity.scheme} ({identity.jurisdiction}), {identity.name_en}")
-    print(f"assurance {identity.assurance.level.value}: {identity.assurance.basis}")
-    for ident in identity.identifiers:
-        shown = "(protected)" if ident.protected else ident.value
-        print(f"  {ident.kind}: {shown}")
-    yes = identity_matches_hkid(result, "A123456(3)")
-    no = identity_matches_hkid(result, "G123456(A)")
-    print("holder of A123456(3)?", yes.outcome, "| holder of G123456(A)?", no.outcome)
-    if not yes.matched or no.matched:
-        sys.exit("unexpected HKID match")
+registry = sandbox_registry(hkpost.adapter())
+result = bayident.verify(
+    signature, content=form, trust=hkpost.trust_store(), at=clock.now(), schemes=registry
+)
+print(result.indication.value, "-", result.message)
+identity = result.identity
+if not result.passed or identity is None:
+    sys.exit(result.explain())
+print(f"scheme {identity.scheme} ({identity.jurisdiction}), {identity.name_en}")
+print(f"assurance {identity.assurance.level.value}: {identity.assurance.basis}")
+for ident in identity.identifiers:
+    shown = "(protected)" if ident.protected else ident.value
+    print(f"  {ident.kind}: {shown}")
+yes = identity_matches_hkid(result, "A123456(3)", registry=registry)
+no = identity_matches_hkid(result, "G123456(A)", registry=registry)
+print("holder of A123456(3)?", yes.outcome, "| holder of G123456(A)?", no.outcome)
+if not yes.matched or no.matched:
+    sys.exit("unexpected HKID match")

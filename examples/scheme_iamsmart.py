@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import bayident
 from bayident.identifiers import hkid_hash
-from bayident.schemes import scheme_evidence, use_registry
+from bayident.schemes import scheme_evidence
 from bayident.schemes.iamsmart import decrypt_content, parse_key_reply, parse_reply
 from bayident.testing import MockClock, MockIAmSmart, sandbox_registry
 
@@ -24,10 +24,8 @@ clock = MockClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
 iam = MockIAmSmart(clock=clock)
 user = iam.enrol("A123456(3)", "CHAN, Tai Man", zh_name="陳大文", birth_date="19800131")
 
-with (
-    use_registry(sandbox_registry(iam.adapter(), iam.hongkong_post.adapter())),
-    iam.client() as api,
-):
+registry = sandbox_registry(iam.adapter(), iam.hongkong_post.adapter())
+with iam.client() as api:
     # 0. The content key: getKey's content is a plain JSON object.
     key_reply = parse_key_reply(iam.call(api, "/api/v1/security/getKey", {}, encrypt=False).content)
     if key_reply.content_key(iam.service_key) != iam.content_key:
@@ -51,7 +49,7 @@ with (
         "profile-callback",
         {"headers": headers, "body": body, "openID": token["openID"]},
     )
-    signed_in = bayident.verify(evidence, at=clock.now())
+    signed_in = bayident.verify(evidence, at=clock.now(), schemes=registry)
     print("profile:", signed_in.indication.value, "-", signed_in.message)
     if signed_in.identity is None:
         sys.exit(signed_in.explain())
@@ -83,6 +81,7 @@ with (
         trust=iam.hongkong_post.trust_store(),
         extra_certs=iam.hongkong_post.intermediates(),
         at=clock.now(),
+        schemes=registry,
     )
     print("signature:", signed.indication.value, "-", signed.message)
     for check in signed.checks:
@@ -106,6 +105,7 @@ with (
                 },
             ),
             at=clock.now(),
+            schemes=registry,
         )
         print(f"{code}: {outcome.indication.value} - {outcome.message}")
         if outcome.indication.value != indication:

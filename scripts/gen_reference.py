@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "src"))
 PACKAGES = (
     ("bayident", "index.md", "bayident"),
     ("bayident.testing", "testing.md", "bayident.testing"),
+    ("bayident.testing.hostile", "testing-hostile.md", "bayident.testing.hostile"),
     ("bayident.jose", "jose.md", "bayident.jose"),
     ("bayident.schemes", "schemes.md", "bayident.schemes"),
     ("bayident.trustlist", "trustlist.md", "bayident.trustlist"),
@@ -32,6 +33,7 @@ PACKAGES = (
     ("bayident.revocation", "revocation.md", "bayident.revocation"),
     ("bayident.tsp", "tsp.md", "bayident.tsp"),
     ("bayident.sm", "sm.md", "bayident.sm"),
+    ("bayident.ofd", "ofd.md", "bayident.ofd"),
     ("bayident.fleet", "fleet.md", "bayident.fleet"),
     ("bayident.hazmat", "hazmat.md", "bayident.hazmat"),
 )

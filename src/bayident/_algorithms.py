@@ -1,15 +1,15 @@
 """Digest and signature algorithms, by OID, with a registry other backends plug into.
 
-A signature mechanism knows how to check one signature with one public key.
-SM2 (``bayident[sm]``) registers itself here; nothing else in the engine
-changes for a new algorithm.
+A signature mechanism (:mod:`bayident._algtypes`) knows how to check one signature with
+one public key. The table below lists every algorithm bayident ships, SM2 included (its
+mechanism lives in :mod:`bayident.sm._mechanism`; the ``sm`` extra is needed only to check
+a signature); nothing else in the engine changes for a new algorithm.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa, utils
 
 from . import _der as d
+from ._algtypes import AlgorithmError, NonStandardSignature, SignatureMechanism, describe_key
+from .sm._mechanism import OID_SM2_SIGN, OID_SM3_WITH_SM2, SM2_MECHANISM, load_sm2_spki
 
 __all__ = [
     "DIGESTS",
@@ -73,59 +75,11 @@ _HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
 _HASH_INSTANCES = {name: cls() for name, cls in _HASH_CLASSES.items()}
 
 
-class AlgorithmError(Exception):
-    """An algorithm that is unknown, malformed or unusable with the key; ``reason`` says which."""
-
-    def __init__(self, reason: str, *, unsupported: bool = False) -> None:
-        self.reason = reason
-        self.unsupported = unsupported
-        super().__init__(reason)
-
-
-class NonStandardSignature(InvalidSignature):
-    """A signature that verifies only when its input is derived in a non-standard way.
-
-    Raised by a mechanism's ``verify_with_policy`` (e.g. SM2 over SM3(M) instead of
-    SM3(Z_A ‖ M)). ``variant`` names the derivation, ``reason`` says what verified and
-    ``accepted`` whether the policy accepts it. Being an :class:`InvalidSignature`,
-    it fails wherever nobody asks about variants (certificate signatures).
-    """
-
-    def __init__(self, variant: str, reason: str, *, accepted: bool = False) -> None:
-        self.variant = variant
-        self.reason = reason
-        self.accepted = accepted
-        super().__init__(reason)
-
-
 def digest_name(oid: str) -> str:
     name = DIGESTS.get(oid)
     if name is None:
         raise AlgorithmError(f"unknown digest algorithm {oid}", unsupported=True)
     return name
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureMechanism:
-    """How to check signatures of one algorithm OID.
-
-    ``verify(public_key, signature, data, digest_name, parameters, prehashed)``
-    raises :class:`cryptography.exceptions.InvalidSignature` for a wrong
-    signature and :class:`AlgorithmError` for an unusable combination. When
-    ``prehashed`` is true, ``data`` is already the digest of the message.
-    """
-
-    name: str  # policy name of the scheme: 'rsa-pkcs1v15', 'ecdsa', ...
-    fixed_digest: str | None  # digest implied by the OID, if any
-    supports_prehash: bool
-    verify: Callable[[Any, bytes, bytes, str, bytes | None, bool], None]
-    # The key type the mechanism needs, for precise "algorithm/key confusion" messages.
-    key_type: str
-    # ``verify`` with one more argument, the bayident.Policy, for mechanisms with settings
-    # (SM2's signer ID and accepted variants); the verifier prefers it when present.
-    verify_with_policy: Callable[[Any, bytes, bytes, str, bytes | None, bool, Any], None] | None = (
-        None
-    )
 
 
 def _hash(name: str, prehashed: bool) -> hashes.HashAlgorithm | utils.Prehashed:
@@ -364,6 +318,9 @@ def _builtin() -> None:
         "1.3.101.113",
         SignatureMechanism("ed448", None, False, _eddsa(ed448.Ed448PublicKey, "Ed448"), "Ed448"),
     )
+    # SM2 (GM/T 0006, GM/T 0010): SM3withSM2, and sm2-1 as GB/T 35275 uses it in SignerInfo.
+    register_signature_mechanism(OID_SM3_WITH_SM2, SM2_MECHANISM)
+    register_signature_mechanism(OID_SM2_SIGN, SM2_MECHANISM)
 
 
 _builtin()
@@ -379,7 +336,8 @@ def mechanism_for(oid: str) -> SignatureMechanism:
     return mech
 
 
-_KEY_LOADERS: list[Callable[[bytes], Any | None]] = []
+# SM2 keys: pyca/cryptography does not read them.
+_KEY_LOADERS: list[Callable[[bytes], Any | None]] = [load_sm2_spki]
 
 
 def register_key_loader(loader: Callable[[bytes], Any | None]) -> None:
@@ -426,31 +384,5 @@ def _load_public_key(spki_der: bytes) -> Any:
         )
     raise AlgorithmError(f"public key cannot be loaded: {first_error}", unsupported=True)
 
-
-def describe_key(key: Any) -> str:
-    """'RSA-2048', 'EC-secp256r1', 'Ed25519', ..."""
-    if isinstance(key, rsa.RSAPublicKey):
-        return f"RSA-{key.key_size}"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"EC-{key.curve.name}"
-    if isinstance(key, dsa.DSAPublicKey):
-        return f"DSA-{key.key_size}"
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "Ed25519"
-    if isinstance(key, ed448.Ed448PublicKey):
-        return "Ed448"
-    return type(key).__name__.replace("PublicKey", "") or "unknown key"
-
-
-def _register_builtin_plugins() -> None:
-    # SM2 registers itself; the import is cheap (tongsuopy is only loaded on first use).
-    try:
-        from .sm._mechanism import register
-    except ImportError:  # pragma: no cover - bayident.sm is part of the package
-        return
-    register()
-
-
-_register_builtin_plugins()
 
 __all__ += ["InvalidSignature", "UnsupportedAlgorithm"]

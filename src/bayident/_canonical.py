@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from . import _der as d
 
-__all__ = ["signed_attributes_der", "to_der"]
+__all__ = ["DER_CACHE", "signed_attributes_der", "to_der"]
 
 # Universal string types that BER may send constructed (X.690 §8.23 and friends);
 # DER requires the primitive form (§10.2). BIT STRING is left alone: joining its
@@ -21,18 +21,17 @@ _CONSTRUCTED_STRINGS = frozenset(
     {0x24, 0x2C, 0x32, 0x33, 0x34, 0x35, 0x36, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F}
 )
 
-_CACHE: dict[bytes, bytes] = {}
+# Attribute encoding -> its DER. An entry mapping an encoding to itself says that
+# encoding is DER; the CMS parser reads that while it walks the signed attributes.
+DER_CACHE: dict[bytes, bytes] = {}
+_CACHE = DER_CACHE
 # DER of the message-digest and signing-time OIDs (with their tag and length).
 _UNIQUE_OIDS = frozenset(
     {bytes.fromhex("06092a864886f70d010904"), bytes.fromhex("06092a864886f70d010905")}
 )
 
 
-def _length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes((n,))
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes((0x80 | len(raw),)) + raw
+_length = d.encode_length
 
 
 def _tag_bytes(buf: bytes, start: int) -> bytes:
@@ -167,20 +166,6 @@ def signed_attributes_der(encoding: bytes, max_depth: int = 32) -> bytes:
         if pos == n:
             return encoding
     return to_der(encoding, max_depth)
-
-
-def _short_header(buf: bytes, pos: int = 0) -> tuple[int, int, int]:
-    """(tag, content start, content end) for a minimal definite length up to 65535, or -1s."""
-    if pos + 2 > len(buf):
-        return -1, 0, 0
-    tag, lb = buf[pos], buf[pos + 1]
-    if lb < 0x80:
-        return tag, pos + 2, pos + 2 + lb
-    if lb == 0x81 and pos + 3 <= len(buf) and buf[pos + 2] >= 0x80:
-        return tag, pos + 3, pos + 3 + buf[pos + 2]
-    if lb == 0x82 and pos + 4 <= len(buf) and buf[pos + 2]:
-        return tag, pos + 4, pos + 4 + ((buf[pos + 2] << 8) | buf[pos + 3])
-    return -1, 0, 0
 
 
 def to_der(encoding: bytes, max_depth: int = 32) -> bytes:

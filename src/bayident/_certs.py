@@ -123,43 +123,29 @@ def _name_of(raw: bytes | None, read: Callable[[], x509.Name]) -> _Name:
     return found
 
 
-def _element(der: bytes, pos: int) -> tuple[int, int]:
-    """(content start, content end) of the DER element at ``pos`` (definite lengths only)."""
-    first = der[pos + 1]
-    if first < 0x80:
-        start, length = pos + 2, first
-    else:
-        n = first & 0x7F
-        if n == 0 or n > 4:
-            raise ValueError("not a definite DER length")
-        start, length = pos + 2 + n, int.from_bytes(der[pos + 2 : pos + 2 + n], "big")
-    if start + length > len(der):
-        raise ValueError("element overruns its container")
-    return start, start + length
-
-
 def _tbs_fields(der: bytes) -> tuple[bytes, bytes, bytes] | None:
     """(issuer, subject, subjectPublicKeyInfo) DER read straight from a certificate.
 
     None when the layout is not the expected one: callers then use the full parser.
     """
     try:
-        start, _ = _element(der, 0)  # Certificate
-        pos, end = _element(der, start)  # tbsCertificate
-        if der[pos] == 0xA0:  # [0] version
-            pos = _element(der, pos)[1]
-        pos = _element(der, pos)[1]  # serialNumber
-        pos = _element(der, pos)[1]  # signature
-        issuer_end = _element(der, pos)[1]
+        cert = d.read_der(der, 0, len(der), "certificate")
+        tbs = d.read_der(der, cert.start, cert.end, "tbsCertificate")
+        pos, end = tbs.start, tbs.end
+        if pos < end and der[pos] == d.CTX0:  # [0] version
+            pos = d.read_der(der, pos, end, "version").next
+        pos = d.read_der(der, pos, end, "serialNumber").next
+        pos = d.read_der(der, pos, end, "signature").next
+        issuer_end = d.read_der(der, pos, end, "issuer").next
         issuer = der[pos:issuer_end]
-        pos = _element(der, issuer_end)[1]  # validity
-        subject_end = _element(der, pos)[1]
+        pos = d.read_der(der, issuer_end, end, "validity").next
+        subject_end = d.read_der(der, pos, end, "subject").next
         subject = der[pos:subject_end]
         pos = subject_end
-        if pos >= end or der[pos] != 0x30 or issuer[:1] != b"\x30" or subject[:1] != b"\x30":
+        if pos >= end or der[pos] != d.SEQUENCE or issuer[:1] != b"\x30" or subject[:1] != b"\x30":
             return None
-        return issuer, subject, der[pos : _element(der, pos)[1]]
-    except (ValueError, IndexError):
+        return issuer, subject, der[pos : d.read_der(der, pos, end, "subjectPublicKeyInfo").next]
+    except (d.DERError, IndexError):
         return None
 
 

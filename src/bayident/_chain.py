@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import verification as xv
 
 from ._certs import CertRecord
+from ._pathoutcome import PathOutcome, key_problem
 from ._policy import Policy
 from ._policytree import ANY, PolicyFailure, policy_extensions, process_policies
 from ._profile import ProfileProblem, anchor_problem, profile_problem
@@ -37,7 +38,6 @@ from ._result import SubIndication
 from ._trust import TrustAnchor, TrustStore
 
 if TYPE_CHECKING:
-    from ._pathoutcome import PathOutcome
     from .revocation._check import RevocationRequest
 
 __all__ = [
@@ -375,8 +375,6 @@ def path_failure(
     sub: SubIndication = SubIndication.CHAIN_CONSTRAINTS_FAILURE,
 ) -> PathOutcome:
     """A failed path decision."""
-    from ._pathoutcome import PathOutcome
-
     return PathOutcome(
         False,
         sub,
@@ -414,7 +412,6 @@ def _algorithm_problem(
 ) -> ProfileProblem | None:
     """Each certificate signature on the path under the policy's algorithm rules."""
     from ._algorithms import AlgorithmError, mechanism_for
-    from ._pathgeneral import key_problem
 
     issuers: list[tuple[CertRecord | TrustAnchor, bytes]] = [(c, c.spki_der) for c in certs[1:]]
     issuers.append((anchor, _anchor_spki(anchor)))
@@ -544,8 +541,6 @@ def refusal(
     fast: FastResult, leaf: CertRecord, general: PathOutcome, considered: tuple[str, ...]
 ) -> PathOutcome:
     """cryptography's refusal of a path the general engine accepted."""
-    from ._pathoutcome import PathOutcome
-
     sub = fast.sub_indication or SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE
     return PathOutcome(
         False,

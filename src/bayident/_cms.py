@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import _der as d
+from ._canonical import DER_CACHE
 from ._der import DERError
 
 __all__ = [
@@ -39,7 +40,7 @@ class CMSFormatError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass(slots=True)  # not frozen: frozen __init__ costs ~1 µs a field on the hot path
+@dataclass(frozen=True, slots=True)  # shared between parses (see _alg_at), so immutable
 class AlgorithmId:
     oid: str
     parameters: bytes | None  # DER of the parameters, None when absent
@@ -68,6 +69,9 @@ class SignerInfo:
     signature_algorithm: AlgorithmId
     signature: bytes
     unsigned_attrs: tuple[Attribute, ...] = ()
+    # True when the parser saw that signed_attrs_der is already DER, so the signature
+    # input needs no re-encoding (see _attributes_fast); False: not known, to be checked.
+    signed_attrs_is_der: bool = False
 
 
 @dataclass(slots=True)  # not frozen: frozen __init__ costs ~1 µs a field on the hot path
@@ -100,6 +104,28 @@ def _alg(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> Algo
     return _alg_general(buf, tlv, where, depth, max_depth)
 
 
+# AlgorithmIdentifier encodings recur in every signature: each is read once.
+_ALGS: dict[bytes, AlgorithmId] = {}
+
+
+def _alg_at(buf: bytes, pos: int, start: int, end: int) -> AlgorithmId:
+    """The AlgorithmIdentifier SEQUENCE at ``pos`` (content ``start``..``end``), via the cache.
+
+    The records are shared between parses: nothing changes an AlgorithmId once read.
+    """
+    raw = buf[pos:end]
+    alg = _ALGS.get(raw)
+    if alg is None:
+        alg = _alg(buf, d.TLV(d.SEQUENCE, start, end, end, pos), "", 0, 32)
+        if len(_ALGS) < 256:
+            _ALGS[raw] = alg
+    return alg
+
+
+# digestAlgorithms SET contents -> the algorithms, likewise.
+_DIGEST_SETS: dict[bytes, tuple[AlgorithmId, ...]] = {}
+
+
 def _alg_general(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> AlgorithmId:
     if tlv.tag != d.SEQUENCE:
         raise DERError("expected an AlgorithmIdentifier SEQUENCE", where)
@@ -111,63 +137,87 @@ def _alg_general(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int)
     return AlgorithmId(oid, params)
 
 
-def _short_tlv(buf: bytes, pos: int, end: int) -> tuple[int, int, int]:
-    """(tag, content start, content end) of a low-tag element at ``pos``, or (-1, 0, 0).
+# The common-case DER header reader, bound to a module name: it runs for every element
+# of every SignerInfo on the warm path.
+_short_tlv = d.short_header
 
-    Handles definite lengths up to 65535 bytes, which covers attributes; anything
-    else sends the caller to the general reader, which also explains errors.
+
+def _attributes_fast(buf: bytes, tlv: d.TLV) -> tuple[tuple[Attribute, ...], bool] | None:
+    """The common, well-formed case of :func:`_attributes` in one tight loop, or ``None``.
+
+    Also says whether the attributes are DER as they stand, which is what
+    :func:`bayident._canonical.signed_attributes_der` would otherwise establish on every
+    verification: attributes in ascending order of their encodings, and each one either
+    made of primitive values (neither BOOLEAN nor constructed) in ascending order, or
+    already known to be DER (an entry of ``DER_CACHE`` mapping it to itself). Lengths are
+    minimal because :func:`_short_tlv` reads no other form. ``False`` only means "not
+    known": the verifier then re-encodes.
     """
-    if pos + 2 > end:
-        return -1, 0, 0
-    tag = buf[pos]
-    lb = buf[pos + 1]
-    if tag & 0x1F == 0x1F:
-        return -1, 0, 0
-    if lb < 0x80:
-        start = pos + 2
-        stop = start + lb
-    elif lb == 0x81 and pos + 3 <= end and buf[pos + 2] >= 0x80:
-        start = pos + 3
-        stop = start + buf[pos + 2]
-    elif lb == 0x82 and pos + 4 <= end and buf[pos + 2]:
-        start = pos + 4
-        stop = start + ((buf[pos + 2] << 8) | buf[pos + 3])
-    else:
-        return -1, 0, 0
-    if stop > end:
-        return -1, 0, 0
-    return tag, start, stop
-
-
-def _attributes_fast(buf: bytes, tlv: d.TLV) -> tuple[Attribute, ...] | None:
-    """The common, well-formed case of :func:`_attributes` in one tight loop, or ``None``."""
     out = []
     pos, end = tlv[1], tlv[2]
     oid_cache = d.OID_CACHE
+    known = DER_CACHE
+    is_der = True
+    previous = b""
     while pos < end:
-        tag, a_start, a_end = _short_tlv(buf, pos, end)
-        if tag != 0x30:
-            return None
-        tag, o_start, o_end = _short_tlv(buf, a_start, a_end)
-        if tag != 0x06:
-            return None
+        # Attribute ::= SEQUENCE { type OID, values SET }. Elements under 128 bytes (nearly
+        # every attribute of a signature) are read inline; _short_tlv reads the others.
+        if pos + 2 <= end and buf[pos] == 0x30 and buf[pos + 1] < 0x80:
+            a_start = pos + 2
+            a_end = a_start + buf[pos + 1]
+            if a_end > end:
+                return None
+        else:
+            tag, a_start, a_end = _short_tlv(buf, pos, end)
+            if tag != 0x30:
+                return None
+        if a_start + 2 <= a_end and buf[a_start] == 0x06 and buf[a_start + 1] < 0x80:
+            o_start = a_start + 2
+            o_end = o_start + buf[a_start + 1]
+            if o_end > a_end:
+                return None
+        else:
+            tag, o_start, o_end = _short_tlv(buf, a_start, a_end)
+            if tag != 0x06:
+                return None
         oid = oid_cache.get(buf[o_start:o_end])
         if oid is None:
             return None
-        tag, v_start, v_end = _short_tlv(buf, o_end, a_end)
-        if tag != 0x31 or v_end != a_end:
+        if o_end + 2 <= a_end and buf[o_end] == 0x31 and buf[o_end + 1] < 0x80:
+            v_start = o_end + 2
+            v_end = v_start + buf[o_end + 1]
+        else:
+            tag, v_start, v_end = _short_tlv(buf, o_end, a_end)
+            if tag != 0x31:
+                return None
+        if v_end != a_end:
             return None
-        values = []
+        values: list[bytes] = []
+        plain = True
         q = v_start
         while q < v_end:
-            tag, _, stop = _short_tlv(buf, q, v_end)
-            if tag < 0:
-                return None
-            values.append(buf[q:stop])
+            if q + 2 <= v_end and buf[q + 1] < 0x80 and buf[q] & 0x1F != 0x1F:
+                tag = buf[q]
+                stop = q + 2 + buf[q + 1]
+                if stop > v_end:
+                    return None
+            else:
+                tag, _, stop = _short_tlv(buf, q, v_end)
+                if tag < 0:
+                    return None
+            value = buf[q:stop]
+            if tag & 0x20 or tag == 0x01 or (values and value < values[-1]):
+                plain = False  # constructed, BOOLEAN or out of order: DER not established here
+            values.append(value)
             q = stop
+        if is_der:
+            raw = buf[pos:a_end]
+            if raw < previous or not (plain or known.get(raw) == raw):
+                is_der = False
+            previous = raw
         out.append(Attribute(oid, tuple(values)))
         pos = a_end
-    return tuple(out)
+    return tuple(out), is_der
 
 
 def _attributes(
@@ -175,7 +225,7 @@ def _attributes(
 ) -> tuple[Attribute, ...]:
     fast = _attributes_fast(buf, tlv)
     if fast is not None:
-        return fast
+        return fast[0]
     out = []
     children = d.children
     for i, a in enumerate(children(buf, tlv, where, depth, max_depth)):
@@ -197,46 +247,80 @@ def _attributes(
 
 
 def _signer_fast(buf: bytes, start: int, end: int, index: int) -> SignerInfo | None:
-    """The usual SignerInfo layout in one pass, or ``None`` to use :func:`_signer`."""
-    tag, v_start, v_end = _short_tlv(buf, start, end)
-    if tag != d.INTEGER or v_end - v_start != 1 or buf[v_start] > 0x7F:
+    """The usual SignerInfo layout in one pass, or ``None`` to use :func:`_signer`.
+
+    Elements under 128 bytes (version, sid, serial, algorithms) are read inline, the
+    others with :func:`_short_tlv`.
+    """
+    if start + 3 > end or buf[start] != d.INTEGER or buf[start + 1] != 1 or buf[start + 2] > 0x7F:
         return None
-    version = buf[v_start]
-    tag, sid_start, sid_end = _short_tlv(buf, v_end, end)
+    version = buf[start + 2]
+    v_end = start + 3
+    if v_end + 2 <= end and buf[v_end + 1] < 0x80:
+        tag = buf[v_end]
+        sid_start = v_end + 2
+        sid_end = sid_start + buf[v_end + 1]
+        if sid_end > end:
+            return None
+    else:
+        tag, sid_start, sid_end = _short_tlv(buf, v_end, end)
     issuer = serial = ski = None
     if tag == d.SEQUENCE:
         # IssuerAndSerialNumber: the Name starts where the SEQUENCE's content does.
-        tag, _, n_end = _short_tlv(buf, sid_start, sid_end)
-        if tag != d.SEQUENCE:
-            return None
-        tag, i_start, i_end = _short_tlv(buf, n_end, sid_end)
-        if tag != d.INTEGER or i_end != sid_end:
+        if sid_start + 2 <= sid_end and buf[sid_start] == d.SEQUENCE and buf[sid_start + 1] < 0x80:
+            n_end = sid_start + 2 + buf[sid_start + 1]
+        else:
+            tag, _, n_end = _short_tlv(buf, sid_start, sid_end)
+            if tag != d.SEQUENCE:
+                return None
+        if n_end + 2 <= sid_end and buf[n_end] == d.INTEGER and buf[n_end + 1] < 0x80:
+            i_start = n_end + 2
+            i_end = i_start + buf[n_end + 1]
+        else:
+            tag, i_start, i_end = _short_tlv(buf, n_end, sid_end)
+            if tag != d.INTEGER:
+                return None
+        if i_end != sid_end:
             return None
         issuer = buf[sid_start:n_end]
-        serial = d.decode_integer(buf, d.TLV(tag, i_start, i_end, i_end, n_end), "")
+        raw = buf[i_start:i_end]
+        if not raw or (
+            len(raw) > 1
+            and ((raw[0] == 0 and raw[1] < 0x80) or (raw[0] == 0xFF and raw[1] >= 0x80))
+        ):
+            return None  # not a minimal INTEGER: the general reader says so
+        serial = int.from_bytes(raw, "big", signed=True)
     elif tag == d.CTX0_PRIM:
         ski = buf[sid_start:sid_end]
     else:
         return None
     pos = sid_end
-    tag, a_start, a_end = _short_tlv(buf, pos, end)
-    if tag != d.SEQUENCE:
-        return None
-    digest_alg = _alg(buf, d.TLV(tag, a_start, a_end, a_end, pos), "", 0, 32)
+    if pos + 2 <= end and buf[pos] == d.SEQUENCE and buf[pos + 1] < 0x80:
+        a_start = pos + 2
+        a_end = a_start + buf[pos + 1]
+        if a_end > end:
+            return None
+    else:
+        tag, a_start, a_end = _short_tlv(buf, pos, end)
+        if tag != d.SEQUENCE:
+            return None
+    digest_alg = _alg_at(buf, pos, a_start, a_end)
     pos = a_end
     tag, x_start, x_end = _short_tlv(buf, pos, end)
     signed_attrs = signed_der = None
+    is_der = False
     if tag == d.CTX0:
-        signed_attrs = _attributes_fast(buf, d.TLV(tag, x_start, x_end, x_end, pos))
-        if signed_attrs is None:
+        read = _attributes_fast(buf, d.TLV(tag, x_start, x_end, x_end, pos))
+        if read is None:
             return None
+        signed_attrs, is_der = read
         # The signature covers the EXPLICIT SET OF encoding (RFC 5652 §5.4).
         signed_der = b"\x31" + buf[pos + 1 : x_end]
         pos = x_end
         tag, x_start, x_end = _short_tlv(buf, pos, end)
     if tag != d.SEQUENCE:
         return None
-    sig_alg = _alg(buf, d.TLV(tag, x_start, x_end, x_end, pos), "", 0, 32)
+    sig_alg = _alg_at(buf, pos, x_start, x_end)
     pos = x_end
     tag, o_start, o_end = _short_tlv(buf, pos, end)
     if tag != d.OCTET_STRING or o_end != end:
@@ -253,6 +337,7 @@ def _signer_fast(buf: bytes, start: int, end: int, index: int) -> SignerInfo | N
         sig_alg,
         buf[o_start:o_end],
         (),
+        is_der,
     )
 
 
@@ -281,8 +366,17 @@ def _signer(buf: bytes, tlv: d.TLV, index: int, depth: int, max_depth: int) -> S
     digest_alg = _alg(buf, parts[2], f"{where}.digestAlgorithm", depth + 1, max_depth)
     i = 3
     signed_attrs = signed_der = None
+    is_der = False
     if parts[i].tag == d.CTX0:
-        signed_attrs = _attributes(buf, parts[i], f"{where}.signedAttrs", depth + 1, max_depth)
+        x = parts[i]
+        read = _attributes_fast(buf, x)
+        if read is None:
+            signed_attrs = _attributes(buf, x, f"{where}.signedAttrs", depth + 1, max_depth)
+        else:
+            signed_attrs, is_der = read
+            # DER also needs the minimal length form, which this reader did not require.
+            _, x_start, x_end = _short_tlv(buf, x.header_start, x.next)
+            is_der = is_der and x_start == x.start and x_end == x.end
         # The signature covers the EXPLICIT SET OF encoding (RFC 5652 §5.4).
         signed_der = b"\x31" + bytes(buf[parts[i].header_start + 1 : parts[i].next])
         i += 1
@@ -312,6 +406,7 @@ def _signer(buf: bytes, tlv: d.TLV, index: int, depth: int, max_depth: int) -> S
         sig_alg,
         signature,
         unsigned,
+        is_der,
     )
 
 
@@ -371,29 +466,52 @@ def _parse_fast(buf: bytes, max_certificates: int, max_signers: int) -> SignedDa
     if tag != d.SEQUENCE or sd_end != x_end:
         return None
     # version
-    tag, v_start, v_end = _short_tlv(buf, sd_start, sd_end)
-    if tag != d.INTEGER or v_end - v_start != 1 or buf[v_start] > 0x7F:
+    if (
+        sd_start + 3 > sd_end
+        or buf[sd_start] != d.INTEGER
+        or buf[sd_start + 1] != 1
+        or buf[sd_start + 2] > 0x7F
+    ):
         return None
-    version = buf[v_start]
-    # digestAlgorithms
+    version = buf[sd_start + 2]
+    v_end = sd_start + 3
+    # digestAlgorithms: the same SET in every signature of a producer, read once.
     tag, da_start, da_end = _short_tlv(buf, v_end, sd_end)
     if tag != d.SET:
         return None
-    digest_algs = []
-    pos = da_start
-    while pos < da_end:
-        tag, a_start, a_end = _short_tlv(buf, pos, da_end)
+    da_raw = buf[da_start:da_end]
+    digest_algs = _DIGEST_SETS.get(da_raw)
+    if digest_algs is None:
+        algs = []
+        pos = da_start
+        while pos < da_end:
+            tag, a_start, a_end = _short_tlv(buf, pos, da_end)
+            if tag != d.SEQUENCE:
+                return None
+            algs.append(_alg_at(buf, pos, a_start, a_end))
+            pos = a_end
+        digest_algs = tuple(algs)
+        if len(_DIGEST_SETS) < 256:
+            _DIGEST_SETS[da_raw] = digest_algs
+    # encapContentInfo
+    if da_end + 2 <= sd_end and buf[da_end] == d.SEQUENCE and buf[da_end + 1] < 0x80:
+        e_start = da_end + 2
+        e_end = e_start + buf[da_end + 1]
+        if e_end > sd_end:
+            return None
+    else:
+        tag, e_start, e_end = _short_tlv(buf, da_end, sd_end)
         if tag != d.SEQUENCE:
             return None
-        digest_algs.append(_alg(buf, d.TLV(tag, a_start, a_end, a_end, pos), "", 4, 32))
-        pos = a_end
-    # encapContentInfo
-    tag, e_start, e_end = _short_tlv(buf, da_end, sd_end)
-    if tag != d.SEQUENCE:
-        return None
-    tag, et_start, et_end = _short_tlv(buf, e_start, e_end)
-    if tag != d.OID:
-        return None
+    if e_start + 2 <= e_end and buf[e_start] == d.OID and buf[e_start + 1] < 0x80:
+        et_start = e_start + 2
+        et_end = et_start + buf[e_start + 1]
+        if et_end > e_end:
+            return None
+    else:
+        tag, et_start, et_end = _short_tlv(buf, e_start, e_end)
+        if tag != d.OID:
+            return None
     etype = d.OID_CACHE.get(buf[et_start:et_end])
     if etype is None:
         return None
@@ -435,7 +553,7 @@ def _parse_fast(buf: bytes, max_certificates: int, max_signers: int) -> SignedDa
         signers.append(si)
         q = s_end
     return SignedData(
-        ctype, version, tuple(digest_algs), etype, econtent, tuple(certs), 0, (), tuple(signers)
+        ctype, version, digest_algs, etype, econtent, tuple(certs), 0, (), tuple(signers)
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import _der as d
 from ._cms import _signer
-from ._result import CheckOutcome, Indication, SignerReport
+from ._result import CheckOutcome, Indication, SignerReport, _replace
 from ._signer_checks import lenient_signer
 from ._signer_state import SignerState
 from .tsp._token import sha
@@ -97,8 +97,7 @@ def counter_signature_reports(
         elif cst.digest is not None:
             host._check_attributes(cjob, cst, _digest_of(cst.digest, parent_value))
         nested = counter_signature_reports(host, job, cst, depth + 1)
-        report = host._signer_report(cst)
-        object.__getattribute__(report, "__dict__")["counter_signatures"] = nested
+        report = _replace(host._signer_report(cst), {"counter_signatures": nested})
         job.checks.extend(cst.checks)
         reports.append(report)
         outcome = {

@@ -287,7 +287,7 @@ def run(out: Renderer, *, keep: Path | None = None) -> int:
     if keep is not None:
         out.line(f"Sandbox files written to {keep}. Try them yourself:")
         for command in keep_commands(keep):
-            out.line(command)
+            out.command(command)
         out.line()
     if wrong:
         out.line(

@@ -29,7 +29,14 @@ __all__ = [
     "children",
     "decode_integer",
     "decode_oid",
+    "encode_length",
+    "encode_oid",
+    "encode_tlv",
+    "read_der",
     "read_tlv",
+    "read_whole",
+    "short_header",
+    "tag_parts",
 ]
 
 BOOLEAN = 0x01
@@ -105,11 +112,15 @@ def _read_tlv_slow(buf: bytes, pos: int, limit: int, where: str, depth: int, max
                 raise DERError("truncated high tag number", where)
             b = buf[p]
             p += 1
+            if b == 0x80 and not number:
+                raise DERError("non-minimal high tag number", where)
             number = (number << 7) | (b & 0x7F)
             if not b & 0x80:
                 break
         else:
             raise DERError("tag number too large", where)
+        if number < 0x1F:
+            raise DERError("non-minimal high tag number", where)
         tag = _HIGH_TAG | ((first & 0xE0) << 32) | number
     else:
         tag = first
@@ -245,3 +256,84 @@ def encode_oid(dotted: str) -> bytes:
             arc >>= 7
         out.extend(reversed(chunk))
     return bytes([OID, len(out)]) + bytes(out)
+
+
+# --- shared by the readers that need strict DER, and by the writers ----------------------
+
+
+def tag_parts(tag: int) -> tuple[int, bool, int]:
+    """(class 0-3, constructed, tag number) of a :attr:`TLV.tag`."""
+    if tag < _HIGH_TAG:
+        return tag >> 6, bool(tag & 0x20), tag & 0x1F
+    first = (tag >> 32) & 0xE0
+    return first >> 6, bool(first & 0x20), tag & 0xFFFFFFFFF
+
+
+def read_der(buf: bytes, pos: int, limit: int, where: str, max_depth: int = 32) -> TLV:
+    """:func:`read_tlv` for DER only: a definite length, minimally encoded (X.690 §10.1).
+
+    Certificates, SM2 signatures and keys, and identity extension values are DER; a BER
+    form in them is a sign of tampering or of a broken producer, and is refused.
+    """
+    tlv = read_tlv(buf, pos, limit, where, 0, max_depth)
+    if tlv.next != tlv.end:
+        raise DERError("indefinite length is not DER", where)
+    lb_at = pos + 1
+    if buf[pos] & 0x1F == 0x1F:
+        while buf[lb_at] & 0x80:
+            lb_at += 1
+        lb_at += 1
+    lb = buf[lb_at]
+    if lb > 0x80 and (buf[lb_at + 1] == 0 or tlv.end - tlv.start < 0x80):
+        raise DERError("length is not minimally encoded (not DER)", where)
+    return tlv
+
+
+def read_whole(buf: bytes, where: str, max_depth: int = 32) -> TLV:
+    """The one DER element that spans all of ``buf``."""
+    tlv = read_der(buf, 0, len(buf), where, max_depth)
+    if tlv.next != len(buf):
+        raise DERError(f"{len(buf) - tlv.next} bytes follow the element", where)
+    return tlv
+
+
+def short_header(buf: bytes, pos: int, end: int) -> tuple[int, int, int]:
+    """(tag, content start, content end) at ``pos`` for the common DER case, else (-1, 0, 0).
+
+    The common case is a low tag number and a minimal definite length up to 65535
+    bytes, all before ``end``; for anything else (or to explain a fault) use
+    :func:`read_tlv` or :func:`read_der`, which agree with this wherever it answers.
+    """
+    if pos + 2 > end:
+        return -1, 0, 0
+    tag = buf[pos]
+    lb = buf[pos + 1]
+    if tag & 0x1F == 0x1F:
+        return -1, 0, 0
+    if lb < 0x80:
+        start = pos + 2
+        stop = start + lb
+    elif lb == 0x81 and pos + 3 <= end and buf[pos + 2] >= 0x80:
+        start = pos + 3
+        stop = start + buf[pos + 2]
+    elif lb == 0x82 and pos + 4 <= end and buf[pos + 2]:
+        start = pos + 4
+        stop = start + ((buf[pos + 2] << 8) | buf[pos + 3])
+    else:
+        return -1, 0, 0
+    if stop > end:
+        return -1, 0, 0
+    return tag, start, stop
+
+
+def encode_length(n: int) -> bytes:
+    """The DER length octets of ``n`` content bytes."""
+    if n < 0x80:
+        return bytes((n,))
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((0x80 | len(raw),)) + raw
+
+
+def encode_tlv(tag: int, content: bytes) -> bytes:
+    """One DER element with a low-number ``tag`` (its identifier octet) around ``content``."""
+    return bytes((tag,)) + encode_length(len(content)) + content

@@ -1,16 +1,19 @@
 """Evidence handlers: how formats other than CMS plug into ``verify()``.
 
 A handler recognises the evidence bytes it understands and turns them into
-a :class:`~bayident.VerificationResult`. CMS is built in; detached JWS and
-scheme adapters register here. Handlers are tried in registration order
-before CMS (a handler registered with ``first=True`` goes ahead of those
-registered before it); the first that claims the bytes decides.
+a :class:`~bayident.VerificationResult`. CMS is built in; the other formats bayident
+reads (scheme envelopes, JWS, OFD) are handlers named in ``bayident._defaults``, which a
+verifier loads on its first verification. A verifier asks, in order, the handlers it was
+given (``Verifier(handlers=[...])``), then the built-in ones, before CMS; the first that
+claims the bytes decides. Result enrichers (``Verifier(enrichers=[...])``) run on every
+result after the built-in one (the scheme adapters').
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -55,6 +58,8 @@ class EvidenceContext:
     # The Verifier running this verification: a nested verification (a CMS inside a
     # scheme envelope) runs through it and keeps its clients, clock and caches.
     verifier: Any = None
+    # The verifier's scheme registry (a bayident.schemes.SchemeRegistry).
+    schemes: Any = None
 
 
 class EvidenceHandler(Protocol):
@@ -72,49 +77,39 @@ class EvidenceHandler(Protocol):
         """
 
 
-_HANDLERS: list[EvidenceHandler] = []
+# Handlers and enrichers added with the deprecated process-wide functions below; every
+# verifier still asks them, after its own and before the built-in ones. Nothing in bayident
+# adds to them: configuration belongs on the Verifier (``handlers=``, ``enrichers=``).
+_LEGACY_HANDLERS: list[EvidenceHandler] = []
+_LEGACY_ENRICHERS: list[ResultEnricher] = []
 _LOCK = threading.Lock()
 
 
 def register_evidence_handler(handler: EvidenceHandler, *, first: bool = False) -> None:
-    """Add a handler (for example a scheme adapter).
+    """Deprecated: pass the handler to the verifier, ``Verifier(handlers=[handler])``.
 
-    Handlers are asked in order whether they claim the evidence bytes, and the first
-    that does decides. A handler is added after those registered before it, or, with
-    ``first=True``, ahead of them: for a format whose detection is more specific than
-    an earlier handler's (one that would otherwise claim its bytes too). A handler whose
-    ``name`` is already registered is left where it is.
+    Adds ``handler`` to a process-wide list that every verifier asks after its own
+    handlers and before the built-in ones (``first=True`` puts it ahead of those added
+    before it). A handler whose ``name`` is already there is left where it is.
     """
+    warnings.warn(
+        "register_evidence_handler() changes every verifier of the process; pass the handler "
+        "to the verifier instead: Verifier(handlers=[handler])",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     with _LOCK:
-        if any(h.name == handler.name for h in _HANDLERS):
+        if any(h.name == handler.name for h in _LEGACY_HANDLERS):
             return
         if first:
-            _HANDLERS.insert(0, handler)
+            _LEGACY_HANDLERS.insert(0, handler)
         else:
-            _HANDLERS.append(handler)
+            _LEGACY_HANDLERS.append(handler)
 
 
-# The formats and adapters bayident ships, loaded the first time a verification asks for a
-# handler or an enricher rather than as a side effect of ``import bayident`` (which stays
-# cheap: a pytest plugin or a CLI start pays only for what it uses).
-_BUILTIN_MODULES = ("bayident.jose", "bayident.ofd", "bayident.schemes")
-_builtins_loaded = False
-
-
-def _load_builtins() -> None:
-    global _builtins_loaded
-    if _builtins_loaded:
-        return
-    import importlib
-
-    for name in _BUILTIN_MODULES:
-        importlib.import_module(name)  # registers its handlers and enrichers
-    _builtins_loaded = True
-
-
-def handler_for(raw: bytes) -> EvidenceHandler | None:
-    _load_builtins()
-    for h in list(_HANDLERS):
+def handler_for(raw: bytes, handlers: Sequence[EvidenceHandler]) -> EvidenceHandler | None:
+    """The first of ``handlers`` that claims ``raw``, or None (the evidence is CMS)."""
+    for h in handlers:
         if h.claims(raw):
             return h
     return None
@@ -135,23 +130,27 @@ class EnrichmentContext:
     # Parses certificate DER through the verifier's cache (the signers' certificates are
     # there already); None: parse afresh.
     load: Callable[[bytes], Any] | None = None
+    # The scheme the evidence must belong to (Verifier.expected_scheme), or None.
+    expected_scheme: str | None = None
+    # The verifier's scheme registry (a bayident.schemes.SchemeRegistry).
+    schemes: Any = None
 
 
 ResultEnricher = Callable[["VerificationResult", EnrichmentContext], "VerificationResult"]
-_ENRICHERS: list[ResultEnricher] = []
 
 
 def register_result_enricher(enricher: ResultEnricher) -> None:
-    """Run ``enricher`` on every result ``verify()`` produces (e.g. to attach an Identity).
+    """Deprecated: pass the enricher to the verifier, ``Verifier(enrichers=[enricher])``.
 
-    It returns the result to pass on: the same one, or a copy with more filled in. It
-    must never turn a non-PASSED result into PASSED.
+    Adds ``enricher`` to a process-wide list that every verifier runs after its own
+    enrichers and the built-in ones.
     """
+    warnings.warn(
+        "register_result_enricher() changes every verifier of the process; pass the enricher "
+        "to the verifier instead: Verifier(enrichers=[enricher])",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     with _LOCK:
-        if enricher not in _ENRICHERS:
-            _ENRICHERS.append(enricher)
-
-
-def result_enrichers() -> tuple[ResultEnricher, ...]:
-    _load_builtins()
-    return tuple(_ENRICHERS)
+        if enricher not in _LEGACY_ENRICHERS:
+            _LEGACY_ENRICHERS.append(enricher)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from enum import Enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,10 +21,16 @@ __all__ = [
     "Identity",
     "IdentityBinding",
     "IdentityIdentifier",
+    "Purpose",
     "Recognition",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="ignore")
+
+#: What a foreign signer or identity is recognised for: signing, or authenticating a person.
+#: Certificate recognition (:mod:`bayident.trustlist`) and identity recognition
+#: (:mod:`bayident.schemes`) use this one vocabulary.
+Purpose = Literal["sign", "authenticate"]
 
 
 class AssuranceLevel(str, Enum):

@@ -29,15 +29,8 @@ from ._chain import (
     revocation_active,
     search_stopped,
 )
-from ._pathgeneral import (
-    NO_CHECK_RULE,
-    PKIX_ERRORS,
-    GeneralEngine,
-    Steps,
-    ee_critical,
-    key_problem,
-)
-from ._pathoutcome import CachedPath, PathOutcome
+from ._pathgeneral import NO_CHECK_RULE, PKIX_ERRORS, GeneralEngine, Steps, ee_critical
+from ._pathoutcome import CachedPath, PathOutcome, key_problem
 from ._pathtext import declared as _declared
 from ._policy import Policy
 from ._profile import profile_problem

@@ -28,8 +28,8 @@ from ._algorithms import (
     mechanism_for,
     parse_pss_params,
 )
-from ._certs import CertRecord, public_key_of
-from ._pathoutcome import PathOutcome, Window
+from ._certs import CertRecord
+from ._pathoutcome import PathOutcome, Window, key_problem
 from ._pathtext import answered, side_validation_as_unknown
 from ._pathtext import culprit_record as _culprit_record
 from ._pathtext import declared as _declared
@@ -200,35 +200,6 @@ def _pkix_errors() -> tuple[type[BaseException], ...]:
 
 
 PKIX_ERRORS = _pkix_errors()
-
-
-def key_problem(policy: Policy, spki_der: bytes) -> str | None:
-    """Why the policy refuses this public key, or ``None``."""
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
-
-    try:
-        key = public_key_of(spki_der)
-    except AlgorithmError as exc:
-        return exc.reason
-    if isinstance(key, rsa.RSAPublicKey) and key.key_size < policy.min_rsa_bits:
-        return (
-            f"RSA key of {key.key_size} bits is below the policy minimum of {policy.min_rsa_bits}"
-        )
-    if isinstance(key, dsa.DSAPublicKey) and "dsa" not in policy.signature_algorithms:
-        return "DSA keys are not accepted: 'dsa' is not among Policy.signature_algorithms"
-    # DSA's security rests on the same finite-field problem size as RSA's modulus
-    # (NIST SP 800-57 Part 1 Table 2), so the same minimum applies.
-    if isinstance(key, dsa.DSAPublicKey) and key.key_size < policy.min_rsa_bits:
-        return (
-            f"DSA key of {key.key_size} bits is below the policy minimum of "
-            f"{policy.min_rsa_bits} (min_rsa_bits applies to DSA too)"
-        )
-    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in policy.ec_curves:
-        return f"elliptic curve {key.curve.name} is not allowed by the policy"
-    curve = getattr(key, "curve_name", None)
-    if curve is not None and curve not in policy.ec_curves:
-        return f"elliptic curve {curve} is not allowed by the policy"
-    return None
 
 
 class GeneralEngine:

@@ -1,17 +1,25 @@
-"""The decision on a certification path, and a validated path as remembered."""
+"""A path decision (:class:`PathOutcome`), a remembered success, the verdict on a key.
+
+What path building (:mod:`bayident._chain`) and path validation (:mod:`bayident._path`)
+both produce, kept below them so that neither needs the other to make one.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._certs import CertRecord
+from ._algorithms import AlgorithmError
+from ._certs import CertRecord, public_key_of
+from ._policy import Policy
 from ._result import SubIndication
 from ._trust import TrustAnchor
-from .revocation._check import RevocationEntry
 
-__all__ = ["CachedPath", "PathOutcome", "Window"]
+if TYPE_CHECKING:
+    from .revocation._check import RevocationEntry
+
+__all__ = ["CachedPath", "PathOutcome", "Window", "key_problem"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +71,32 @@ class CachedPath:
 
 # Certificate validity window, then the CRL window (None: no CRLs), of a success.
 Window = tuple[_dt.datetime, _dt.datetime, _dt.datetime | None, _dt.datetime | None]
+
+
+def key_problem(policy: Policy, spki_der: bytes) -> str | None:
+    """Why the policy refuses this public key, or ``None``."""
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+
+    try:
+        key = public_key_of(spki_der)
+    except AlgorithmError as exc:
+        return exc.reason
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < policy.min_rsa_bits:
+        return (
+            f"RSA key of {key.key_size} bits is below the policy minimum of {policy.min_rsa_bits}"
+        )
+    if isinstance(key, dsa.DSAPublicKey) and "dsa" not in policy.signature_algorithms:
+        return "DSA keys are not accepted: 'dsa' is not among Policy.signature_algorithms"
+    # DSA's security rests on the same finite-field problem size as RSA's modulus
+    # (NIST SP 800-57 Part 1 Table 2), so the same minimum applies.
+    if isinstance(key, dsa.DSAPublicKey) and key.key_size < policy.min_rsa_bits:
+        return (
+            f"DSA key of {key.key_size} bits is below the policy minimum of "
+            f"{policy.min_rsa_bits} (min_rsa_bits applies to DSA too)"
+        )
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in policy.ec_curves:
+        return f"elliptic curve {key.curve.name} is not allowed by the policy"
+    curve = getattr(key, "curve_name", None)
+    if curve is not None and curve not in policy.ec_curves:
+        return f"elliptic curve {curve} is not allowed by the policy"
+    return None

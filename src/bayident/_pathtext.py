@@ -137,7 +137,7 @@ def _clean(exc: BaseException) -> str:
 # constraints, path length, key usage). The raise site is read from the traceback
 # (module and function, and the raising frame's ``proc_state``): private structure of
 # pyhanko-certvalidator, pinned in pyproject.toml and checked by
-# tests/test_pathtext_pyhanko.py, which names what to re-check on a new release.
+# tests/chain/test_pathtext_pyhanko.py, which names what to re-check on a new release.
 _VALIDATE = "pyhanko_certvalidator.validate"
 _CONSTRAINT_STEPS = frozenset(
     {

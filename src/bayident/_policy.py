@@ -7,7 +7,6 @@ people who will never read this file.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import tomllib
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +15,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._exceptions import PolicyError
+from ._json import JSONError, loads
+
+# A policy is a few kilobytes; the bound keeps a wrong file from being parsed whole.
+_MAX_POLICY_FILE_BYTES = 4 * 1024 * 1024
 
 __all__ = ["Policy"]
 
@@ -375,7 +378,9 @@ class Policy(BaseModel):
             if p.suffix.lower() == ".toml":
                 data = tomllib.loads(raw.decode("utf-8"))
             else:
-                data = json.loads(raw)
+                data = loads(raw, f"policy file {p}", _MAX_POLICY_FILE_BYTES)
+        except JSONError as exc:
+            raise PolicyError(str(exc)) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise PolicyError(f"policy file {p} is not valid {p.suffix or 'JSON'}: {exc}") from None
         if not isinstance(data, dict):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
+from . import _der as d
 from ._certs import CertRecord
 from ._policy import Policy
 from ._result import SubIndication
@@ -99,33 +100,24 @@ def valid_dns_name(name: str, wildcard: bool = True) -> bool:
     return not labels[-1].isdigit()
 
 
-def _header(der: bytes, pos: int) -> tuple[int, int]:
-    """(content start, content length) of the DER element at ``pos``."""
-    first = der[pos + 1]
-    if first < 0x80:
-        return pos + 2, first
-    n = first & 0x7F
-    if n == 0 or n > 4 or pos + 2 + n > len(der):
-        raise ValueError("bad length")
-    return pos + 2 + n, int.from_bytes(der[pos + 2 : pos + 2 + n], "big")
-
-
 def _unused_bits_ok(der: bytes) -> bool:
     """The signature BIT STRING of a certificate or CRL has no unused bits (X.690 DER)."""
     try:
-        start, length = _header(der, 0)
-        if der[0] != 0x30 or start + length != len(der):
+        top = d.read_whole(der, "certificate")
+        if top.tag != d.SEQUENCE:
             return False
-        pos = start
+        pos = top.start
         for _ in range(2):  # tbsCertificate, signatureAlgorithm
-            s, n = _header(der, pos)
-            pos = s + n
-        if der[pos] != 0x03:
-            return False
-        s, n = _header(der, pos)
-    except (ValueError, IndexError):
+            pos = d.read_der(der, pos, top.end, "certificate").next
+        bits = d.read_der(der, pos, top.end, "signatureValue")
+    except d.DERError:
         return False
-    return s + n == len(der) and n >= 1 and der[s] == 0
+    return (
+        bits.tag == d.BIT_STRING
+        and bits.next == top.end
+        and bits.end > bits.start
+        and der[bits.start] == 0
+    )
 
 
 def _bc(cert: x509.Certificate) -> x509.BasicConstraints | None:

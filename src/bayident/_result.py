@@ -141,6 +141,11 @@ def _replace(model: _M, changes: dict[str, Any]) -> _M:
     return _fast(type(model), {**model.__dict__, **changes})
 
 
+# Bound once: _fast runs several times in every verification.
+_new = object.__new__
+_set = object.__setattr__
+
+
 def _fast(cls: type[_M], values: dict[str, Any]) -> _M:
     """Build a model from values the library itself produced, skipping validation.
 
@@ -148,6 +153,12 @@ def _fast(cls: type[_M], values: dict[str, Any]) -> _M:
     on the hot path of a warm verification that costs more than the signature
     check itself. Callers pass every field; fields added to a model later get their
     defaults when a caller written before them leaves them out.
+
+    The four attributes set here are the whole state of a pydantic model instance.
+    They are pydantic's own, so pyproject.toml bounds pydantic to the tested versions and
+    tests/test_result_construction.py checks, on the installed version, that a model
+    built here holds exactly what a validated one does. The model is complete when
+    returned: nothing writes to it afterwards (:func:`_replace` makes a new one).
     """
     count = _COUNTS.get(cls)
     if count is None or len(values) < count:
@@ -156,11 +167,11 @@ def _fast(cls: type[_M], values: dict[str, Any]) -> _M:
         for name, default, factory in optional:
             if name not in values:
                 values[name] = factory() if factory is not None else default
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    obj = _new(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
     return obj
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from . import _der as d
+from ._algorithm_protection import OID_ALGORITHM_PROTECTION, algorithm_protection_problem
 from ._algorithms import DIGEST_SIZES, AlgorithmError, NonStandardSignature, digest_name
 from ._attrs import (
     OID_CONTENT_TYPE,
@@ -84,71 +85,26 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
                 where,
             )
         return
-    by_oid: dict[str, list[Any]] = {}
-    for a in si.signed_attrs:
-        by_oid.setdefault(a.oid, []).append(a)
-    if OID_CONTENT_TIMESTAMP in by_oid:
-        st.content_timestamp = by_oid[OID_CONTENT_TIMESTAMP]
-    for oid, items in by_oid.items():
-        if oid in SINGLE_INSTANCE and (len(items) > 1 or len(items[0].values) != 1):
-            st.fail(
-                "signed-attributes",
-                SubIndication.FORMAT_FAILURE,
-                f"{attribute_label(oid)} appears {len(items)} times with "
-                f"{sum(len(i.values) for i in items)} value(s); exactly one is allowed "
-                "(RFC 5652 §11)",
-                attribute_label(oid),
-            )
-            if not items[0].values:
-                return
-            if oid in _SIGNATURE_INPUT_ATTRS:
-                # RFC 5652 §11.1-11.3: these are part of what the signature means; with
-                # several values the signature cannot be taken as valid (checked, reported).
-                st.malformed_attrs = attribute_label(oid)
-            # The others are still checked with their first value, so the report says
-            # whether the signature is otherwise sound.
-    # content-type
-    ct = by_oid.get(OID_CONTENT_TYPE)
-    if st.counter_of is not None:
-        if ct is not None:
-            st.fail(
-                "content-type",
-                SubIndication.FORMAT_FAILURE,
-                "a counter-signature's signed attributes must not contain content-type "
-                "(RFC 5652 §11.4)",
-                attribute_label(OID_CONTENT_TYPE),
-            )
-    elif ct is None:
-        st.fail(
-            "content-type",
-            SubIndication.FORMAT_FAILURE,
-            "signed attributes lack content-type (required by RFC 5652 §5.3)",
-            where,
-        )
-    else:
-        v = ct[0].values[0]
-        try:
-            # Fast path: the value is the DER of the encapsulated content type itself.
-            if v == oid_der(job.sd.econtent_type):
-                ctype = job.sd.econtent_type
-            else:
-                ctype = d.decode_oid(v, d.read_tlv(v, 0, len(v), "content-type"), "content-type")
-        except d.DERError as exc:
-            st.fail(
-                "content-type",
-                SubIndication.FORMAT_FAILURE,
-                f"content-type is malformed: {exc}",
-                attribute_label(OID_CONTENT_TYPE),
-            )
+    # The first attribute of each type; the usual case has each type once, with one value.
+    attrs = si.signed_attrs
+    by_oid: dict[str, Any] = {}
+    usual = True
+    for a in attrs:
+        if a.oid in by_oid:
+            usual = False
         else:
-            if ctype != job.sd.econtent_type:
-                st.fail(
-                    "content-type",
-                    SubIndication.FORMAT_FAILURE,
-                    f"content-type attribute is {ctype} but the encapsulated content type is "
-                    f"{job.sd.econtent_type}",
-                    attribute_label(OID_CONTENT_TYPE),
-                )
+            by_oid[a.oid] = a
+        if len(a.values) != 1 and a.oid in SINGLE_INSTANCE:
+            usual = False
+    if OID_CONTENT_TIMESTAMP in by_oid:
+        st.content_timestamp = [a for a in attrs if a.oid == OID_CONTENT_TIMESTAMP]
+    if OID_ALGORITHM_PROTECTION in by_oid:
+        _check_algorithm_protection(
+            st, [a for a in attrs if a.oid == OID_ALGORITHM_PROTECTION], pol.max_asn1_depth
+        )
+    if not usual and _single_instance_breaches(st, attrs):
+        return
+    _content_type(job, st, by_oid.get(OID_CONTENT_TYPE), where)
     # message-digest
     md = by_oid.get(OID_MESSAGE_DIGEST)
     label = attribute_label(OID_MESSAGE_DIGEST)
@@ -160,7 +116,7 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
             where,
         )
     else:
-        v = md[0].values[0]
+        v = md.values[0]
         actual = digests.get(st.digest)
         if (
             actual is not None
@@ -180,7 +136,7 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
     stime = by_oid.get(OID_SIGNING_TIME)
     if stime is not None:
         try:
-            st.signing_time = decode_time(stime[0].values[0], "signing-time")
+            st.signing_time = decode_time(stime.values[0], "signing-time")
         except d.DERError as exc:
             st.fail(
                 "signing-time",
@@ -232,10 +188,10 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
                 where,
             )
         return
-    v2 = ess[0].oid == OID_SIGNING_CERT_V2
-    label = attribute_label(ess[0].oid)
+    v2 = ess.oid == OID_SIGNING_CERT_V2
+    label = attribute_label(ess.oid)
     try:
-        ids = host._ess_ids(ess[0].values[0], v2, label)
+        ids = host._ess_ids(ess.values[0], v2, label)
     except d.DERError as exc:
         st.fail("signing-certificate-attribute", SubIndication.FORMAT_FAILURE, f"{exc}", label)
         return
@@ -290,6 +246,76 @@ def check_attributes(host: Any, job: Any, st: SignerState, digests: dict[str, by
             f"{'v2' if v2 else 'v1'} attribute binds {st.cert.describe()} ({hname})",
             label,
         )
+
+
+def _single_instance_breaches(st: SignerState, attrs: tuple[Any, ...]) -> bool:
+    """Report attributes RFC 5652 §11 allows once with one value; True: stop checking."""
+    by_oid: dict[str, list[Any]] = {}
+    for a in attrs:
+        by_oid.setdefault(a.oid, []).append(a)
+    for oid, items in by_oid.items():
+        if oid in SINGLE_INSTANCE and (len(items) > 1 or len(items[0].values) != 1):
+            st.fail(
+                "signed-attributes",
+                SubIndication.FORMAT_FAILURE,
+                f"{attribute_label(oid)} appears {len(items)} times with "
+                f"{sum(len(i.values) for i in items)} value(s); exactly one is allowed "
+                "(RFC 5652 §11)",
+                attribute_label(oid),
+            )
+            if not items[0].values:
+                return True
+            if oid in _SIGNATURE_INPUT_ATTRS:
+                # RFC 5652 §11.1-11.3: these are part of what the signature means; with
+                # several values the signature cannot be taken as valid (checked, reported).
+                st.malformed_attrs = attribute_label(oid)
+            # The others are still checked with their first value, so the report says
+            # whether the signature is otherwise sound.
+    return False
+
+
+def _content_type(job: Any, st: SignerState, ct: Any, where: str) -> None:
+    """content-type: present and equal to the eContentType, absent in a counter-signature."""
+    if st.counter_of is not None:
+        if ct is not None:
+            st.fail(
+                "content-type",
+                SubIndication.FORMAT_FAILURE,
+                "a counter-signature's signed attributes must not contain content-type "
+                "(RFC 5652 §11.4)",
+                attribute_label(OID_CONTENT_TYPE),
+            )
+    elif ct is None:
+        st.fail(
+            "content-type",
+            SubIndication.FORMAT_FAILURE,
+            "signed attributes lack content-type (required by RFC 5652 §5.3)",
+            where,
+        )
+    else:
+        v = ct.values[0]
+        try:
+            # Fast path: the value is the DER of the encapsulated content type itself.
+            if v == oid_der(job.sd.econtent_type):
+                ctype = job.sd.econtent_type
+            else:
+                ctype = d.decode_oid(v, d.read_tlv(v, 0, len(v), "content-type"), "content-type")
+        except d.DERError as exc:
+            st.fail(
+                "content-type",
+                SubIndication.FORMAT_FAILURE,
+                f"content-type is malformed: {exc}",
+                attribute_label(OID_CONTENT_TYPE),
+            )
+        else:
+            if ctype != job.sd.econtent_type:
+                st.fail(
+                    "content-type",
+                    SubIndication.FORMAT_FAILURE,
+                    f"content-type attribute is {ctype} but the encapsulated content type is "
+                    f"{job.sd.econtent_type}",
+                    attribute_label(OID_CONTENT_TYPE),
+                )
 
 
 def _message_digest_mismatch(
@@ -350,6 +376,26 @@ def _message_digest_mismatch(
             )
 
 
+def _check_algorithm_protection(st: SignerState, attrs: list[Any], max_depth: int) -> None:
+    problem = algorithm_protection_problem(st.info, attrs, max_depth)
+    if problem is None:
+        st.add(
+            "cms-algorithm-protection",
+            _OUT.PASSED,
+            "the digest and signature algorithms the signer protected (RFC 6211) are those "
+            "the SignerInfo names",
+            attribute_label(OID_ALGORITHM_PROTECTION),
+        )
+        return
+    st.algorithm_protection = problem
+    st.fail(
+        "cms-algorithm-protection",
+        problem.sub,
+        problem.reason,
+        attribute_label(OID_ALGORITHM_PROTECTION),
+    )
+
+
 def check_signature(
     host: Any, job: Any, st: SignerState, digests: dict[str, bytes], whole: bytes | None
 ) -> None:
@@ -374,8 +420,22 @@ def check_signature(
             "SignedData.encapContentInfo.eContentType",
         )
         return
+    if st.algorithm_protection is not None:
+        # RFC 6211 §3: the verification fails, so the value is not even tried.
+        st.fail(
+            "signature",
+            st.algorithm_protection.sub,
+            "the signature is not valid: the signer's cms-algorithm-protection attribute "
+            "does not protect the algorithms this SignerInfo names (see "
+            "cms-algorithm-protection)",
+            where,
+        )
+        return
     stored: bytes | None = None  # the signed attributes as stored, when they are not DER
-    if si.signed_attrs_der is not None:
+    if si.signed_attrs_is_der and si.signed_attrs_der is not None:
+        # The parser saw them in DER as they came: the signature input is the stored bytes.
+        data, prehashed = si.signed_attrs_der, False
+    elif si.signed_attrs_der is not None:
         try:
             data = signed_attributes_der(si.signed_attrs_der, job.policy.max_asn1_depth)
         except d.DERError as exc:

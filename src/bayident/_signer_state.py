@@ -79,13 +79,21 @@ class SignerState:
     content_timestamp: Any = None
     # The signed attribute that breaks RFC 5652 §11's single-value rule, if any.
     malformed_attrs: str | None = None
+    # Why the RFC 6211 cms-algorithm-protection attribute fails, if it does (it fails the
+    # signature whatever the signature value).
+    algorithm_protection: Any = None
     # The signer this one counter-signs (RFC 5652 §11.4), for a counter-signature.
     counter_of: SignerState | None = None
 
     def add(
         self, name: str, outcome: CheckOutcome, message: str, concerns: str | None = None
     ) -> None:
-        self.checks.append(make_check(name, outcome, message, concerns, self.info.index))
+        # make_check's cache read inline: every check of a verification passes here.
+        index = self.info.index
+        check = _CHECKS.get((name, outcome, message, concerns, index))
+        if check is None:
+            check = make_check(name, outcome, message, concerns, index)
+        self.checks.append(check)
 
     def fail(
         self, name: str, sub: SubIndication, message: str, concerns: str | None = None

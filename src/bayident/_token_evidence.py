@@ -12,7 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from ._input import hash_content, new_hasher
-from ._result import CheckOutcome, Indication, SubIndication, TimestampInfo, VerificationResult
+from ._result import (
+    CheckOutcome,
+    Indication,
+    SubIndication,
+    TimestampInfo,
+    VerificationResult,
+    _replace,
+)
 from ._signer_state import FAILED_SUBS, iso, make_check
 from .tsp._token import TokenCheck, check_token, sha
 
@@ -102,5 +109,4 @@ def verify_token_evidence(host: Any, job: Any, der: bytes) -> VerificationResult
         ind = Indication.FAILED if failed else Indication.INDETERMINATE
     job.warnings.extend(tc.warnings)
     result: VerificationResult = host._result(job, ind, sub, message)
-    object.__getattribute__(result, "__dict__")["timestamps"] = (info,)
-    return result
+    return _replace(result, {"timestamps": (info,)})

@@ -23,7 +23,9 @@ __all__ = [
     "TrustAnchor",
     "TrustStore",
     "TrustStoreHolder",
+    "catalogue_anchors",
     "load_certificates",
+    "trust_store_from_catalogue",
 ]
 
 CertificateSource: TypeAlias = x509.Certificate | bytes | str | os.PathLike[str]
@@ -219,8 +221,6 @@ class TrustStore:
     def from_catalogue(cls, *names: str) -> TrustStore:
         """The named real roots of the Bay Area root catalogue (opt-in; see
         :func:`bayident.schemes.trust_store_from_catalogue`)."""
-        from .schemes._roots import trust_store_from_catalogue
-
         return trust_store_from_catalogue(*names)
 
     @classmethod
@@ -333,3 +333,36 @@ class TrustStore:
 
     def __repr__(self) -> str:
         return f"<TrustStore {self.describe()}>"
+
+
+def catalogue_anchors(*names: str) -> list[TrustAnchor]:
+    """Trust anchors for the named roots of the Bay Area root catalogue, each checked
+    against its catalogued fingerprint (``docs/schemes/roots.md``).
+
+    :raises InvalidArgument: no name given, an unknown name, or a root whose certificate
+        is not shipped (its fingerprint lacks a second source).
+    """
+    # The catalogue is data of bayident.schemes, whose package imports the adapters: read
+    # only when asked for.
+    from .schemes._roots import catalogue_certificate
+
+    if not names:
+        raise InvalidArgument("name at least one catalogued root: none is trusted by default")
+    anchors: list[TrustAnchor] = []
+    for name in names:
+        root, cert, der = catalogue_certificate(name)
+        anchors.append(
+            TrustAnchor(
+                certificate=cert,
+                der=der,
+                source=f"bayident root catalogue ({'; '.join(root.sources)})",
+                jurisdiction=root.jurisdiction,
+                provider=root.operator,
+            )
+        )
+    return anchors
+
+
+def trust_store_from_catalogue(*names: str) -> TrustStore:
+    """A trust store of the named catalogued roots (see :func:`catalogue_anchors`)."""
+    return TrustStore(catalogue_anchors(*names), name=f"root catalogue: {', '.join(names)}")

@@ -77,6 +77,9 @@ class Outcome:
 
     facts: dict[str, Any] = field(default_factory=dict)
     crash: str | None = None
+    # Outcomes of bayident's cms-algorithm-protection checks (RFC 6211), one per signer
+    # that carries the attribute.
+    protection: tuple[str, ...] = ()
 
 
 def _digest_arg(case: dict[str, Any]) -> str | None:
@@ -158,7 +161,10 @@ def bayident_outcome(case: dict[str, Any]) -> Outcome:
         result = bayident.verify(DATA_DIR / case["file"], trust=trust, **kwargs)
     except Exception as exc:  # a crash is what is being counted
         return Outcome(crash=f"{type(exc).__name__}: {exc}")
-    return Outcome(facts=bayident_facts(result))
+    protection = tuple(
+        c.outcome.value for c in result.checks if c.name == "cms-algorithm-protection"
+    )
+    return Outcome(facts=bayident_facts(result), protection=protection)
 
 
 def _all_checks(report: Any, result: Any) -> list[Any]:

@@ -13,7 +13,7 @@ import redis
 import bayident
 from bayident import Indication, SubIndication
 from bayident.fleet import NonceStoreUnavailable, RedisNonceStore
-from bayident.schemes import scheme_evidence, use_registry
+from bayident.schemes import scheme_evidence
 from bayident.schemes.iamsmart import (
     EnvelopeErrorCode,
     IAmSmartEnvelopeError,
@@ -150,8 +150,8 @@ def test_the_iamsmart_adapter_refuses_a_replay_across_instances(redis_url: str) 
     # Two instances of the service: each its own adapter, one Redis.
     for _ in range(2):
         adapter = iam.adapter(nonce_store=RedisNonceStore(redis_url))
-        with use_registry(sandbox_registry(adapter, iam.hongkong_post.adapter())):
-            verdicts.append(bayident.verify(evidence, at=at))
+        registry = sandbox_registry(adapter, iam.hongkong_post.adapter())
+        verdicts.append(bayident.verify(evidence, at=at, schemes=registry))
     assert verdicts[0].passed, verdicts[0].message
     assert verdicts[1].indication is Indication.INDETERMINATE
     assert "REPLAYED_NONCE" in verdicts[1].message
@@ -164,8 +164,8 @@ def test_the_iamsmart_adapter_fails_closed_without_redis() -> None:
     headers, body = iam.profile_callback(user)
     evidence = scheme_evidence("iamsmart", "profile-callback", {"headers": headers, "body": body})
     adapter = iam.adapter(nonce_store=RedisNonceStore("redis://127.0.0.1:1/0", timeout=0.2))
-    with use_registry(sandbox_registry(adapter, iam.hongkong_post.adapter())):
-        result = bayident.verify(evidence, at=at)
+    registry = sandbox_registry(adapter, iam.hongkong_post.adapter())
+    result = bayident.verify(evidence, at=at, schemes=registry)
     assert (result.indication, result.sub_indication) == (
         Indication.INDETERMINATE,
         SubIndication.TRY_LATER,

@@ -30,7 +30,7 @@ from _revocation_kit import CONTENT as REV_CONTENT
 from _revocation_kit import RevPKI, make_pki
 from bayident import CheckOutcome, Policy, VerificationResult
 from bayident.jose import averify_jws, verify_jws
-from bayident.schemes import use_registry, verify_as
+from bayident.schemes import verify_as
 from bayident.testing import (
     MockCA,
     MockClock,
@@ -103,7 +103,7 @@ class Case:
     def verifier(self) -> bayident.Verifier:
         if self.make_verifier is not None:
             return self.make_verifier(self.policy)
-        return bayident.Verifier(trust=self.trust, policy=self.policy)
+        return bayident.Verifier(trust=self.trust, policy=self.policy, schemes=self.registry)
 
 
 # ------------------------------------------------------------------------------ doors
@@ -118,6 +118,7 @@ def _verify(case: Case) -> Verdict:
             at=case.at,
             policy=case.policy,
             extra_certs=case.intermediates,
+            schemes=case.registry,
         )
     )
 
@@ -132,6 +133,7 @@ def _averify(case: Case) -> Verdict:
                 at=case.at,
                 policy=case.policy,
                 extra_certs=case.intermediates,
+                schemes=case.registry,
             )
         )
     )
@@ -283,12 +285,6 @@ def signers() -> Signers:
     )
 
 
-@pytest.fixture(autouse=True)
-def _registry(signers: Signers) -> Iterator[None]:
-    with use_registry(signers.registry):
-        yield
-
-
 FORMATS = ("cms", "jws", "sm2-cms")
 SCENARIOS = ("valid", "untrusted-root", "missing-policy", "expired", "past-time", "tampered")
 
@@ -319,6 +315,7 @@ def _case(signers: Signers, fmt: str, scenario: str) -> Case:
         intermediates=ca.intermediates(),
         leaf=signer.cert_der,
         scheme=scheme,
+        registry=signers.registry,
     )
     if scenario == "untrusted-root":
         case.trust = [signers.other_root.cert_pem]
@@ -537,11 +534,12 @@ def test_verify_as_agrees_with_verify_on_a_cms_iamsmart_signing_result() -> None
         "signer": {"hkid": user.hkid, "openID": user.open_id},
     }
     registry = sandbox_registry(iam.adapter(signature_encoding="cms"), iam.hongkong_post.adapter())
-    with use_registry(registry):
-        evidence = scheme_evidence("iamsmart", "signing-result", data)
-        verifier = bayident.Verifier(trust=iam.hongkong_post.trust_store(), clock=clock)
-        kw: dict[str, Any] = {"content": DOC, "extra_certs": iam.hongkong_post.intermediates()}
-        plain = Verdict.of(verifier.verify(evidence, **kw))
-        expected = Verdict.of(verify_as("iamsmart", evidence, verifier=verifier, **kw))
+    evidence = scheme_evidence("iamsmart", "signing-result", data)
+    verifier = bayident.Verifier(
+        trust=iam.hongkong_post.trust_store(), clock=clock, schemes=registry
+    )
+    kw: dict[str, Any] = {"content": DOC, "extra_certs": iam.hongkong_post.intermediates()}
+    plain = Verdict.of(verifier.verify(evidence, **kw))
+    expected = Verdict.of(verify_as("iamsmart", evidence, verifier=verifier, **kw))
     assert plain.indication == "PASSED"
     assert expected == plain

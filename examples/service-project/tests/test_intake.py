@@ -9,7 +9,6 @@ import pytest
 from permit_service import PermitOffice
 
 import bayident
-from bayident.schemes import use_registry
 from bayident.testing import sandbox_registry
 
 APPLICATION = b"Cross-boundary permit application no. 2026-0042\n"
@@ -19,10 +18,12 @@ APPLICATION = b"Cross-boundary permit application no. 2026-0042\n"
 def office(bayident_hkpost_ca, bayident_clock):
     # The sandbox Hongkong Post adapter knows the sandbox hierarchy; the clock is the
     # fixtures' clock, so a test can move time.
-    with use_registry(sandbox_registry(bayident_hkpost_ca.adapter())):
-        yield PermitOffice(
-            bayident.Verifier(trust=bayident_hkpost_ca.trust_store(), clock=bayident_clock)
+    registry = sandbox_registry(bayident_hkpost_ca.adapter())
+    return PermitOffice(
+        bayident.Verifier(
+            trust=bayident_hkpost_ca.trust_store(), clock=bayident_clock, schemes=registry
         )
+    )
 
 
 def test_an_ecert_signed_application_is_accepted(office, bayident_ecert_signer):

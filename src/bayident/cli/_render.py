@@ -170,6 +170,9 @@ class Renderer(Protocol):
     def line(self, text: str = "", *, style: str | None = None) -> None:
         """A line of free text."""
 
+    def command(self, text: str) -> None:
+        """Shell lines to copy, written as they are: wrapping could split a path in two."""
+
 
 class PlainRenderer:
     """Plain text, one item a line: what pipes, logs and tests see."""
@@ -202,6 +205,9 @@ class PlainRenderer:
             self._out.write("\n")
         for part in text.splitlines():
             self._write(part)
+
+    def command(self, text: str) -> None:
+        self._out.write(text + "\n")
 
 
 class RichRenderer:
@@ -239,6 +245,12 @@ class RichRenderer:
         for part in text.splitlines() or [""]:
             for piece in wrap(part, self._width) if part else [""]:
                 self._console.print(Text(piece, style=style or ""))
+
+    def command(self, text: str) -> None:
+        from rich.text import Text
+
+        for part in text.splitlines():
+            self._console.print(Text(part), crop=False, overflow="ignore", no_wrap=True)
 
 
 def _result_lines(

@@ -10,6 +10,7 @@ come back in input order. On a platform without ``fork`` the batch runs in threa
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import os
 import threading
@@ -20,6 +21,7 @@ from itertools import islice
 from typing import Any
 
 from .._exceptions import InvalidArgument
+from ._pool import start_workers
 
 __all__ = ["Progress", "averify_many", "verify_many"]
 
@@ -32,17 +34,22 @@ _WORKER: Any = None  # the verifier of a pool process
 def _init(verifier: Any) -> None:
     """Runs first in each pool process: take the verifier, drop what fork left half-done."""
     global _WORKER
-    from ..revocation import _http
 
     # Locks held by another thread of the parent at the fork would never be released
-    # here, and in-flight fetches would never finish; pooled HTTP connections are the
-    # parent's sockets. Start these afresh.
-    _http._DEFAULT_CLIENT = None
+    # here, and in-flight fetches would never finish. Start these afresh. (The shared
+    # HTTP client is dropped in every forked child by bayident._http itself, and redis-py
+    # opens new connections when it sees a new process id.)
     verifier._lock = threading.Lock()
     service = verifier.revocation
     service._lock = threading.Lock()
     service._flights = {}
     service._aflights = {}
+    shared = verifier.shared_cache
+    if shared is not None:
+        shared._lock = threading.Lock()
+        backend = getattr(shared, "backend", None)
+        if backend is not None and hasattr(backend, "_lock"):
+            backend._lock = threading.Lock()
     _WORKER = verifier
 
 
@@ -119,35 +126,152 @@ def verify_many(
     chunk: int = 64,
     window: int | None = None,
 ) -> Iterator[Any]:
-    """Verify ``items`` with ``verifier`` in a pool of ``workers`` processes.
+    """Verify ``items`` with ``verifier`` in ``workers`` processes.
 
     Each item is evidence, an ``(evidence, content)`` tuple, or a mapping of
     :meth:`bayident.Verifier.verify`'s arguments with ``evidence``. Yields the results
-    in input order. Items are sent in chunks of ``chunk``; at most ``window`` chunks
-    (default ``2 × workers``) are in flight, so memory stays bounded however long the
-    batch. ``progress(done, total)`` is called as results arrive (``total`` is None
-    when ``items`` has no length). An exception ``verify`` raises for an item (an
-    unreadable file) is raised at that item's place. The calling process counts as one
-    of the ``workers``: it verifies chunks too while it waits, so ``workers=2`` forks one
-    process, and ``workers=1`` verifies in this process alone. The processes are forks of
-    this one: they share the verifier's ``shared_cache`` (Redis) but not its in-memory
-    caches after the fork.
+    in input order. Items are handed out in chunks of ``chunk``; at most ``window`` chunks
+    (default ``2 × workers``) are out at the other processes and at most twice that many
+    are taken ahead of what was yielded, so memory stays bounded however long the batch.
+    A list or tuple is taken as it is when the batch starts (the workers, forks of this
+    process, already hold it, so only positions cross to them); any other iterable is
+    read as the batch goes. ``progress(done, total)`` is called as results arrive
+    (``total`` is None when ``items`` has no length). An exception ``verify`` raises for
+    an item (an unreadable file) is raised at that item's place. The calling process
+    counts as one of the ``workers``: it verifies chunks too while it waits, so
+    ``workers=2`` forks one process, and ``workers=1`` verifies in this process alone.
+    The processes are forks of this one: they share the verifier's ``shared_cache``
+    (Redis) but not its in-memory caches after the fork.
     """
     workers, window = _check(workers, chunk, window)
     total = _total(items)
-    source = iter(items)
-    done = 0
     if workers == 1:
-        for item in source:
+        for done, item in enumerate(items, 1):
             yield from _unpack(_run_chunk([item], verifier))
-            done += 1
             if progress is not None:
                 progress(done, total)
         return
-    # This process is one of the workers: while the head chunk is still out, it verifies
-    # the next chunk itself instead of waiting (its results need no pickling).
-    pool = _executor(verifier, workers - 1)
-    threads = isinstance(pool, ThreadPoolExecutor)
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        yield from _threaded(verifier, items, workers, progress, chunk, window, total)
+        return
+    yield from _forked(verifier, items, workers, progress, chunk, window, total)
+
+
+def _forked(
+    verifier: Any,
+    items: Iterable[Any],
+    workers: int,
+    progress: Progress | None,
+    chunk: int,
+    window: int,
+    total: int | None,
+) -> Iterator[Any]:
+    """``verify_many`` with forked workers; this process verifies chunks while it waits."""
+    seq: tuple[Any, ...] | None = tuple(items) if isinstance(items, list | tuple) else None
+    source = iter(()) if seq is not None else iter(items)
+    size = len(seq) if seq is not None else 0
+    position = 0
+
+    def take() -> tuple[int, int, list[Any] | None] | None:
+        """The next chunk: positions in ``seq``, or items read from the iterator."""
+        nonlocal position
+        if seq is None:
+            part = list(islice(source, chunk))
+            return (0, 0, part) if part else None
+        left = size - position
+        if left <= 0:
+            return None
+        # Smaller chunks towards the end, so no process is left idle waiting for the
+        # last big chunk of another.
+        step = min(chunk, max(1, -(-left // (2 * workers))))
+        position += step
+        return position - step, position, None
+
+    def local(start: int, stop: int, part: list[Any] | None) -> list[tuple[bool, Any]]:
+        return _run_chunk(part if part is not None else list(seq[start:stop]), verifier)  # type: ignore[index]
+
+    # A worker holds at most two chunks: the one it works on and the next, so it never
+    # waits for a task, and none is left holding a long queue at the end of the batch.
+    depth = max(1, min(2, window))
+    ready: dict[int, list[tuple[bool, Any]]] = {}
+    head = number = done = 0
+    exhausted = False
+    # Freeze what exists now out of the collector's sight for the batch: results waiting
+    # in ``ready`` survive collections and so bring on full ones, which would otherwise
+    # walk the whole heap (tens of ms, and a copy of every page shared with the workers).
+    # Left alone when the caller already froze objects: unfreezing would undo theirs.
+    frozen = gc.isenabled() and gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()
+    try:
+        pool = start_workers(workers - 1, verifier, seq, _init, _run_chunk)
+    except BaseException:
+        if frozen:
+            gc.unfreeze()
+        raise
+    try:
+        while True:
+            for w in pool:  # answers that are in, without waiting
+                while w.ready():
+                    n, outcome = w.receive()
+                    ready[n] = outcome
+            held = sum(len(w.held) for w in pool)
+            for w in pool:
+                while (
+                    not exhausted
+                    and len(w.held) < depth
+                    and held < window
+                    and len(ready) + held < 2 * window
+                ):
+                    task = take()
+                    if task is None:
+                        exhausted = True
+                        break
+                    w.send(number, *task)
+                    number += 1
+                    held += 1
+            if head in ready:
+                outcome = ready.pop(head)
+                head += 1
+                yield from _unpack(outcome)
+                done += len(outcome)
+                if progress is not None:
+                    progress(done, total)
+                continue
+            if head == number and exhausted:
+                break
+            if head == number or (not exhausted and len(ready) + held < 2 * window):
+                # The head chunk is still at a worker: verify the next one here meanwhile.
+                task = take()
+                if task is None:
+                    exhausted = True
+                    continue
+                ready[number] = local(*task)
+                number += 1
+                continue
+            owner = next(w for w in pool if w.held and w.held[0] == head)
+            n, outcome = owner.receive()
+            ready[n] = outcome
+    finally:
+        for w in pool:
+            w.close()
+        if frozen:
+            gc.unfreeze()
+
+
+def _threaded(
+    verifier: Any,
+    items: Iterable[Any],
+    workers: int,
+    progress: Progress | None,
+    chunk: int,
+    window: int,
+    total: int | None,
+) -> Iterator[Any]:  # pragma: no cover - platforms without fork
+    """``verify_many`` in threads; this thread verifies chunks too while it waits."""
+    source = iter(items)
+    done = 0
+    pool = ThreadPoolExecutor(max_workers=workers - 1)
     pending: deque[Future[list[tuple[bool, Any]]] | list[tuple[bool, Any]]] = deque()
     try:
         while True:
@@ -155,10 +279,7 @@ def verify_many(
                 part = list(islice(source, chunk))
                 if not part:
                     break
-                if threads:  # pragma: no cover - no fork here
-                    pending.append(pool.submit(_run_chunk, part, verifier))
-                else:
-                    pending.append(pool.submit(_run_chunk, part))
+                pending.append(pool.submit(_run_chunk, part, verifier))
             if not pending:
                 break
             head = pending[0]
@@ -174,9 +295,6 @@ def verify_many(
             if progress is not None:
                 progress(done, total)
     finally:
-        for entry in pending:
-            if isinstance(entry, Future):
-                entry.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
 
 

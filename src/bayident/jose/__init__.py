@@ -1,7 +1,7 @@
 """JSON Web Signatures and JWT credentials: detached JWS (RFC 7515 Appendix F, RFC 7797),
 JAdES baseline-B header fields, and JWTs (RFC 7519) checked the RFC 8725 way.
 
-Importing :mod:`bayident` registers the JWS evidence handler, so
+The JWS evidence handler is one of a verifier's built-in handlers, so
 ``bayident.verify(token, content=..., trust=...)`` verifies a JWS whose key is an
 ``x5c`` chain. Keys from a JWKS must be named explicitly::
 
@@ -16,12 +16,10 @@ Importing :mod:`bayident` registers the JWS evidence handler, so
 
 from __future__ import annotations
 
-from .._handlers import register_evidence_handler
 from ._algs import ALGORITHMS
 from ._api import JWTResult, averify_jws, averify_jwt, verify_jws, verify_jwt
 from ._jwks import JsonWebKey, JWKSet, JWKSFetchError, JWKSResolver, KeyLookup
 from ._parse import MAX_HEADER_BYTES
-from ._verify import HANDLER as _HANDLER
 from ._verify import UNDERSTOOD_CRIT, JWSHandler
 
 __all__ = [
@@ -40,5 +38,3 @@ __all__ = [
     "verify_jws",
     "verify_jwt",
 ]
-
-register_evidence_handler(_HANDLER)

@@ -134,7 +134,6 @@ def verify_jws(
     Never raises for bad evidence; raises :class:`bayident.InvalidArgument` for wrong
     arguments and :class:`bayident.InputError` for unreadable files.
     """
-    key_set = coerce_jwks(jwks)
     ctx = _context(
         evidence,
         content=content,
@@ -148,7 +147,7 @@ def verify_jws(
     )
     if isinstance(ctx, VerificationResult):
         return ctx
-    return ctx.finish(Run(ctx.ctx, key_set).run())
+    return ctx.finish(Run(ctx.ctx, coerce_jwks(jwks)).run())
 
 
 async def averify_jws(
@@ -164,7 +163,6 @@ async def averify_jws(
     async_http_client: httpx.AsyncClient | None = None,
 ) -> VerificationResult:
     """Asynchronous :func:`verify_jws`: a JWKS fetch does not block the event loop."""
-    key_set = coerce_jwks(jwks)
     ctx = _context(
         evidence,
         content=content,
@@ -178,7 +176,7 @@ async def averify_jws(
     )
     if isinstance(ctx, VerificationResult):
         return ctx
-    return ctx.finish(await Run(ctx.ctx, key_set).arun())
+    return ctx.finish(await Run(ctx.ctx, coerce_jwks(jwks)).arun())
 
 
 def _names(value: str | Sequence[str] | None, what: str) -> tuple[str, ...] | None:
@@ -254,6 +252,51 @@ def _jwt_result(res: VerificationResult, run: Run | None) -> JWTResult:
     return JWTResult(result=res, claims=claims, header=header)
 
 
+def _jwt_run(
+    token: str | bytes,
+    trust: TrustArg,
+    jwks: JWKSArg,
+    issuer: str | Sequence[str] | None,
+    audience: str | Sequence[str] | None,
+    typ: str | None,
+    at: _dt.datetime | None,
+    leeway: _dt.timedelta | float | None,
+    required_claims: Sequence[str],
+    algorithms: Sequence[str] | None,
+    policy: Policy | None,
+    extra_certs: Iterable[CertificateSource] | None,
+    verifier: Verifier | None,
+    http_client: httpx.Client | None,
+    async_http_client: httpx.AsyncClient | None,
+) -> Run | JWTResult:
+    """The run of :func:`verify_jwt` / :func:`averify_jwt`, or the result when none can start."""
+    opts = _options(
+        issuer=issuer,
+        audience=audience,
+        typ=typ,
+        leeway=leeway,
+        required_claims=required_claims,
+        algorithms=algorithms,
+        policy=policy,
+        verifier=verifier,
+    )
+    key_set = coerce_jwks(jwks)
+    ctx = _context(
+        _token(token),
+        content=None,
+        trust=trust,
+        at=at,
+        policy=policy,
+        extra_certs=extra_certs,
+        verifier=verifier,
+        http_client=http_client,
+        async_http_client=async_http_client,
+    )
+    if isinstance(ctx, VerificationResult):
+        return _jwt_result(ctx, None)
+    return Run(ctx.ctx, key_set, opts)
+
+
 def verify_jwt(
     token: str | bytes,
     *,
@@ -280,31 +323,25 @@ def verify_jwt(
     audience is refused unless ``audience`` matches it), ``typ`` when given, and the
     ``algorithms`` allow-list when given.
     """
-    opts = _options(
-        issuer=issuer,
-        audience=audience,
-        typ=typ,
-        leeway=leeway,
-        required_claims=required_claims,
-        algorithms=algorithms,
-        policy=policy,
-        verifier=verifier,
+    run = _jwt_run(
+        token,
+        trust,
+        jwks,
+        issuer,
+        audience,
+        typ,
+        at,
+        leeway,
+        required_claims,
+        algorithms,
+        policy,
+        extra_certs,
+        verifier,
+        http_client,
+        None,
     )
-    key_set = coerce_jwks(jwks)
-    ctx = _context(
-        _token(token),
-        content=None,
-        trust=trust,
-        at=at,
-        policy=policy,
-        extra_certs=extra_certs,
-        verifier=verifier,
-        http_client=http_client,
-        async_http_client=None,
-    )
-    if isinstance(ctx, VerificationResult):
-        return _jwt_result(ctx, None)
-    run = Run(ctx.ctx, key_set, opts)
+    if isinstance(run, JWTResult):
+        return run
     # A JWT is a credential, not a signature over a document: its claims are the answer,
     # and scheme token adapters call this door for their own evidence, so no adapter
     # runs again on the result.
@@ -329,29 +366,23 @@ async def averify_jwt(
     async_http_client: httpx.AsyncClient | None = None,
 ) -> JWTResult:
     """Asynchronous :func:`verify_jwt`."""
-    opts = _options(
-        issuer=issuer,
-        audience=audience,
-        typ=typ,
-        leeway=leeway,
-        required_claims=required_claims,
-        algorithms=algorithms,
-        policy=policy,
-        verifier=verifier,
+    run = _jwt_run(
+        token,
+        trust,
+        jwks,
+        issuer,
+        audience,
+        typ,
+        at,
+        leeway,
+        required_claims,
+        algorithms,
+        policy,
+        extra_certs,
+        verifier,
+        None,
+        async_http_client,
     )
-    key_set = coerce_jwks(jwks)
-    ctx = _context(
-        _token(token),
-        content=None,
-        trust=trust,
-        at=at,
-        policy=policy,
-        extra_certs=extra_certs,
-        verifier=verifier,
-        http_client=None,
-        async_http_client=async_http_client,
-    )
-    if isinstance(ctx, VerificationResult):
-        return _jwt_result(ctx, None)
-    run = Run(ctx.ctx, key_set, opts)
+    if isinstance(run, JWTResult):
+        return run
     return _jwt_result(await run.arun(), run)

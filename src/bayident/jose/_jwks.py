@@ -19,6 +19,7 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from .._algorithms import describe_key
 from .._exceptions import BayidentError, InvalidArgument
+from .._http import Answer, HttpProblem, Reading, afetch, fetch
 from ._b64 import B64Error, b64url_decode
 from ._json import JSONError, loads_object
 
@@ -329,13 +330,27 @@ class JWKSResolver:
                 return KeyLookup(found.keys, self.source, notes=(*found.notes, self._error))
             return found
 
-    def _check_response(self, status: int, length: int) -> str | None:
-        if status != 200:
-            hint = " (redirects are not followed)" if 300 <= status < 400 else ""
-            return f"{self.source} answered HTTP {status}{hint}"
-        if length > self.max_bytes:
-            return f"{self.source} is over the limit of {self.max_bytes} bytes"
-        return None
+    # --- fetching: one GET, no redirects (RFC 8725 §3.10), bounded ----------------
+    def _request(self) -> httpx.Request:
+        return httpx.Request(
+            "GET", self.url, headers={"Accept": "application/jwk-set+json, application/json"}
+        )
+
+    def _reading(self) -> Reading:
+        return Reading(
+            limit=self.max_bytes, timeout=self.timeout, what=self.source, follow_redirects=False
+        )
+
+    def _read(self, answer: Answer) -> tuple[bytes | None, str | None]:
+        if answer.status != 200:
+            hint = " (redirects are not followed)" if 300 <= answer.status < 400 else ""
+            return None, f"{self.source} answered HTTP {answer.status}{hint}"
+        return answer.body, None
+
+    def _failed(self, exc: HttpProblem) -> str:
+        if exc.problem == "too-large":
+            return exc.reason
+        return f"{self.source} could not be fetched: {exc.reason}"
 
     # --- sync ------------------------------------------------------------------
     def lookup(self, kid: str | None, *, client: httpx.Client | None = None) -> KeyLookup:
@@ -359,33 +374,13 @@ class JWKSResolver:
         if self.shared is not None and self.shared.take():
             return
         self._begin()
-        use = self.client or client
-        body: bytes | None = None
-        error: str | None = None
         try:
-            if use is None:
-                with httpx.Client(timeout=self.timeout) as own:
-                    body, error = self._get_sync(own)
-            else:
-                body, error = self._get_sync(use)
-        except httpx.HTTPError as exc:
-            error = f"{self.source} could not be fetched: {type(exc).__name__}: {exc}"
+            body, error = self._read(fetch(self.client or client, self._request(), self._reading()))
+        except HttpProblem as exc:
+            body, error = None, self._failed(exc)
         self._store(body, error)
         if self.shared is not None:
             self.shared.give(body, error)
-
-    def _get_sync(self, client: httpx.Client) -> tuple[bytes | None, str | None]:
-        headers = {"Accept": "application/jwk-set+json, application/json"}
-        with client.stream("GET", self.url, headers=headers, follow_redirects=False) as resp:
-            problem = self._check_response(resp.status_code, 0)
-            if problem:
-                return None, problem
-            buf = bytearray()
-            for chunk in resp.iter_bytes():
-                buf += chunk
-                if len(buf) > self.max_bytes:
-                    return None, self._check_response(200, len(buf))
-            return bytes(buf), None
 
     # --- async -----------------------------------------------------------------
     async def alookup(
@@ -411,33 +406,14 @@ class JWKSResolver:
         if self.shared is not None and self.shared.take():
             return
         self._begin()
-        use = self.async_client or client
-        body: bytes | None = None
-        error: str | None = None
         try:
-            if use is None:
-                async with httpx.AsyncClient(timeout=self.timeout) as own:
-                    body, error = await self._get_async(own)
-            else:
-                body, error = await self._get_async(use)
-        except httpx.HTTPError as exc:
-            error = f"{self.source} could not be fetched: {type(exc).__name__}: {exc}"
+            answer = await afetch(self.async_client or client, self._request(), self._reading())
+            body, error = self._read(answer)
+        except HttpProblem as exc:
+            body, error = None, self._failed(exc)
         self._store(body, error)
         if self.shared is not None:
             self.shared.give(body, error)
-
-    async def _get_async(self, client: httpx.AsyncClient) -> tuple[bytes | None, str | None]:
-        headers = {"Accept": "application/jwk-set+json, application/json"}
-        async with client.stream("GET", self.url, headers=headers, follow_redirects=False) as resp:
-            problem = self._check_response(resp.status_code, 0)
-            if problem:
-                return None, problem
-            buf = bytearray()
-            async for chunk in resp.aiter_bytes():
-                buf += chunk
-                if len(buf) > self.max_bytes:
-                    return None, self._check_response(200, len(buf))
-            return bytes(buf), None
 
     @property
     def keys(self) -> tuple[JsonWebKey, ...]:

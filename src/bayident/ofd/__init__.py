@@ -1,7 +1,7 @@
 """OFD documents (GB/T 33190-2016) with electronic seals and signatures.
 
-Importing :mod:`bayident` registers the OFD evidence handler, so an ``.ofd`` file goes
-through the same call as every other evidence::
+The OFD evidence handler is one of a verifier's built-in handlers, so an ``.ofd`` file
+goes through the same call as every other evidence::
 
     result = bayident.verify("invoice.ofd", trust=["tax-ca.pem"])
     for signer in result.signers:
@@ -18,8 +18,6 @@ See ``docs/ofd.md``.
 
 from __future__ import annotations
 
-from .._handlers import register_evidence_handler
-from ._handler import HANDLER as _HANDLER
 from ._handler import OFDHandler
 from ._ses import Seal, SealSignature, SESFormatError, parse_seal, parse_seal_signature
 from ._zip import ZipFormatError, ZipLimits, ZipPackage
@@ -35,5 +33,3 @@ __all__ = [
     "parse_seal",
     "parse_seal_signature",
 ]
-
-register_evidence_handler(_HANDLER)

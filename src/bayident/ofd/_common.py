@@ -11,7 +11,8 @@ from cryptography.exceptions import InvalidSignature
 from .._algorithms import AlgorithmError, NonStandardSignature, mechanism_for
 from .._certs import CertificateCache, CertRecord
 from .._handlers import EvidenceContext
-from .._path import PathOutcome
+from .._pathoutcome import PathOutcome
+from .._pathstep import path_entries, path_revocation_checks
 from .._result import (
     CertificateInfo,
     Check,
@@ -22,7 +23,6 @@ from .._result import (
     SubIndication,
     _fast,
 )
-from .._verifier import path_entries, path_revocation_checks
 
 __all__ = ["CERTS", "OUT", "SigState", "fmt_time", "load_cert", "verify_signature"]
 

@@ -42,6 +42,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from .. import _der as d
+from .._exceptions import BayidentError
 
 __all__ = ["SESFormatError", "Seal", "SealSignature", "parse_seal", "parse_seal_signature"]
 
@@ -59,7 +60,7 @@ _MAX_DEPTH = 24
 _CST = _dt.timezone(_dt.timedelta(hours=8), "UTC+08:00")
 
 
-class SESFormatError(ValueError):
+class SESFormatError(BayidentError, ValueError):
     """The signed value or seal does not decode; ``where`` names the field at fault."""
 
     def __init__(self, message: str, where: str) -> None:
@@ -318,7 +319,7 @@ def _seal(buf: bytes, tlv: d.TLV, depth: int) -> Seal:
         alg = _oid(buf, si[1], f"{sw}.signatureAlgorithm")
         sig = _bits(buf, si[2], f"{sw}.signData")
         body = _whole(buf, kids[0]) + _whole(buf, si[0]) + _whole(buf, si[1])
-        signed = b"\x30" + _length(len(body)) + body
+        signed = b"\x30" + d.encode_length(len(body)) + body
         version = 1
     else:
         raise SESFormatError(f"has {len(kids)} fields; V4 has 4 and V1 has 2", w)
@@ -331,13 +332,6 @@ def _seal(buf: bytes, tlv: d.TLV, depth: int) -> Seal:
         der=_whole(buf, tlv),
         **info,  # type: ignore[arg-type]
     )
-
-
-def _length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
 
 
 def _top(buf: bytes, what: str) -> d.TLV:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from ..trustlist._etsi import hardened_parser
+from ..trustlist._etsi_xml import hardened_parser
 
 __all__ = [
     "OFD_NS",

@@ -23,6 +23,8 @@ import zlib
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .._exceptions import BayidentError
+
 __all__ = ["ZipFormatError", "ZipLimits", "ZipPackage"]
 
 _LOCAL = b"PK\x03\x04"
@@ -38,7 +40,7 @@ _LOCAL_FIELDS = struct.Struct("<HHHHIIIHH")
 _U32 = struct.Struct("<I")
 
 
-class ZipFormatError(ValueError):
+class ZipFormatError(BayidentError, ValueError):
     """The package is not a ZIP the reader accepts; ``where`` names the entry or structure."""
 
     def __init__(self, message: str, where: str = "ZIP container") -> None:

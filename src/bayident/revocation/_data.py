@@ -102,27 +102,9 @@ def split_revocation_choices(items: Sequence[bytes]) -> tuple[list[bytes], list[
 
 def wrap_basic_ocsp(basic_der: bytes) -> bytes:
     """An OCSPResponse (status successful) around a BasicOCSPResponse."""
-
-    def tlv(tag: int, content: bytes) -> bytes:
-        n = len(content)
-        if n < 0x80:
-            length = bytes([n])
-        else:
-            body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-            length = bytes([0x80 | len(body)]) + body
-        return bytes([tag]) + length + content
-
-    response_bytes = tlv(
-        d.SEQUENCE,
-        tlv(d.OID, _oid_body(OID_OCSP_BASIC)) + tlv(d.OCTET_STRING, basic_der),
-    )
+    tlv = d.encode_tlv
+    response_bytes = tlv(d.SEQUENCE, d.encode_oid(OID_OCSP_BASIC) + tlv(d.OCTET_STRING, basic_der))
     return tlv(d.SEQUENCE, b"\x0a\x01\x00" + tlv(d.CTX0, response_bytes))
-
-
-def _oid_body(dotted: str) -> bytes:
-    encoded = d.encode_oid(dotted)
-    tlv = d.read_tlv(encoded, 0, len(encoded), "oid")
-    return encoded[tlv.start : tlv.end]
 
 
 def revocation_values(value: bytes, where: str) -> tuple[list[bytes], list[bytes]]:

@@ -18,13 +18,15 @@ Built in: ``hkpost-ecert``, ``digisign``, ``esigntrust``, ``gdca``, ``netca``
 (certificates), ``iamsmart``, ``gd-uia``, ``mo-one-account`` (evidence). Third-party
 adapters are published under the ``bayident.schemes`` entry-point group and loaded on
 first use. Configure adapters and the recognition policy on a :class:`SchemeRegistry`,
-process-wide (:func:`default_registry`) or for a block of code (:func:`use_registry`).
+and give it to the verifiers that should use it (``Verifier(schemes=registry)``); a
+verifier given none uses :func:`default_registry`.
 See ``docs/schemes/index.md``.
 """
 
 from __future__ import annotations
 
-from .._handlers import register_evidence_handler, register_result_enricher
+from .._trust import catalogue_anchors, trust_store_from_catalogue
+from .._verify_as import averify_as, verify_as
 from ._base import (
     ENTRY_POINT_GROUP,
     EVIDENCE_MARKER,
@@ -38,24 +40,13 @@ from ._base import (
     SchemeEvidence,
     SchemeFailure,
     SchemeRegistry,
-    _set_default,
-    active_registry,
     parse_scheme_evidence,
     scheme_evidence,
-    use_registry,
 )
+from ._builtin import builtin_adapters, default_registry
 from ._certprofile import CertificateProfile, ProfileAdapter
-from ._dispatch import (
-    EVIDENCE_FORMAT,
-    HANDLER,
-    HKIDMatch,
-    apply_recognition,
-    averify_as,
-    enrich,
-    identify_certificate,
-    identity_matches_hkid,
-    verify_as,
-)
+from ._dispatch import EVIDENCE_FORMAT, apply_recognition, identify_certificate
+from ._hkid import HKIDMatch, identity_matches_hkid
 from ._recognition import (
     CROSS_BORDER_2023,
     CertificateRecognitionPolicy,
@@ -68,17 +59,15 @@ from ._recognition import (
 from ._roots import (
     ROOT_CATALOGUE,
     CatalogueRoot,
-    catalogue_anchors,
     catalogue_root,
     impersonated_root,
     pinned_fingerprint,
-    trust_store_from_catalogue,
 )
 from ._tokens import TokenAdapter, TokenProfile
 from .digisign import DigiSignAdapter
 from .esigntrust import ESignTrustAdapter
 from .guangdong import GuangdongIdentityAdapter
-from .guangdong_ca import GuangdongCAAdapter, gdca_profile, netca_profile
+from .guangdong_ca import GuangdongCAAdapter
 from .hkpost import HongkongPostAdapter
 from .iamsmart import IAmSmartAdapter
 from .macao import MacaoOneAccountAdapter
@@ -116,7 +105,6 @@ __all__ = [
     "SchemeRegistry",
     "TokenAdapter",
     "TokenProfile",
-    "active_registry",
     "apply_recognition",
     "averify_as",
     "builtin_adapters",
@@ -132,36 +120,5 @@ __all__ = [
     "pinned_fingerprint",
     "scheme_evidence",
     "trust_store_from_catalogue",
-    "use_registry",
     "verify_as",
 ]
-
-
-def builtin_adapters() -> list[SchemeAdapter]:
-    """Fresh instances of the built-in adapters, with their default settings."""
-    return [
-        HongkongPostAdapter(),
-        DigiSignAdapter(),
-        ESignTrustAdapter(),
-        GuangdongCAAdapter(gdca_profile()),
-        GuangdongCAAdapter(netca_profile()),
-        IAmSmartAdapter(),
-        GuangdongIdentityAdapter(),
-        MacaoOneAccountAdapter(),
-    ]
-
-
-_DEFAULT_REGISTRY = SchemeRegistry(builtin_adapters(), entry_points=True)
-_set_default(_DEFAULT_REGISTRY)
-
-
-def default_registry() -> SchemeRegistry:
-    """The process-wide registry ``verify()`` uses outside :func:`use_registry` blocks."""
-    return _DEFAULT_REGISTRY
-
-
-# The envelope marker is specific to scheme evidence, while the JWS handler's cheap JSON
-# sniff ('"signature' with '"protected"' or '"header"' anywhere) also matches envelopes
-# whose data carries such members (signing results do): the envelope is asked first.
-register_evidence_handler(HANDLER, first=True)
-register_result_enricher(enrich)

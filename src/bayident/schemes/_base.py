@@ -11,19 +11,19 @@ Area. It plays one or both of two roles:
   scheme issues (Hongkong Post e-Cert, eSignTrust, GDCA…) and maps a verified signer's
   certificate to an :class:`~bayident.Identity`.
 
-Adapters live in a :class:`SchemeRegistry`. The built-in ones are registered directly;
-third-party ones are found through the ``bayident.schemes`` entry-point group, loaded the
-first time a registry is consulted (normally the first ``verify()``).
+Adapters live in a :class:`SchemeRegistry`, which a :class:`~bayident.Verifier` is given
+(``Verifier(schemes=registry)``) or, given none, takes from
+:func:`bayident.schemes.default_registry`. Third-party adapters are found through the
+``bayident.schemes`` entry-point group, loaded the first time a registry is consulted
+(normally the first ``verify()``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import importlib.metadata
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
@@ -33,6 +33,7 @@ from cryptography.x509.oid import ExtensionOID, NameOID
 
 from .._certs import name_of
 from .._exceptions import BayidentError, InvalidArgument
+from .._json import JSONError, loads_object
 from .._result import Indication, SubIndication, VerificationResult
 
 if TYPE_CHECKING:
@@ -54,10 +55,8 @@ __all__ = [
     "SchemeEvidence",
     "SchemeFailure",
     "SchemeRegistry",
-    "active_registry",
     "parse_scheme_evidence",
     "scheme_evidence",
-    "use_registry",
 ]
 
 #: The entry-point group third-party scheme adapters are published under.
@@ -384,61 +383,17 @@ def looks_like_scheme_evidence(raw: bytes) -> bool:
     return _MARKER_BYTES in raw
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"JSON key {key[:40]!r} appears twice")
-        out[key] = value
-    return out
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"JSON constant {name} is not allowed")
-
-
 def parse_json_object(raw: bytes | str, what: str, max_size: int) -> dict[str, Any]:
     """A JSON object, strictly: UTF-8, no duplicate keys, no NaN, bounded size and depth.
 
     :raises SchemeFailure: FORMAT_FAILURE naming ``what``.
     """
-    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if len(data) > max_size:
-        raise SchemeFailure(
-            "scheme-evidence",
-            SubIndication.FORMAT_FAILURE,
-            f"{what} is {len(data)} bytes, more than the {max_size} allowed",
-            what,
-        )
     try:
-        text = data.decode("utf-8")
-        parsed = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except UnicodeDecodeError as exc:
+        return loads_object(raw, what, max_size)
+    except JSONError as exc:
         raise SchemeFailure(
-            "scheme-evidence",
-            SubIndication.FORMAT_FAILURE,
-            f"{what} is not UTF-8 (byte {exc.start})",
-            what,
+            "scheme-evidence", SubIndication.FORMAT_FAILURE, str(exc), what
         ) from None
-    except RecursionError:
-        raise SchemeFailure(
-            "scheme-evidence", SubIndication.FORMAT_FAILURE, f"{what} nests too deeply", what
-        ) from None
-    except ValueError as exc:
-        raise SchemeFailure(
-            "scheme-evidence",
-            SubIndication.FORMAT_FAILURE,
-            f"{what} is not a well-formed JSON object: {exc}",
-            what,
-        ) from None
-    if not isinstance(parsed, dict):
-        raise SchemeFailure(
-            "scheme-evidence",
-            SubIndication.FORMAT_FAILURE,
-            f"{what} is a JSON {type(parsed).__name__}, not an object",
-            what,
-        )
-    return parsed
 
 
 def parse_scheme_evidence(raw: bytes, max_size: int = MAX_SCHEME_EVIDENCE_BYTES) -> SchemeEvidence:
@@ -656,39 +611,3 @@ class SchemeRegistry:
                 self.register(item)
         except Exception as exc:  # a faulty plug-in is reported, not raised into verify()
             self.load_errors.append(f"plug-in {label!r} skipped: {exc}")
-
-
-_ACTIVE: contextvars.ContextVar[SchemeRegistry | None] = contextvars.ContextVar(
-    "bayident_scheme_registry", default=None
-)
-_DEFAULT: list[SchemeRegistry] = []
-
-
-def _set_default(registry: SchemeRegistry) -> None:
-    _DEFAULT[:] = [registry]
-
-
-def active_registry() -> SchemeRegistry:
-    """The registry in use: the one set by :func:`use_registry`, else the default one."""
-    reg = _ACTIVE.get()
-    if reg is not None:
-        return reg
-    if not _DEFAULT:
-        raise RuntimeError("bayident.schemes has no default registry")  # import order bug
-    return _DEFAULT[0]
-
-
-@contextlib.contextmanager
-def use_registry(registry: SchemeRegistry) -> Iterator[SchemeRegistry]:
-    """Use ``registry`` for every ``verify()`` inside the ``with`` block (this context only).
-
-    Tests and multi-tenant services use this to configure adapters and recognition without
-    touching the process-wide default.
-    """
-    if not isinstance(registry, SchemeRegistry):
-        raise InvalidArgument(f"registry must be a SchemeRegistry, not {type(registry).__name__}")
-    token = _ACTIVE.set(registry)
-    try:
-        yield registry
-    finally:
-        _ACTIVE.reset(token)

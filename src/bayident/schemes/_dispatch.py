@@ -5,8 +5,8 @@
   before the JWS handler, whose detection of JSON-serialised JWS would also claim an
   envelope whose data mentions ``"signature"`` and ``"header"``.
 * :func:`enrich` is a result enricher: it maps the first signer's certificate to an
-  :class:`~bayident.Identity` with the certificate adapters, checks the scheme a caller
-  expected (:func:`verify_as`), and applies the recognition policy when ``verify()`` was
+  :class:`~bayident.Identity` with the certificate adapters of the verifier's registry,
+  checks the scheme a caller expected (``Verifier.expected_scheme``), and applies the recognition policy when ``verify()`` was
   given ``purpose`` or ``require_assurance``.
 
 A signature is never *failed* here: whether a certificate belongs to a known scheme, or is
@@ -18,23 +18,18 @@ becomes INDETERMINATE (see ``docs/schemes/index.md`` for the sub-indications).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography import x509
-from pydantic import BaseModel, ConfigDict
 
 from .._exceptions import InputError, InvalidArgument
 from .._handlers import EnrichmentContext, EvidenceContext
-from .._identity import Identity, IdentityIdentifier
+from .._identity import Identity
 from .._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult, _replace
-from ..identifiers import IdentifierKind, hkid_hash
-from ..identifiers import validate as _validate_identifier
 from ._base import (
     CertificateAdapter,
     CertificateView,
@@ -42,7 +37,6 @@ from ._base import (
     ProfileMatch,
     SchemeFailure,
     SchemeRegistry,
-    active_registry,
     looks_like_scheme_evidence,
     parse_scheme_evidence,
 )
@@ -50,42 +44,19 @@ from ._base import (
 if TYPE_CHECKING:
     import datetime as _dt
 
-    from .._input import Content, Evidence
-    from .._policy import Policy
-    from .._trust import CertificateSource, TrustAnchor
-    from .._verifier import TrustArg, Verifier
+    from .._trust import TrustAnchor
 
 __all__ = [
     "EVIDENCE_FORMAT",
-    "HKIDMatch",
     "SchemeEvidenceHandler",
     "apply_recognition",
-    "averify_as",
     "enrich",
     "failure_result",
     "identify_certificate",
-    "identity_matches_hkid",
-    "verify_as",
 ]
 
 #: ``VerificationResult.evidence_format`` of results from scheme-evidence envelopes.
 EVIDENCE_FORMAT = "scheme-evidence"
-
-_EXPECTED: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "bayident_expected_scheme", default=None
-)
-
-
-@contextlib.contextmanager
-def nested_verification() -> Iterator[None]:
-    """For a verification inside another (a CMS inside a scheme envelope): the scheme the
-    caller expects applies to the outer evidence, not to what it carries."""
-    token = _EXPECTED.set(None)
-    try:
-        yield
-    finally:
-        _EXPECTED.reset(token)
-
 
 # --------------------------------------------------------------------------- results
 
@@ -157,7 +128,7 @@ class SchemeEvidenceHandler:
             evidence = parse_scheme_evidence(ctx.raw)
         except SchemeFailure as failure:
             return failure_result(ctx, failure, adapter=None)
-        registry = active_registry()
+        registry = _registry(ctx.schemes)
         adapter = registry.evidence_adapter(evidence.scheme)
         if adapter is None:
             known = sorted({a.name for a in registry.adapters() if hasattr(a, "verify_evidence")})
@@ -366,6 +337,9 @@ def apply_recognition(
 ) -> VerificationResult:
     """Decide recognition for a PASSED result when the caller asked (purpose, assurance).
 
+    ``registry`` is the registry of the verification, whose recognition policy decides:
+    an evidence adapter passes ``ctx.schemes``. Without it, :class:`InvalidArgument`.
+
     Sets ``result.recognition`` and adds a ``recognition`` check. When recognition does
     not admit, the result becomes INDETERMINATE with CHAIN_CONSTRAINTS_FAILURE (a
     certificate rule decided: the chain does not meet the relying party's constraints) or
@@ -375,7 +349,7 @@ def apply_recognition(
         return result
     if not result.passed or result.recognition is not None:
         return result
-    reg = registry or active_registry()
+    reg = _registry(registry)
     use = options.get("purpose") or purpose or _natural_purpose(result, reg)
     outcome = reg.recognizer.decide(
         identity=result.identity,
@@ -408,9 +382,9 @@ def apply_recognition(
 
 
 def enrich(result: VerificationResult, ctx: EnrichmentContext) -> VerificationResult:
-    """The result enricher registered with ``verify()``."""
-    registry = active_registry()
-    expected = _EXPECTED.get()
+    """The built-in result enricher: identity, expected scheme and recognition."""
+    registry = _registry(ctx.schemes)
+    expected = ctx.expected_scheme
     options = ctx.options
     asked = expected is not None or "purpose" in options or "require_assurance" in options
     view: CertificateView | None = None
@@ -513,194 +487,11 @@ def _check_expected(
     )
 
 
-# ------------------------------------------------------------------------- verify_as
-
-
-def _verifier(trust: TrustArg, policy: Policy | None, verifier: Verifier | None) -> Verifier:
-    from .._verifier import Verifier
-
-    if verifier is not None:
-        if trust is not None:
-            raise InvalidArgument("pass trust to the Verifier or here, not both")
-        return verifier
-    return Verifier(trust=trust, policy=policy)
-
-
-def verify_as(
-    scheme: str,
-    evidence: Evidence,
-    *,
-    content: Content | None = None,
-    trust: TrustArg = None,
-    at: _dt.datetime | None = None,
-    policy: Policy | None = None,
-    extra_certs: Iterable[CertificateSource] | None = None,
-    crls: Iterable[bytes] | None = None,
-    purpose: str | None = None,
-    require_assurance: str | None = None,
-    verifier: Verifier | None = None,
-) -> VerificationResult:
-    """:func:`bayident.verify`, and the evidence must belong to ``scheme``.
-
-    A signature whose certificate another scheme's adapter claims (an eSignTrust
-    certificate presented as a Hongkong Post e-Cert), or that no adapter recognises,
-    gives INDETERMINATE / CHAIN_CONSTRAINTS_FAILURE with a ``scheme`` check saying which
-    scheme it is; so does an unknown ``scheme``.
-    """
-    if not isinstance(scheme, str) or not scheme:
-        raise InvalidArgument("scheme must be a non-empty str")
-    v = _verifier(trust, policy, verifier)
-    token = _EXPECTED.set(scheme)
-    try:
-        return v.verify(
-            evidence,
-            content=content,
-            at=at,
-            policy=policy if verifier is not None else None,
-            extra_certs=extra_certs,
-            crls=crls,
-            purpose=purpose,
-            require_assurance=require_assurance,
-        )
-    finally:
-        _EXPECTED.reset(token)
-
-
-async def averify_as(
-    scheme: str,
-    evidence: Evidence,
-    *,
-    content: Content | None = None,
-    trust: TrustArg = None,
-    at: _dt.datetime | None = None,
-    policy: Policy | None = None,
-    extra_certs: Iterable[CertificateSource] | None = None,
-    crls: Iterable[bytes] | None = None,
-    purpose: str | None = None,
-    require_assurance: str | None = None,
-    verifier: Verifier | None = None,
-) -> VerificationResult:
-    """Asynchronous :func:`verify_as`."""
-    if not isinstance(scheme, str) or not scheme:
-        raise InvalidArgument("scheme must be a non-empty str")
-    v = _verifier(trust, policy, verifier)
-    token = _EXPECTED.set(scheme)
-    try:
-        return await v.averify(
-            evidence,
-            content=content,
-            at=at,
-            policy=policy if verifier is not None else None,
-            extra_certs=extra_certs,
-            crls=crls,
-            purpose=purpose,
-            require_assurance=require_assurance,
-        )
-    finally:
-        _EXPECTED.reset(token)
-
-
-# ------------------------------------------------------------------- HKID matching
-
-
-class HKIDMatch(BaseModel):
-    """Whether an identity is the holder of an HKID number.
-
-    ``outcome`` is ``'match'``, ``'mismatch'``, ``'undecidable'`` (the identity carries
-    the HKID only in a protected form whose method is not configured, or no HKID at all)
-    or ``'invalid-hkid'`` (the number given is malformed or its check digit is wrong).
-    Only ``matched`` (``outcome == 'match'``) should be relied on.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    outcome: Literal["match", "mismatch", "undecidable", "invalid-hkid"]
-    reason: str
-    identifier_kind: str | None = None
-
-    @property
-    def matched(self) -> bool:
-        """True only for a match."""
-        return self.outcome == "match"
-
-
-def identity_matches_hkid(
-    result_or_identity: VerificationResult | Identity, hkid: str
-) -> HKIDMatch:
-    """Whether the verified identity is the holder of ``hkid``.
-
-    Compared in turn: an HKID the identity carries in clear (an iAM Smart profile); an
-    ``HKIC_HASH`` (iAM Smart's public Base64(SHA-256) of the HKID without check digit);
-    a protected HKID (a Hongkong Post e-Cert (Personal)) through the adapter's configured
-    :class:`~bayident.schemes.hkpost.ProtectedHKID` method, if any. The e-Cert's protected
-    HKID is never decoded.
-    """
-    if isinstance(result_or_identity, VerificationResult):
-        identity = result_or_identity.identity
-        if identity is None or not result_or_identity.passed:
-            return HKIDMatch(
-                outcome="undecidable",
-                reason="the result carries no verified identity"
-                if identity is None
-                else "the result did not pass, so its identity is not relied on",
-            )
-    elif isinstance(result_or_identity, Identity):
-        identity = result_or_identity
-    else:
+def _registry(registry: SchemeRegistry | None) -> SchemeRegistry:
+    """The registry of the verification; a context without one is a programmer error."""
+    if not isinstance(registry, SchemeRegistry):
         raise InvalidArgument(
-            f"expected a VerificationResult or an Identity, not {type(result_or_identity).__name__}"
+            "the scheme registry of the verification is needed: pass registry=ctx.schemes "
+            f"(got {type(registry).__name__})"
         )
-    if not isinstance(hkid, str):
-        raise InvalidArgument(f"hkid must be a str, not {type(hkid).__name__}")
-    check = _validate_identifier(IdentifierKind.HKID, hkid)
-    if not check.valid or check.normalized is None:
-        return HKIDMatch(
-            outcome="invalid-hkid", reason=f"the HKID given is not valid: {check.reason}"
-        )
-    wanted = check.normalized
-    undecided: list[str] = []
-    for ident in identity.identifiers:
-        if ident.kind == "HKID" and not ident.protected:
-            same = _validate_identifier(IdentifierKind.HKID, ident.value[:64]).normalized == wanted
-            return HKIDMatch(
-                outcome="match" if same else "mismatch",
-                reason=f"the identity's HKID ({ident.verified_by or 'identifier'}) "
-                + ("is" if same else "is not")
-                + " the one given",
-                identifier_kind="HKID",
-            )
-        if ident.kind == "HKIC_HASH":
-            same = ident.value == hkid_hash(wanted)
-            return HKIDMatch(
-                outcome="match" if same else "mismatch",
-                reason="HKICHash = Base64(SHA-256(HKID without check digit)) "
-                + ("matches" if same else "does not match"),
-                identifier_kind="HKIC_HASH",
-            )
-        if ident.kind == "HKID" and ident.protected:
-            verdict = _protected_match(identity, ident, wanted)
-            if verdict is None:
-                undecided.append(
-                    f"the HKID is held in protected form ({ident.verified_by}) and no method "
-                    f"to match it is configured for adapter {identity.adapter!r}; Hongkong "
-                    "Post does not publish the e-Cert's protection method"
-                )
-                continue
-            return HKIDMatch(
-                outcome="match" if verdict else "mismatch",
-                reason="the protected HKID " + ("matches" if verdict else "does not match"),
-                identifier_kind="HKID",
-            )
-    return HKIDMatch(
-        outcome="undecidable",
-        reason="; ".join(undecided) or "the identity carries no HKID in any form",
-    )
-
-
-def _protected_match(identity: Identity, ident: IdentityIdentifier, hkid: str) -> bool | None:
-    adapter = active_registry().get(identity.adapter)
-    matcher = getattr(adapter, "match_protected_hkid", None)
-    if matcher is None:
-        return None
-    verdict = matcher(ident, hkid)
-    return None if verdict is None else bool(verdict)
+    return registry

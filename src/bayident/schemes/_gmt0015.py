@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from .. import _der as d
 from .._identity import IdentityIdentifier
 from ..identifiers import IdentifierKind
 from ..identifiers import validate as _validate_identifier
@@ -97,19 +98,13 @@ _MAX_VALUE = 256
 
 def _tlv(data: bytes) -> tuple[int, bytes] | None:
     """One DER TLV spanning all of ``data``: (tag byte, content), or None."""
-    if len(data) < 2 or data[0] & 0x1F == 0x1F:
+    if not data or data[0] & 0x1F == 0x1F:
+        return None  # high tag numbers are none of the forms read here
+    try:
+        tlv = d.read_whole(data, "identity value")
+    except d.DERError:
         return None
-    length = data[1]
-    offset = 2
-    if length & 0x80:
-        count = length & 0x7F
-        if count == 0 or count > 2 or len(data) < 2 + count:
-            return None
-        length = int.from_bytes(data[2 : 2 + count], "big")
-        offset = 2 + count
-    if offset + length != len(data):
-        return None
-    return data[0], data[offset:]
+    return data[0], data[tlv.start :]
 
 
 def _text(tag: int, content: bytes) -> str | None:
@@ -248,20 +243,12 @@ def gmt0015_identifiers(
 # ------------------------------------------------------------------- encoding
 
 
-def _der(tag: int, content: bytes) -> bytes:
-    n = len(content)
-    if n < 0x80:
-        return bytes((tag, n)) + content
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(size))) + size + content
-
-
 def encode_string(value: str, *, tag: int = 0x13) -> bytes:
     """A DER string (PrintableString by default) as GM/T 0015 gives the plain values."""
     if tag not in _STRING_TAGS:
         raise ValueError(f"tag {tag:#x} is not a string type")
     encoding = _STRING_TAGS[tag]
-    return _der(tag, value.encode(encoding))
+    return d.encode_tlv(tag, value.encode(encoding))
 
 
 def encode_identify_code(value: str, alternative: str = "resident") -> bytes:
@@ -270,4 +257,4 @@ def encode_identify_code(value: str, alternative: str = "resident") -> bytes:
     if number is None:
         raise ValueError("alternative must be 'resident', 'officer' or 'passport'")
     encoding = "utf-8" if alternative == "officer" else "ascii"
-    return _der(0x80 | number, value.encode(encoding))
+    return d.encode_tlv(0x80 | number, value.encode(encoding))

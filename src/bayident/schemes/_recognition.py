@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._exceptions import InvalidArgument
-from .._identity import AssuranceLevel, Identity, Recognition
+from .._identity import AssuranceLevel, Identity, Purpose, Recognition
 from ._roots import impersonated_root
 
 if TYPE_CHECKING:
@@ -42,7 +42,6 @@ __all__ = [
     "iamsmart_without_binding_rule",
 ]
 
-Purpose = Literal["sign", "authenticate"]
 
 #: The name of the 2023 Guangdong–Hong Kong cross-boundary arrangement, as an
 #: :class:`~bayident.IdentityBinding` ``arrangement``.
@@ -70,7 +69,7 @@ class CertificateRecognitionPolicy(Protocol):
         purpose: Purpose,
         *,
         at: _dt.datetime | None = None,
-        minimum_assurance: Literal["low", "substantial", "high"] | None = None,
+        minimum_assurance: str | None = None,
     ) -> Any:
         """A decision with ``admitted``, ``rule`` and ``reason``."""
         ...

@@ -1,7 +1,7 @@
 """A catalogue of the real Bay Area root CAs: names, SHA-256 fingerprints and sources.
 
 Nothing here is trusted by default. A relying party opts in by name
-(:func:`trust_store_from_catalogue`, ``TrustStore.from_catalogue(...)``), and only roots
+(``TrustStore.from_catalogue(...)``, :func:`bayident.schemes.trust_store_from_catalogue`), and only roots
 whose certificate is shipped can be loaded: a certificate is shipped only when two
 independent public sources give the same fingerprint. Other roots are listed with
 what the record says (a fingerprint from one source, or none) so that a caller who
@@ -25,16 +25,13 @@ from .._exceptions import InvalidArgument
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from .._trust import TrustAnchor, TrustStore
-
 __all__ = [
     "ROOT_CATALOGUE",
     "CatalogueRoot",
-    "catalogue_anchors",
+    "catalogue_certificate",
     "catalogue_root",
     "impersonated_root",
     "pinned_fingerprint",
-    "trust_store_from_catalogue",
 ]
 
 _MOZILLA = "Mozilla's root store, as packaged by certifi 2026.10.19"
@@ -194,51 +191,30 @@ def pinned_fingerprint(name: str) -> str | None:
     return root.sha256 if root is not None and root.confirmed else None
 
 
-def catalogue_anchors(*names: str) -> list[TrustAnchor]:
-    """Trust anchors for the named roots, each checked against its catalogued fingerprint.
+def catalogue_certificate(name: str) -> tuple[CatalogueRoot, x509.Certificate, bytes]:
+    """The shipped certificate of a catalogued root (and its DER), checked against its
+    fingerprint. :class:`~bayident.TrustStore` builds trust anchors from it.
 
-    :raises InvalidArgument: no name given, an unknown name, or a root whose certificate
-        is not shipped (its fingerprint lacks a second source).
+    :raises InvalidArgument: an unknown name, or a root whose certificate is not shipped
+        (its fingerprint lacks a second source).
     """
     from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
 
-    from .._trust import TrustAnchor
     from ._roots_data import PEMS
 
-    if not names:
-        raise InvalidArgument("name at least one catalogued root: none is trusted by default")
-    anchors: list[TrustAnchor] = []
-    for name in names:
-        root = catalogue_root(name)
-        if not root.has_certificate:
-            raise InvalidArgument(
-                f"the catalogue does not ship '{root.name}': "
-                + (root.note or "its fingerprint is not confirmed by two public sources")
-                + "; load the certificate yourself and compare its fingerprint"
-            )
-        cert = x509.load_pem_x509_certificate(PEMS[root.name].encode("ascii"))
-        from cryptography.hazmat.primitives.serialization import Encoding
-
-        der = cert.public_bytes(Encoding.DER)
-        if hashlib.sha256(der).hexdigest() != root.sha256:  # pragma: no cover - data integrity
-            raise InvalidArgument(f"the shipped '{root.name}' does not match its fingerprint")
-        anchors.append(
-            TrustAnchor(
-                certificate=cert,
-                der=der,
-                source=f"bayident root catalogue ({'; '.join(root.sources)})",
-                jurisdiction=root.jurisdiction,
-                provider=root.operator,
-            )
+    root = catalogue_root(name)
+    if not root.has_certificate:
+        raise InvalidArgument(
+            f"the catalogue does not ship '{root.name}': "
+            + (root.note or "its fingerprint is not confirmed by two public sources")
+            + "; load the certificate yourself and compare its fingerprint"
         )
-    return anchors
-
-
-def trust_store_from_catalogue(*names: str) -> TrustStore:
-    """A trust store of the named catalogued roots (see :func:`catalogue_anchors`)."""
-    from .._trust import TrustStore
-
-    return TrustStore(catalogue_anchors(*names), name=f"root catalogue: {', '.join(names)}")
+    cert = x509.load_pem_x509_certificate(PEMS[root.name].encode("ascii"))
+    der = cert.public_bytes(Encoding.DER)
+    if hashlib.sha256(der).hexdigest() != root.sha256:  # pragma: no cover - data integrity
+        raise InvalidArgument(f"the shipped '{root.name}' does not match its fingerprint")
+    return root, cert, der
 
 
 def impersonated_root(certificate: x509.Certificate, fingerprint: str) -> str | None:

@@ -27,7 +27,7 @@ from .._identity import Assurance, AssuranceLevel, Identity, IdentityIdentifier
 from .._result import Check, CheckOutcome, SubIndication, VerificationResult
 from ..identifiers import IdentifierKind
 from ..identifiers import validate as _validate_identifier
-from ._base import SchemeEvidence, active_registry, scheme_evidence, use_registry
+from ._base import SchemeEvidence, scheme_evidence
 from ._dispatch import EVIDENCE_FORMAT, apply_recognition
 from ._fields import fail, req_str
 
@@ -245,7 +245,9 @@ class TokenAdapter:
         result = result.model_copy(
             update={**base, "identity": identity, "checks": (*result.checks, check)}
         )
-        return apply_recognition(result, options=ctx.options, at=ctx.at, purpose="authenticate")
+        return apply_recognition(
+            result, options=ctx.options, at=ctx.at, registry=ctx.schemes, purpose="authenticate"
+        )
 
     # --- claims -----------------------------------------------------------------------
     def _claim_str(
@@ -396,21 +398,25 @@ class TokenAdapter:
         require_assurance: str | None = None,
         verifier: Verifier | None = None,
     ) -> VerificationResult:
-        """Verify ``token`` with this adapter (whatever the registry holds) and return the result."""
+        """Verify ``token`` with this adapter and return the result.
+
+        The verification runs through ``verifier`` (or a new one with ``trust``, ``policy``
+        and this adapter's HTTP client), with a copy of its scheme registry in which this
+        adapter replaces its namesake: whatever that registry holds, this adapter decides.
+        """
         from .._verifier import Verifier
 
         text = token.decode("utf-8", "replace") if isinstance(token, bytes | bytearray) else token
         if not isinstance(text, str):
             raise InvalidArgument(f"token must be str or bytes, not {type(token).__name__}")
         evidence = scheme_evidence(self.name, "id-token", {"token": text})
-        registry = active_registry().copy()
-        registry.register(self, replace=True)
         v = verifier or Verifier(trust=trust, policy=policy, http_client=self.http_client)
-        with use_registry(registry):
-            return v.verify(
-                evidence,
-                at=at,
-                policy=policy if verifier is not None else None,
-                purpose=purpose,
-                require_assurance=require_assurance,
-            )
+        registry = v.schemes.copy()
+        registry.register(self, replace=True)
+        return v.derive(schemes=registry).verify(
+            evidence,
+            at=at,
+            policy=policy if verifier is not None else None,
+            purpose=purpose,
+            require_assurance=require_assurance,
+        )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .._handlers import EvidenceContext
+from .._http import Answer, HttpProblem, Reading, afetch, fetch
 from .._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult
 from ._base import SchemeEvidence, parse_json_object
 from ._dispatch import EVIDENCE_FORMAT, apply_recognition
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["MAX_ACCESS_TOKEN_CHARS", "userinfo_request", "verify_userinfo"]
 
 MAX_ACCESS_TOKEN_CHARS = 4096
+_TIMEOUT = 10.0
 
 
 def userinfo_request(adapter: TokenAdapter, token: str) -> httpx.Request:
@@ -62,61 +64,35 @@ def userinfo_request(adapter: TokenAdapter, token: str) -> httpx.Request:
     )
 
 
-def _read(response: httpx.Response, limit: int) -> bytes:
-    """The body, read only up to one byte past ``limit`` (a hostile server may send more)."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                break
-    finally:
-        response.close()
-    return b"".join(chunks)
+def _reading(adapter: TokenAdapter) -> Reading:
+    # Redirects are not followed: the token goes to the configured endpoint only.
+    return Reading(
+        limit=adapter.profile.userinfo_max_bytes,
+        timeout=_TIMEOUT,
+        what="the userinfo answer",
+        follow_redirects=False,
+    )
 
 
-async def _aread(response: httpx.Response, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                break
-    finally:
-        await response.aclose()
-    return b"".join(chunks)
-
-
-def _claims(adapter: TokenAdapter, response: httpx.Response, body: bytes) -> Mapping[str, Any]:
+def _claims(adapter: TokenAdapter, answer: Answer) -> Mapping[str, Any]:
     p = adapter.profile
     where = p.userinfo_endpoint
-    if response.status_code in (401, 403):
+    if answer.status in (401, 403):
         raise fail(
             "userinfo",
             SubIndication.SIG_CONSTRAINTS_FAILURE,
             f"the userinfo endpoint {where} refused the access token (HTTP "
-            f"{response.status_code}): it is unknown, expired or revoked",
+            f"{answer.status}): it is unknown, expired or revoked",
             "accessToken",
         )
-    if response.status_code != 200:
+    if answer.status != 200:
         raise fail(
             "userinfo",
             SubIndication.TRY_LATER,
-            f"the userinfo endpoint {where} answered HTTP {response.status_code}",
+            f"the userinfo endpoint {where} answered HTTP {answer.status}",
             "userinfo",
         )
-    if len(body) > p.userinfo_max_bytes:
-        raise fail(
-            "userinfo",
-            SubIndication.FORMAT_FAILURE,
-            f"the userinfo answer is more than {p.userinfo_max_bytes} bytes",
-            "userinfo",
-        )
-    document: Any = parse_json_object(body, "userinfo", p.userinfo_max_bytes)
+    document: Any = parse_json_object(answer.body, "userinfo", p.userinfo_max_bytes)
     path = "userinfo"
     for step in p.userinfo_claims_path:
         path += f".{step}"
@@ -131,12 +107,16 @@ def _claims(adapter: TokenAdapter, response: httpx.Response, body: bytes) -> Map
     return document  # type: ignore[no-any-return]
 
 
-def _transport_failure(adapter: TokenAdapter, exc: Exception) -> Exception:
+def _transport_failure(adapter: TokenAdapter, exc: HttpProblem) -> Exception:
+    if exc.problem in ("too-large", "truncated"):
+        return fail("userinfo", SubIndication.FORMAT_FAILURE, exc.reason, "userinfo")
+    # Only the kind of failure: a transport error's text may carry the URL, and with it
+    # an access token sent as a query parameter.
     return fail(
         "userinfo",
         SubIndication.TRY_LATER,
-        f"the userinfo endpoint {adapter.profile.userinfo_endpoint} could not be reached: "
-        f"{type(exc).__name__}",
+        f"the userinfo endpoint {adapter.profile.userinfo_endpoint} could not be reached "
+        f"({exc.problem})",
         "userinfo",
     )
 
@@ -173,7 +153,9 @@ def _finish(
         evidence_format=EVIDENCE_FORMAT,
         adapter=adapter.name,
     ).model_copy(update={"identity": identity})
-    return apply_recognition(result, options=ctx.options, at=ctx.at, purpose="authenticate")
+    return apply_recognition(
+        result, options=ctx.options, at=ctx.at, registry=ctx.schemes, purpose="authenticate"
+    )
 
 
 def _token(evidence: SchemeEvidence) -> str:
@@ -200,18 +182,11 @@ def verify_userinfo(
     """Fetch the userinfo for the evidence's access token and map it to an identity."""
     request = userinfo_request(adapter, _token(evidence))
     client = adapter.http_client or ctx.http_client
-    limit = adapter.profile.userinfo_max_bytes
     try:
-        if client is not None:
-            response = client.send(request, stream=True)
-            body = _read(response, limit)
-        else:
-            with httpx.Client(timeout=10.0) as own:
-                response = own.send(request, stream=True)
-                body = _read(response, limit)
-    except httpx.HTTPError as exc:
+        answer = fetch(client, request, _reading(adapter))
+    except HttpProblem as exc:
         raise _transport_failure(adapter, exc) from None
-    return _finish(adapter, _claims(adapter, response, body), ctx)
+    return _finish(adapter, _claims(adapter, answer), ctx)
 
 
 async def averify_userinfo(
@@ -223,8 +198,7 @@ async def averify_userinfo(
     if client is None:
         return verify_userinfo(adapter, evidence, ctx)
     try:
-        response = await client.send(request, stream=True)
-        body = await _aread(response, adapter.profile.userinfo_max_bytes)
-    except httpx.HTTPError as exc:
+        answer = await afetch(client, request, _reading(adapter))
+    except HttpProblem as exc:
         raise _transport_failure(adapter, exc) from None
-    return _finish(adapter, _claims(adapter, response, body), ctx)
+    return _finish(adapter, _claims(adapter, answer), ctx)

@@ -1,6 +1,6 @@
 """SM2 in bayident's algorithm registry: the key loader and the SM3withSM2 mechanism.
 
-Registered by :mod:`bayident._algorithms` when it is imported. Nothing here imports
+Listed in the algorithm table of :mod:`bayident._algorithms`. Nothing here imports
 ``tongsuopy``: keys load with the core install, and the backend is only asked for when a
 signature is checked. Without the ``sm`` extra a check raises an ``unsupported``
 :class:`~bayident._algorithms.AlgorithmError`, which the verifier reports as
@@ -24,13 +24,11 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
-from bayident._algorithms import (
+from bayident._algtypes import (
     AlgorithmError,
     NonStandardSignature,
     SignatureMechanism,
     describe_key,
-    register_key_loader,
-    register_signature_mechanism,
 )
 from bayident.sm._backend import SMBackendUnavailable
 from bayident.sm._sm2 import (
@@ -46,9 +44,9 @@ from bayident.sm._sm2 import (
 __all__ = [
     "OID_SM2_SIGN",
     "OID_SM3_WITH_SM2",
+    "SM2_MECHANISM",
     "VARIANT_NAMES",
     "load_sm2_spki",
-    "register",
     "verify_sm2",
 ]
 
@@ -217,7 +215,8 @@ def _verify(
 _SETTINGS: dict[str, tuple[bytes, frozenset[str]]] = {}
 
 
-_MECHANISM = SignatureMechanism(
+#: The SM2 signature mechanism, for both SM2 signature OIDs.
+SM2_MECHANISM = SignatureMechanism(
     name="sm2",
     fixed_digest="sm3",
     supports_prehash=False,
@@ -225,10 +224,3 @@ _MECHANISM = SignatureMechanism(
     key_type="SM2",
     verify_with_policy=_verify,
 )
-
-
-def register() -> None:
-    """Register the SM2 key loader and the two SM2 signature OIDs."""
-    register_key_loader(load_sm2_spki)
-    register_signature_mechanism(OID_SM3_WITH_SM2, _MECHANISM)
-    register_signature_mechanism(OID_SM2_SIGN, _MECHANISM)

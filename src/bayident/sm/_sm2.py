@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
+from bayident import _der as d
 from bayident._exceptions import BayidentError, InvalidArgument
 from bayident.sm import _backend
 from bayident.sm._sm3 import SM3Hash, sm3
@@ -132,62 +133,23 @@ def _read_tlv(
     tag = data[pos]
     if tag != expect:
         raise fail(f"expected DER tag 0x{expect:02x}, found 0x{tag:02x}")
-    pos += 1
-    if pos >= end:
-        raise fail("truncated: length missing")
-    first = data[pos]
-    pos += 1
-    if first < 0x80:
-        length = first
-    elif first == 0x80:
-        raise fail("indefinite length is not DER")
-    else:
-        count = first & 0x7F
-        if count > 2:
-            raise fail(f"length field of {count} bytes is too long")
-        if pos + count > end:
-            raise fail("truncated: length bytes missing")
-        length = int.from_bytes(data[pos : pos + count], "big")
-        if data[pos] == 0 or length < 0x80:
-            raise fail("length is not minimally encoded (not DER)")
-        pos += count
-    if length > end - pos:
-        raise fail(f"truncated: declares {length} content bytes, {end - pos} present")
-    return pos, pos + length
-
-
-def _der_length(length: int) -> bytes:
-    if length < 0x80:
-        return bytes([length])
-    raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
-
-
-def _der(tag: int, content: bytes) -> bytes:
-    return bytes([tag]) + _der_length(len(content)) + content
+    try:
+        tlv = d.read_der(data, pos, end, field)
+    except d.DERError as exc:
+        raise fail(str(exc).removeprefix(f"{field}: ")) from None
+    return tlv.start, tlv.end
 
 
 def _der_integer(value: int) -> bytes:
-    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+    return d.encode_tlv(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
 
 
 def _decode_oid(content: bytes) -> str | None:
     """Dotted form of an OID's content octets, or None if not validly encoded."""
-    if not content or content[-1] & 0x80:
+    try:
+        return d.decode_oid(content, d.TLV(d.OID, 0, len(content), len(content), 0), "OID")
+    except d.DERError:
         return None
-    arcs: list[int] = []
-    value = 0
-    fresh = True
-    for byte in content:
-        if fresh and byte == 0x80:
-            return None  # non-minimal sub-identifier
-        value = (value << 7) | (byte & 0x7F)
-        fresh = not byte & 0x80
-        if fresh:
-            arcs.append(value)
-            value = 0
-    first = min(arcs[0] // 40, 2)
-    return ".".join(str(a) for a in [first, arcs[0] - 40 * first, *arcs[1:]])
 
 
 # --- public keys ----------------------------------------------------------------------------
@@ -576,7 +538,7 @@ def sm2_verify(
     else:
         e = _e_of(compute_za(public_key, signer_id), _as_bytes(message, "message"))
         what = "e = SM3(Z_A ‖ M) with this signer ID"
-    der = _der(0x30, _der_integer(r) + _der_integer(s))
+    der = d.encode_tlv(0x30, _der_integer(r) + _der_integer(s))
     if not _backend.verify_digest(handle, der, e):
         raise SM2SignatureError(
             "signature", f"does not verify with this public key over {what}", SM2Failure.MISMATCH
@@ -628,7 +590,7 @@ def sm2_verify_variants(
         raise InvalidArgument("variants must be a non-empty collection of SM2Variant")
     handle = public_key._backend_key()
     r, s = _parse_signature(signature, encoding)
-    der = _der(0x30, _der_integer(r) + _der_integer(s))
+    der = d.encode_tlv(0x30, _der_integer(r) + _der_integer(s))
     za: bytes | None = None
     for variant in SM2Variant:  # fixed order: STANDARD first
         if variant not in allowed:

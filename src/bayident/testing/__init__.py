@@ -1,8 +1,7 @@
 """Mock issuers and signature builders for testing code that uses bayident.
 
 As light as trustme: a :class:`MockCA` issues sub-CAs and :class:`MockSigner` certificates,
-a signer makes detached CMS signatures, and :func:`build_signed_data` with
-:class:`SignerSpec` builds any SignedData, including hostile ones::
+and a signer makes detached CMS signatures::
 
     from bayident.testing import MockCA, MockClock
 
@@ -20,6 +19,10 @@ Every scheme of :mod:`bayident.schemes` has a mock issuer: :class:`MockHongkongP
 :class:`MockIAmSmart`, :class:`MockGuangdongIdP` and :class:`MockMacaoOneAccount`; use
 them with :func:`sandbox_registry` (see ``docs/schemes/index.md``).
 
+Builders for unusual and hostile evidence (SignedData piece by piece, attributes, merged
+JWS signatures, hostile trusted lists, damaged seals) are in :mod:`bayident.testing.hostile`;
+their names still resolve here for tests written before that module existed.
+
 The pytest fixtures ``bayident_clock``, ``bayident_ca``, ``bayident_intermediate_ca`` and
 ``bayident_signer`` come from :mod:`bayident.testing._plugin`.
 """
@@ -34,20 +37,41 @@ if TYPE_CHECKING:
     from bayident.testing._ca import KeyType, MockCA, MockSigner
     from bayident.testing._clock import Clock, MockClock
     from bayident.testing._cms import (
-        Attribute,
-        SignerSpec,
-        SigningKey,
-        build_signed_data,
-        content_type_attribute,
-        message_digest_attribute,
-        signing_certificate_v1_attribute,
-        signing_certificate_v2_attribute,
-        signing_time_attribute,
+        Attribute as Attribute,
     )
-    from bayident.testing._jwt import IssuerKeyType, JWKSServer, MockJWTIssuer, merge_signatures
+    from bayident.testing._cms import (
+        SignerSpec as SignerSpec,
+    )
+    from bayident.testing._cms import (
+        SigningKey as SigningKey,
+    )
+    from bayident.testing._cms import (
+        build_signed_data as build_signed_data,
+    )
+    from bayident.testing._cms import (
+        content_type_attribute as content_type_attribute,
+    )
+    from bayident.testing._cms import (
+        message_digest_attribute as message_digest_attribute,
+    )
+    from bayident.testing._cms import (
+        signing_certificate_v1_attribute as signing_certificate_v1_attribute,
+    )
+    from bayident.testing._cms import (
+        signing_certificate_v2_attribute as signing_certificate_v2_attribute,
+    )
+    from bayident.testing._cms import (
+        signing_time_attribute as signing_time_attribute,
+    )
+    from bayident.testing._jwt import IssuerKeyType, JWKSServer, MockJWTIssuer
+    from bayident.testing._jwt import merge_signatures as merge_signatures
     from bayident.testing._ofd import (
-        OFD_FAULTS,
-        SEAL_FAULTS,
+        OFD_FAULTS as OFD_FAULTS,
+    )
+    from bayident.testing._ofd import (
+        SEAL_FAULTS as SEAL_FAULTS,
+    )
+    from bayident.testing._ofd import (
         MockOFDSigner,
         MockSealMaker,
         blank_ofd,
@@ -55,12 +79,17 @@ if TYPE_CHECKING:
     from bayident.testing._revocation import (
         MockCRLPublisher,
         MockOCSPResponder,
-        MockTSA,
         RevocationServer,
-        add_unsigned_attribute,
         mock_revocation_transport,
-        ocsp_revocation_choice,
-        revocation_values_attribute,
+    )
+    from bayident.testing._revocation import (
+        add_unsigned_attribute as add_unsigned_attribute,
+    )
+    from bayident.testing._revocation import (
+        ocsp_revocation_choice as ocsp_revocation_choice,
+    )
+    from bayident.testing._revocation import (
+        revocation_values_attribute as revocation_values_attribute,
     )
     from bayident.testing._schemes import (
         MUTUAL_RECOGNITION_POLICY,
@@ -86,9 +115,12 @@ if TYPE_CHECKING:
         MockTrustListOperator,
         RegionProfile,
         TrustListServer,
-        hostile_etsi_xml,
         mock_transport,
     )
+    from bayident.testing._trustlist import (
+        hostile_etsi_xml as hostile_etsi_xml,
+    )
+    from bayident.testing._tsa import MockTSA
 
 _NAMES = {
     "KeyType": "bayident.testing._ca",
@@ -116,7 +148,7 @@ _NAMES = {
     "blank_ofd": "bayident.testing._ofd",
     "MockCRLPublisher": "bayident.testing._revocation",
     "MockOCSPResponder": "bayident.testing._revocation",
-    "MockTSA": "bayident.testing._revocation",
+    "MockTSA": "bayident.testing._tsa",
     "RevocationServer": "bayident.testing._revocation",
     "add_unsigned_attribute": "bayident.testing._revocation",
     "mock_revocation_transport": "bayident.testing._revocation",
@@ -152,10 +184,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _NAMES, globals())
 
 __all__ = [
     "MUTUAL_RECOGNITION_POLICY",
-    "OFD_FAULTS",
     "REGIONS",
-    "SEAL_FAULTS",
-    "Attribute",
     "Clock",
     "IssuerKeyType",
     "JWKSServer",
@@ -185,26 +214,13 @@ __all__ = [
     "RegionProfile",
     "RevocationServer",
     "SandboxProtectedHKID",
-    "SignerSpec",
-    "SigningKey",
     "TrustListServer",
-    "add_unsigned_attribute",
     "blank_ofd",
-    "build_signed_data",
-    "content_type_attribute",
-    "hostile_etsi_xml",
     "issue_sm2_ca",
     "issue_sm2_signer",
     "listed_trust_store",
-    "merge_signatures",
-    "message_digest_attribute",
     "mock_revocation_transport",
     "mock_transport",
-    "ocsp_revocation_choice",
-    "revocation_values_attribute",
     "sandbox_recognition_policy",
     "sandbox_registry",
-    "signing_certificate_v1_attribute",
-    "signing_certificate_v2_attribute",
-    "signing_time_attribute",
 ]

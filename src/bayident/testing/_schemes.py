@@ -4,9 +4,8 @@ profiles the built-in certificate adapters read::
     hkpost = MockHongkongPostCA(clock=clock)
     alice = hkpost.issue_personal("CHAN Tai Man", hkid="A123456(3)", mutual_recognition=True)
     cms = alice.sign_detached_cms(b"form")
-    registry = sandbox_registry(hkpost.adapter())
-    with use_registry(registry):
-        result = bayident.verify(cms, content=b"form", trust=hkpost.trust_store())
+    verifier = bayident.Verifier(hkpost.trust_store(), schemes=sandbox_registry(hkpost.adapter()))
+    result = verifier.verify(cms, content=b"form")
 
 Every CA has a sandbox name: the real CA's name followed by "(sandbox)" where the
 mock imitates a named hierarchy ("Hongkong Post Root CA 2 (sandbox)"), so that a sandbox
@@ -222,8 +221,8 @@ def sandbox_registry(
 ) -> SchemeRegistry:
     """A copy of the default registry with ``adapters`` registered in place of namesakes.
 
-    Use it with :func:`bayident.schemes.use_registry` so tests do not change the
-    process-wide registry.
+    Give it to the verifier under test, ``Verifier(trust, schemes=sandbox_registry(...))``
+    (or ``bayident.verify(..., schemes=...)``); the default registry is left as it is.
     """
     registry = default_registry().copy()
     for adapter in adapters:

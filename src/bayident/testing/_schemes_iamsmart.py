@@ -5,8 +5,7 @@
     user = iam.enrol("A123456(3)", "CHAN, Tai Man", zh_name="陳大文")
     headers, body = iam.profile_callback(user)              # what the service receives
     evidence = scheme_evidence("iamsmart", "profile-callback", {"headers": headers, "body": body})
-    with use_registry(sandbox_registry(iam.adapter())):
-        result = bayident.verify(evidence)
+    result = bayident.verify(evidence, schemes=sandbox_registry(iam.adapter()))
 
 The HTTP API (``transport()`` / ``serve()``) answers ``/api/v1/security/getKey``,
 ``/auth/getToken``, ``/account/auth/profile/initiateRequest``,

@@ -5,8 +5,8 @@ adapter profile reads, so a test needs a few lines::
 
     gd = MockGuangdongIdP(clock=clock)
     token = gd.issue("gd-user-1", name="李小明", id_number="11010519491231002X", level="L4")
-    with use_registry(sandbox_registry(gd.adapter())):
-        result = bayident.verify(scheme_evidence("gd-uia", "id-token", {"token": token}))
+    evidence = scheme_evidence("gd-uia", "id-token", {"token": token})
+    result = bayident.verify(evidence, schemes=sandbox_registry(gd.adapter()))
 
 The sandbox claim names beyond the OpenID Connect ones (``id_number``, ``bir``) are the
 sandbox's: configure the real names from your registration in the profile.

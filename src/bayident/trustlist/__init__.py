@@ -61,8 +61,9 @@ if TYPE_CHECKING:
         TrustedList,
         TrustService,
         TrustServiceProvider,
+        is_pivot_url,
     )
-    from ._pivot import PivotOutcome, is_pivot_url, resolve_pivots
+    from ._pivot import PivotOutcome, resolve_pivots
     from ._read import load_trusted_list, read_trusted_list
     from ._recognition import (
         GBA_MUTUAL_RECOGNITION_POLICY_ARC,
@@ -123,7 +124,7 @@ _NAMES = {
     "TrustService": "._model",
     "TrustServiceProvider": "._model",
     "PivotOutcome": "._pivot",
-    "is_pivot_url": "._pivot",
+    "is_pivot_url": "._model",
     "resolve_pivots": "._pivot",
     "load_trusted_list": "._read",
     "read_trusted_list": "._read",

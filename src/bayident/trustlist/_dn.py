@@ -15,6 +15,8 @@ from collections import Counter
 
 from cryptography import x509
 
+from .. import _der as d
+
 __all__ = ["DNSyntaxError", "name_matches", "parse_dn"]
 
 #: Keywords met in trusted lists and XAdES producers, to dotted OIDs.
@@ -76,22 +78,15 @@ def _hex_value(text: str) -> str:
         der = binascii.unhexlify(text)
     except (binascii.Error, ValueError):
         raise DNSyntaxError("a '#' value is not hexadecimal") from None
-    if len(der) < 2:
-        raise DNSyntaxError("a '#' value is too short")
-    tag, length, pos = der[0], der[1], 2
-    if length & 0x80:
-        n = length & 0x7F
-        if n == 0 or n > 3 or len(der) < 2 + n:
-            raise DNSyntaxError("a '#' value has a bad length")
-        length = int.from_bytes(der[2 : 2 + n], "big")
-        pos = 2 + n
-    if pos + length != len(der):
-        raise DNSyntaxError("a '#' value's length does not match its content")
-    codec = _STRING_TAGS.get(tag)
-    if codec is None:
-        raise DNSyntaxError(f"a '#' value has the unsupported type tag 0x{tag:02x}")
     try:
-        return der[pos:].decode(codec)
+        tlv = d.read_whole(der, "a '#' value")
+    except d.DERError as exc:
+        raise DNSyntaxError(f"{exc} (X.690 DER)") from None
+    codec = _STRING_TAGS.get(tlv.tag)
+    if codec is None:
+        raise DNSyntaxError(f"a '#' value has the unsupported type tag 0x{der[0]:02x}")
+    try:
+        return der[tlv.start :].decode(codec)
     except UnicodeDecodeError:
         raise DNSyntaxError("a '#' value is not a valid string") from None
 

@@ -14,23 +14,37 @@ Order of work, each step able to stop with a precise status:
    original tree, so nothing unsigned can leak into the model;
 7. the KeyInfo certificate is reported as the signer only when the signed XAdES
    ``SigningCertificate(V2)`` names it (``_xades.py``); otherwise the key only.
+
+Steps 4 and 5 live in ``_etsi_sig.py``; what both share (namespaces, the hardened parser,
+the exception carrying a status) in ``_etsi_xml.py``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as _dt
 import hashlib
 from collections.abc import Collection
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from lxml import etree
 
 from .._exceptions import InvalidArgument
 from ._document import DEFAULT_MAX_LIST_BYTES, TrustListDocument, document_for
+from ._etsi_sig import check_signature
+from ._etsi_xml import (
+    _S,
+    _TSSL,
+    ADD_NS,
+    DS_NS,
+    ECC_NS,
+    TSL_NS,
+    XADES_NS,
+    _b64,
+    _Stop,
+    _t,
+    hardened_parser,
+)
 from ._model import (
     CriteriaList,
     DigitalIdentity,
@@ -42,7 +56,7 @@ from ._model import (
     TrustService,
     TrustServiceProvider,
 )
-from ._xades import BindingError, SignerBinding, check_signer_binding, load_certificate
+from ._xades import BindingError, SignerBinding, check_signer_binding
 from ._xmllimits import XmlLimitExceeded, XmlLimits, parse_within_limits
 
 __all__ = [
@@ -56,59 +70,9 @@ __all__ = [
     "read_etsi_xml",
 ]
 
-TSL_NS = "http://uri.etsi.org/02231/v2#"
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-ADD_NS = "http://uri.etsi.org/02231/v2/additionaltypes#"
-ECC_NS = "http://uri.etsi.org/TrstSvc/SvcInfoExt/eSigDir-1999-93-EC-TrustedList/#"
-XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
-
 #: TSLVersionIdentifier values read: 5 (TS 119 612 v2) and 6 (v3) are current; 3 (TS 102 231
 #: v3) and 4 (TS 119 612 v1) share the layout and are still met in archives and national lists.
 SUPPORTED_VERSIONS: frozenset[int] = frozenset({3, 4, 5, 6})
-
-_S = SignatureStatus
-
-
-def _t(ns: str, name: str) -> str:
-    return f"{{{ns}}}{name}"
-
-
-_TSSL = _t(TSL_NS, "TrustServiceStatusList")
-_SIG = _t(DS_NS, "Signature")
-_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
-_C14N = frozenset(
-    {
-        "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
-        "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments",
-        "http://www.w3.org/2006/12/xml-c14n11",
-        "http://www.w3.org/2006/12/xml-c14n11#WithComments",
-        "http://www.w3.org/2001/10/xml-exc-c14n#",
-        "http://www.w3.org/2001/10/xml-exc-c14n#WithComments",
-    }
-)
-
-
-def hardened_parser() -> etree.XMLParser:
-    """A parser that resolves no entity, loads no DTD and touches no network.
-
-    A new one per document: lxml parsers are not safe to share between threads.
-    """
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=False,
-        remove_pis=False,
-    )
-
-
-class _Stop(Exception):
-    def __init__(self, status: SignatureStatus, reason: str, field: str | None = None) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.field = field
 
 
 def read_etsi_xml(
@@ -154,7 +118,7 @@ def read_etsi_xml(
         return done(stop.status, stop.reason, stop.field)
 
     try:
-        signer, signed_root, signed = _check_signature(raw, root)
+        signer, signed_root, signed = check_signature(raw, root)
     except _Stop as stop:
         # Parse what can be parsed, for display only; the status already says it is not
         # valid, and the unverified KeyInfo certificate is never shown as the signer.
@@ -267,235 +231,6 @@ def _version(root: Any, versions: Collection[int]) -> int:
     return version
 
 
-# --- the signature ----------------------------------------------------------------------
-
-
-def _cert_from_keyinfo(sig: Any) -> x509.Certificate:
-    el = sig.find(f"{_t(DS_NS, 'KeyInfo')}/{_t(DS_NS, 'X509Data')}/{_t(DS_NS, 'X509Certificate')}")
-    if el is None or not (el.text or "").strip():
-        raise _Stop(
-            _S.UNSUPPORTED,
-            "the signature carries no X509Certificate in ds:KeyInfo, so it cannot be checked "
-            "against the list's own signer",
-            "ds:Signature/ds:KeyInfo/ds:X509Data",
-        )
-    field = "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate"
-    der = _b64(el.text, field)
-    try:
-        return load_certificate(der)
-    except ValueError as exc:
-        raise _Stop(_S.MALFORMED, f"the KeyInfo certificate cannot be read: {exc}", field) from None
-
-
-def _check_signature(raw: bytes, root: Any) -> tuple[x509.Certificate, Any, list[Any]]:
-    """Structural checks against signature wrapping, then signxml; returns (signer, signed root)."""
-    extra = [e for e in root.iter(_TSSL) if e is not root]
-    if extra:
-        raise _Stop(
-            _S.INVALID,
-            f"a second TrustServiceStatusList element sits inside the list (line "
-            f"{extra[0].sourceline}): signature wrapping",
-            "TrustServiceStatusList",
-        )
-    sigs = list(root.iter(_SIG))
-    if not sigs:
-        raise _Stop(_S.MISSING, "the list has no ds:Signature", "ds:Signature")
-    if len(sigs) > 1:
-        raise _Stop(
-            _S.INVALID,
-            f"the list has {len(sigs)} ds:Signature elements; a trusted list carries exactly one",
-            "ds:Signature",
-        )
-    sig = sigs[0]
-    if sig.getparent() is not root:
-        raise _Stop(
-            _S.INVALID,
-            f"the ds:Signature (line {sig.sourceline}) is not a child of the "
-            "TrustServiceStatusList root; an enveloped list signature sits directly under it",
-            "ds:Signature",
-        )
-    cert = _cert_from_keyinfo(sig)
-    n_refs = _check_references(root, sig)
-
-    from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
-    from signxml.verifier import SignatureConfiguration
-
-    config = SignatureConfiguration(
-        expect_references=n_refs,
-        location="./",
-        # Integrity only: the signer certificate's validity period is ignored, as most
-        # signers of archived lists have expired; trust in the signer is decided elsewhere.
-        verification_time=cert.not_valid_before_utc,
-    )
-    where = "ds:Signature"
-    try:
-        results = _TreeVerifier(root).verify(
-            raw, x509_cert=cert, parser=hardened_parser(), expect_config=config
-        )
-    except InvalidDigest as exc:
-        raise _Stop(
-            _S.INVALID,
-            f"digest mismatch: the list was changed after signing ({exc})",
-            "ds:Signature/ds:SignedInfo/ds:Reference",
-        ) from None
-    except InvalidSignature as exc:
-        raise _Stop(
-            _S.INVALID,
-            f"the signature value does not verify with the KeyInfo certificate ({exc})",
-            "ds:Signature/ds:SignatureValue",
-        ) from None
-    except etree.DocumentInvalid as exc:
-        raise _Stop(
-            _S.MALFORMED, f"ds:Signature does not follow the XML Signature schema: {exc}", where
-        ) from None
-    except InvalidInput as exc:
-        text = str(exc)
-        unsupported = any(w in text for w in ("forbidden", "not supported", "Unsupported"))
-        raise _Stop(
-            _S.UNSUPPORTED if unsupported else _S.MALFORMED,
-            f"the signature cannot be processed: {text}",
-            where,
-        ) from None
-    except (UnsupportedAlgorithm, NotImplementedError, KeyError) as exc:
-        raise _Stop(
-            _S.UNSUPPORTED, f"unsupported signature algorithm or key: {exc}", where
-        ) from None
-    except ValueError as exc:
-        raise _Stop(_S.UNSUPPORTED, f"the signature cannot be processed: {exc}", where) from None
-    except Exception as exc:  # signxml raising something else: never a pass, never a traceback
-        raise _Stop(
-            _S.INVALID, f"the signature could not be verified: {type(exc).__name__}: {exc}", where
-        ) from None
-
-    verified = results if isinstance(results, list) else [results]
-    covering = [
-        r.signed_xml
-        for r in verified
-        if r.signed_xml is not None and getattr(r.signed_xml, "tag", None) == _TSSL
-    ]
-    if len(covering) != 1:
-        raise _Stop(
-            _S.INVALID,
-            "no verified reference yields the TrustServiceStatusList: the signature does not "
-            "cover the list",
-            "ds:Signature/ds:SignedInfo/ds:Reference",
-        )
-    return cert, covering[0], [r.signed_xml for r in verified if r.signed_xml is not None]
-
-
-def _tree_verifier_class() -> type:
-    from signxml.verifier import XMLVerifier
-
-    class TreeVerifier(XMLVerifier):
-        """signxml's verifier, handed the tree already parsed (and checked) by the hardened parser.
-
-        signxml re-parses its input; the tree is never modified by it (every
-        reference is resolved on a copy), so giving it ours saves a parse
-        without changing what is verified.
-        """
-
-        def __init__(self, root: Any) -> None:
-            super().__init__()
-            self._bayident_root = root
-
-        def get_root(self, data: Any) -> Any:
-            return self._bayident_root
-
-    return TreeVerifier
-
-
-_VERIFIER: list[type] = []
-
-
-def _TreeVerifier(root: Any) -> Any:
-    if not _VERIFIER:
-        _VERIFIER.append(_tree_verifier_class())
-    return _VERIFIER[0](root)
-
-
-def _check_references(root: Any, sig: Any) -> int:
-    signed_info = sig.find(_t(DS_NS, "SignedInfo"))
-    if signed_info is None:
-        raise _Stop(_S.MALFORMED, "ds:Signature has no ds:SignedInfo", "ds:Signature/ds:SignedInfo")
-    refs = signed_info.findall(_t(DS_NS, "Reference"))
-    if not refs:
-        raise _Stop(
-            _S.INVALID, "ds:SignedInfo has no reference", "ds:Signature/ds:SignedInfo/ds:Reference"
-        )
-    root_id = root.get("Id")
-    covering = 0
-    for i, ref in enumerate(refs):
-        where = f"ds:Signature/ds:SignedInfo/ds:Reference[{i + 1}]"
-        uri = ref.get("URI")
-        transforms = [
-            t.get("Algorithm")
-            for t in ref.findall(f"{_t(DS_NS, 'Transforms')}/{_t(DS_NS, 'Transform')}")
-        ]
-        for alg in transforms:
-            if alg != _ENVELOPED and alg not in _C14N:
-                raise _Stop(
-                    _S.UNSUPPORTED,
-                    f"reference transform {alg!r} is not supported (enveloped-signature and "
-                    "canonicalisation only)",
-                    where,
-                )
-        if uri is None:
-            raise _Stop(_S.INVALID, "a reference without URI cannot be resolved", where)
-        if uri == "" or (root_id is not None and uri == f"#{root_id}"):
-            if _ENVELOPED not in transforms:
-                raise _Stop(
-                    _S.INVALID,
-                    "the reference covering the list lacks the enveloped-signature transform",
-                    where,
-                )
-            if uri != "" and len(_by_id(root, root_id or "")) != 1:
-                raise _Stop(_S.INVALID, f"the Id {root_id!r} is not unique in the document", where)
-            covering += 1
-            continue
-        if not uri.startswith("#"):
-            raise _Stop(
-                _S.INVALID,
-                f"reference URI {uri[:80]!r} points outside the document; a list signature "
-                "covers the list itself",
-                where,
-            )
-        value = uri[1:]
-        here = _ID_XPATH_HERE(sig, v=value)
-        if not isinstance(here, list) or len(here) != 1:
-            anywhere = _by_id(root, value)
-            if anywhere:
-                raise _Stop(
-                    _S.INVALID,
-                    f"reference URI {uri[:80]!r} points at "
-                    f"<{etree.QName(anywhere[0]).localname}>, which is neither the list root nor "
-                    "part of the signature: the signature does not cover the list",
-                    where,
-                )
-            raise _Stop(_S.INVALID, f"reference URI {uri[:80]!r} resolves to no element", where)
-    if covering == 0:
-        raise _Stop(
-            _S.INVALID,
-            'no reference covers the list root (URI "" or "#" + the root\'s Id)',
-            "ds:Signature/ds:SignedInfo/ds:Reference",
-        )
-    if covering > 1:
-        raise _Stop(
-            _S.INVALID,
-            f"{covering} references cover the list root; exactly one is expected",
-            "ds:Signature/ds:SignedInfo/ds:Reference",
-        )
-    return len(refs)
-
-
-_ID_XPATH = etree.XPath("//*[@Id=$v or @ID=$v or @id=$v or @xml:id=$v]")
-_ID_XPATH_HERE = etree.XPath("descendant-or-self::*[@Id=$v or @ID=$v or @id=$v or @xml:id=$v]")
-
-
-def _by_id(root: Any, value: str) -> list[Any]:
-    found = _ID_XPATH(root, v=value)
-    return list(found) if isinstance(found, list) else []
-
-
 # --- content ----------------------------------------------------------------------------
 
 _TN = {
@@ -597,14 +332,6 @@ def _time(text: str | None, field: str, *, required: bool = True) -> _dt.datetim
         raise _Stop(_S.MALFORMED, f"{field} {text[:40]!r} is not an xs:dateTime", field) from None
     # TS 119 612 times are UTC; one written without an offset means UTC.
     return when.replace(tzinfo=_dt.UTC) if when.tzinfo is None else when.astimezone(_dt.UTC)
-
-
-def _b64(text: str | None, field: str) -> bytes:
-    compact = "".join((text or "").split())
-    try:
-        return base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError):
-        raise _Stop(_S.MALFORMED, "not valid base64", field) from None
 
 
 def _read_list(root: Any, version: int) -> TrustedList:

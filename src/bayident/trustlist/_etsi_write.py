@@ -13,7 +13,7 @@ from lxml import etree
 
 from .._exceptions import InvalidArgument
 from ._document import TrustListError
-from ._etsi import ADD_NS, DS_NS, ECC_NS, TSL_NS, XADES_NS
+from ._etsi_xml import ADD_NS, DS_NS, ECC_NS, TSL_NS, XADES_NS
 from ._model import (
     CriteriaList,
     DigitalIdentity,

@@ -16,6 +16,8 @@ from typing import Any, Literal
 import httpx
 
 from .._exceptions import InvalidArgument
+from .._http import Answer, HttpProblem, Progress, Reading, afetch, fetch
+from .._json import loads
 from ._document import DEFAULT_MAX_LIST_BYTES
 
 __all__ = [
@@ -126,7 +128,7 @@ class ListCache:
 
     def _get_legacy(self, url: str, stem: Path) -> CacheEntry | None:
         try:
-            meta = json.loads(stem.with_suffix(".json").read_text("utf-8"))
+            meta = loads(stem.with_suffix(".json").read_bytes(), "cache metadata", _MAX_META)
             data = stem.with_suffix(".list").read_bytes()
         except (OSError, ValueError):
             return None
@@ -159,7 +161,7 @@ class ListCache:
 
     def read_state(self) -> dict[str, Any]:
         try:
-            data = json.loads((self.directory / "state.json").read_text("utf-8"))
+            data = loads((self.directory / "state.json").read_bytes(), "cache state", _MAX_STATE)
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
@@ -169,6 +171,9 @@ class ListCache:
 
 
 _ENTRY = ".entry"
+# The cache is the library's own, but a directory others can write is read like any input.
+_MAX_META = 64 * 1024
+_MAX_STATE = 4 * 1024 * 1024
 _MAGIC = b"bayident-list-cache 1\n"
 
 
@@ -179,7 +184,7 @@ def _split_entry(blob: bytes) -> tuple[dict[str, Any] | None, bytes]:
     if end < 0:
         return None, b""
     try:
-        meta = json.loads(blob[len(_MAGIC) : end])
+        meta = loads(blob[len(_MAGIC) : end], "cache entry header", _MAX_META)
     except ValueError:
         return None, b""
     return (meta if isinstance(meta, dict) else None), blob[end + 1 :]
@@ -270,9 +275,12 @@ ProgressCallback = Callable[[FetchProgress], None]
 class TrustListFetcher:
     """Fetches lists with ``httpx``, sync or async, with conditional GET against a cache.
 
-    Pass your own ``client`` / ``async_client`` (proxies, timeouts, an
-    ``httpx.MockTransport`` in tests); otherwise one is made per call with
-    ``timeout`` seconds. ``progress`` is called as bytes arrive. The cache is
+    Pass your own ``client`` / ``async_client`` (proxies, an ``httpx.MockTransport``
+    in tests); otherwise bayident's shared client is used (a new one per call when
+    async). Each request waits at most ``timeout`` seconds, follows redirects, and
+    is refused over ``max_bytes`` or when served as a media type not in
+    ``content_types`` (a ``+xml`` type counts as ``application/xml``). ``progress``
+    is called as bytes arrive. The cache is
     *read* for ETag / Last-Modified and for 304 answers; storing a list is
     left to the caller, who stores it only once it is accepted.
     """
@@ -296,7 +304,7 @@ class TrustListFetcher:
         self.progress = progress
         self.content_types = content_types
 
-    def _headers(self, url: str) -> tuple[dict[str, str], Any]:
+    def _headers(self, url: str) -> tuple[dict[str, str], CacheEntry | None]:
         headers = {"Accept": ", ".join(sorted(self.content_types)), "Accept-Encoding": "identity"}
         entry = self.cache.get(url) if self.cache is not None else None
         if entry is not None:
@@ -306,108 +314,63 @@ class TrustListFetcher:
                 headers["If-Modified-Since"] = entry.last_modified
         return headers, entry
 
-    def _check_head(self, url: str, resp: httpx.Response, entry: Any) -> FetchResult | None:
-        if resp.status_code == 304:
+    def _reading(self) -> Reading:
+        return Reading(
+            limit=self.max_bytes,
+            timeout=self.timeout,
+            what="the list",
+            content_types=self.content_types,
+        )
+
+    def _progress(self, url: str) -> Progress | None:
+        report = self.progress
+        if report is None:
+            return None
+        return lambda received, total, done: report(FetchProgress(url, received, total, done))
+
+    def _result(self, url: str, answer: Answer, entry: CacheEntry | None) -> FetchResult:
+        if answer.status == 304:
             if entry is None:
                 return _fail(url, "the server answered 304 Not Modified but nothing is cached", 304)
             return FetchResult(
                 url, "not-modified", entry.data, entry.etag, entry.last_modified, http_status=304
             )
-        if resp.status_code != 200:
-            return _fail(
-                url, f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), resp.status_code
-            )
-        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype and ctype not in self.content_types and not ctype.endswith("+xml"):
-            return _fail(url, f"unexpected content type {ctype!r} (not a trusted list)", 200)
-        length = resp.headers.get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                return _fail(url, f"invalid Content-Length {length[:20]!r}", 200)
-            if int(length) > self.max_bytes:
-                return _fail(
-                    url, f"the list is {length} bytes, over the limit of {self.max_bytes}", 200
-                )
-        return None
-
-    def _finish(self, url: str, resp: httpx.Response, body: bytes) -> FetchResult:
-        length = resp.headers.get("content-length")
-        encoded = resp.headers.get("content-encoding", "identity").lower() not in ("", "identity")
-        if not encoded and length is not None and length.isdigit() and int(length) != len(body):
-            return _fail(url, f"truncated: {len(body)} of {length} bytes received", 200)
+        if answer.status != 200:
+            return _fail(url, f"HTTP {answer.status} {answer.reason_phrase}".strip(), answer.status)
+        h = answer.headers
         return FetchResult(
             url,
             "fetched",
-            body,
-            resp.headers.get("etag"),
-            resp.headers.get("last-modified"),
-            resp.headers.get("content-type"),
+            answer.body,
+            h.get("etag"),
+            h.get("last-modified"),
+            h.get("content-type"),
             http_status=200,
         )
-
-    def _report(self, url: str, received: int, total: int | None, done: bool = False) -> None:
-        if self.progress is not None:
-            self.progress(FetchProgress(url, received, total, done))
 
     def fetch(self, url: str) -> FetchResult:
         """GET ``url`` (conditionally when cached). Never raises for network or HTTP errors."""
         _check_url(url)
         headers, entry = self._headers(url)
-        client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=True)
+        request = httpx.Request("GET", url, headers=headers)
         try:
-            with client.stream("GET", url, headers=headers) as resp:
-                early = self._check_head(url, resp, entry)
-                if early is not None:
-                    return early
-                total = _int(resp.headers.get("content-length"))
-                chunks: list[bytes] = []
-                received = 0
-                for chunk in resp.iter_bytes():
-                    received += len(chunk)
-                    if received > self.max_bytes:
-                        return _fail(
-                            url, f"the list is over the limit of {self.max_bytes} bytes", 200
-                        )
-                    chunks.append(chunk)
-                    self._report(url, received, total)
-                self._report(url, received, total, done=True)
-                return self._finish(url, resp, b"".join(chunks))
-        except httpx.HTTPError as exc:
-            return _fail(url, _describe(exc, self.timeout))
-        finally:
-            if self.client is None:
-                client.close()
+            answer = fetch(self.client, request, self._reading(), progress=self._progress(url))
+        except HttpProblem as exc:
+            return _failed(url, exc)
+        return self._result(url, answer, entry)
 
     async def afetch(self, url: str) -> FetchResult:
         """Asynchronous :meth:`fetch`."""
         _check_url(url)
         headers, entry = self._headers(url)
-        client = self.async_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=True)
+        request = httpx.Request("GET", url, headers=headers)
         try:
-            async with client.stream("GET", url, headers=headers) as resp:
-                early = self._check_head(url, resp, entry)
-                if early is not None:
-                    return early
-                total = _int(resp.headers.get("content-length"))
-                chunks: list[bytes] = []
-                received = 0
-                async for chunk in resp.aiter_bytes():
-                    received += len(chunk)
-                    if received > self.max_bytes:
-                        return _fail(
-                            url, f"the list is over the limit of {self.max_bytes} bytes", 200
-                        )
-                    chunks.append(chunk)
-                    self._report(url, received, total)
-                self._report(url, received, total, done=True)
-                return self._finish(url, resp, b"".join(chunks))
-        except httpx.HTTPError as exc:
-            return _fail(url, _describe(exc, self.timeout))
-        except TimeoutError:
-            return _fail(url, f"timed out after {self.timeout} s")
-        finally:
-            if self.async_client is None:
-                await client.aclose()
+            answer = await afetch(
+                self.async_client, request, self._reading(), progress=self._progress(url)
+            )
+        except HttpProblem as exc:
+            return _failed(url, exc)
+        return self._result(url, answer, entry)
 
 
 def _check_url(url: str) -> None:
@@ -415,19 +378,11 @@ def _check_url(url: str) -> None:
         raise InvalidArgument(f"a list URL must be http:// or https://, not {url!r}")
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
-
-
 def _fail(url: str, error: str, http_status: int | None = None) -> FetchResult:
     return FetchResult(url, "failed", None, error=error, http_status=http_status)
 
 
-def _describe(exc: httpx.HTTPError, timeout: float) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out ({type(exc).__name__}, limit {timeout} s)"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"truncated or broken response: {exc}"
-    if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect: {exc}"
-    return f"{type(exc).__name__}: {exc}"
+def _failed(url: str, exc: HttpProblem) -> FetchResult:
+    # Refused on what the server sent (size, media type, a short body): it did answer 200.
+    answered = exc.problem in ("too-large", "content-type", "truncated")
+    return _fail(url, exc.reason, 200 if answered else None)

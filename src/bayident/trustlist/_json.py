@@ -25,6 +25,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from .._exceptions import InvalidArgument
+from .._json import JSONError, loads
+from ..jose._algs import key_mismatch
+from ..jose._algs import lookup as lookup_algorithm
+from ..jose._b64 import B64Error, b64url_decode, std_b64_decode
+from ..jose._parse import JWSFormatError, parse_jws
 from ._document import DEFAULT_MAX_LIST_BYTES, TrustListDocument
 from ._model import (
     CriteriaList,
@@ -197,65 +202,13 @@ class _Bad(Exception):
         self.field = field
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Bad(_S.MALFORMED, f"duplicate key {key!r} in a JSON object", key)
-        out[key] = value
-    return out
-
-
-#: At most one JSON value or key per this many bytes (beyond the first 2,048): a parsed
-#: object costs Python 60 to 200 bytes whatever its size in the input, so a document made
-#: of ``{},`` would cost 25 times its size. Real lists hold one per 30 bytes or more.
-_JSON_BYTES_PER_VALUE = 8
-_JSON_FREE_VALUES = 2048
-
-
 def _strict_loads(data: bytes, what: str) -> Any:
-    # Counted before parsing (an upper bound: every value but the first follows a ',' or
-    # ':' or opens with '{' or '['), so memory stays near the input size.
-    values = sum(data.count(c) for c in (b"{", b"[", b",", b":"))
-    budget = _JSON_FREE_VALUES + len(data) // _JSON_BYTES_PER_VALUE
-    if values > budget:
-        raise _Bad(
-            _S.MALFORMED,
-            f"{what} holds more than {budget} JSON values, more than its size allows (one per "
-            f"{_JSON_BYTES_PER_VALUE} bytes); refused before parsing",
-            what,
-        )
+    # The document's size was bounded when it was read; the reader bounds its depth and
+    # its number of values (memory near the input size).
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _Bad(_S.MALFORMED, f"{what} is not UTF-8", what) from None
-    try:
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_constant=lambda c: _raise(_Bad(_S.MALFORMED, f"{c} is not JSON", what)),
-        )
-    except _Bad as exc:
-        exc.field = f"{what}.{exc.field}" if exc.field and exc.field != what else what
-        raise
-    except (ValueError, RecursionError) as exc:
-        raise _Bad(_S.MALFORMED, f"{what} is not valid JSON: {exc}", what) from None
-
-
-def _raise(exc: Exception) -> Any:
-    raise exc
-
-
-def _b64url(segment: str, what: str) -> bytes:
-    if not segment or "=" in segment:
-        raise _Bad(_S.MALFORMED, f"JWS {what} is empty or padded (base64url without '=')", what)
-    try:
-        return base64.b64decode(
-            segment.replace("-", "+").replace("_", "/") + "=" * (-len(segment) % 4),
-            validate=True,
-        )
-    except (binascii.Error, ValueError):
-        raise _Bad(_S.MALFORMED, f"JWS {what} is not base64url", what) from None
+        return loads(data, what, len(data))
+    except JSONError as exc:
+        raise _Bad(_S.MALFORMED, str(exc), f"{what}.{exc.key}" if exc.key else what) from None
 
 
 # --- model conversion -------------------------------------------------------------------
@@ -589,14 +542,6 @@ def sign_json_list(
     return token
 
 
-def _key_fits(key: Any, alg: str) -> bool:
-    if alg.startswith(("RS", "PS")):
-        return isinstance(key, rsa.RSAPublicKey)
-    if alg.startswith("ES"):
-        return isinstance(key, ec.EllipticCurvePublicKey)
-    return isinstance(key, ed25519.Ed25519PublicKey)
-
-
 def _key_kind(key: Any) -> str:
     if isinstance(key, rsa.RSAPublicKey):
         return "RSA"
@@ -716,24 +661,23 @@ def _content(payload: bytes) -> TrustedList:
 def _verify_jws(
     token: bytes, keys: list[PublicKey | x509.Certificate]
 ) -> tuple[x509.Certificate | None, bytes, str, bytes]:
-    import jwt
-
+    # The structure, the header's JSON and the signature check are bayident.jose's: one
+    # JWS verifier for evidence and lists. What is particular to lists is here: compact
+    # only, no extensions, and the key is the x5c certificate or one the caller pinned.
     try:
-        text = token.decode("ascii")
-    except UnicodeDecodeError:
-        raise _Bad(_S.MALFORMED, "a compact JWS is ASCII", "document") from None
-    parts = text.split(".")
-    if len(parts) != 3:
-        raise _Bad(
-            _S.MALFORMED,
-            f"a compact JWS has 3 dot-separated parts, this has {len(parts)}",
-            "document",
-        )
-    header = _strict_loads(_b64url(parts[0], "header"), "header")
-    payload = _b64url(parts[1], "payload")
-    _b64url(parts[2], "signature")
-    if not isinstance(header, dict):
-        raise _Bad(_S.MALFORMED, "the JWS header must be a JSON object", "header")
+        parsed = parse_jws(token, limit=len(token), max_signatures=1)
+    except JWSFormatError as exc:
+        raise _Bad(_S.MALFORMED, exc.message, _jws_field(exc.concerns)) from None
+    part = parsed.signatures[0]
+    if parsed.serialization != "compact" or parsed.payload is None:
+        raise _Bad(_S.MALFORMED, "a bayident list is the payload of a compact JWS", "payload")
+    try:
+        payload = b64url_decode(parsed.payload, "the JWS payload")
+    except B64Error as exc:
+        raise _Bad(_S.MALFORMED, str(exc), "payload") from None
+    if not part.signature:
+        raise _Bad(_S.MALFORMED, "the JWS signature is empty", "signature")
+    header = part.protected
     alg = header.get("alg")
     if not isinstance(alg, str):
         raise _Bad(_S.MALFORMED, "the JWS header has no 'alg'", "header.alg")
@@ -743,6 +687,7 @@ def _verify_jws(
             f"JWS algorithm {alg[:20]!r} is not accepted ({', '.join(sorted(JWS_ALGORITHMS))})",
             "header.alg",
         )
+    jose_alg = lookup_algorithm(alg)
     if "crit" in header:
         raise _Bad(_S.UNSUPPORTED, "JWS 'crit' extensions are not supported", "header.crit")
     if header.get("b64") is not None:
@@ -757,13 +702,13 @@ def _verify_jws(
                 _S.MALFORMED, "'x5c' must be a non-empty array of base64 strings", "header.x5c"
             )
         try:
-            signer = load_certificate(base64.b64decode(x5c[0], validate=True))
+            signer = load_certificate(std_b64_decode(x5c[0], "x5c[0]"))
             # cryptography parses lazily: read what is used now, so damage shows up here.
             candidate = (
                 signer.public_key(),
                 f"the x5c certificate '{signer.subject.rfc4514_string()}'",
             )
-        except (binascii.Error, ValueError, UnsupportedAlgorithm) as exc:
+        except (B64Error, ValueError, UnsupportedAlgorithm) as exc:
             raise _Bad(
                 _S.MALFORMED, f"x5c[0] is not a usable certificate: {exc}", "header.x5c[0]"
             ) from None
@@ -783,24 +728,19 @@ def _verify_jws(
                 "pinned key",
                 "header.x5c",
             )
-    jws = jwt.api_jws.PyJWS()
+    signing_input = part.protected_b64 + b"." + parsed.payload
     last = "no key"
     for key, label in candidates:
-        if not _key_fits(key, alg):
+        if key_mismatch(jose_alg, key) is not None:
             last = f"{label} holds a {_key_kind(key)} key, which cannot check {alg} signatures"
             continue
         try:
-            jws.decode_complete(text, key=key, algorithms=[alg])
-        except jwt.exceptions.InvalidSignatureError:
-            last = f"the signature does not verify with {label}"
-            continue
-        except jwt.exceptions.InvalidKeyError as exc:
-            last = f"{label} cannot verify {alg}: {exc}"
-            continue
-        except jwt.exceptions.PyJWTError as exc:
-            raise _Bad(_S.MALFORMED, f"the JWS cannot be read: {exc}", "document") from None
+            good = jose_alg.verify(key, signing_input, part.signature)
         except (ValueError, TypeError) as exc:
             last = f"{label} cannot verify {alg}: {exc}"
+            continue
+        if not good:
+            last = f"the signature does not verify with {label}"
             continue
         spki = _spki(key)
         if signer is None:
@@ -810,3 +750,13 @@ def _verify_jws(
                     signer = k
         return signer, payload, label, spki
     raise _Bad(_S.INVALID, last, "signature")
+
+
+def _jws_field(concerns: str) -> str:
+    # bayident.jose names the protected header and signature of a compact JWS "JWS.protected"
+    # and "JWS.signature"; a list's fields are named from the document.
+    if concerns.endswith(".protected"):
+        return "header"
+    if concerns.endswith(".signature"):
+        return "signature"
+    return "document"

@@ -9,6 +9,7 @@ parses them when asked.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from cryptography import x509
 
 __all__ = [
     "IN_FORCE_STATUSES",
+    "PIVOT_URL_PATTERN",
     "CriteriaList",
     "DigitalIdentity",
     "ListKind",
@@ -31,6 +33,7 @@ __all__ = [
     "TrustService",
     "TrustServiceProvider",
     "TrustedList",
+    "is_pivot_url",
     "status_at",
 ]
 
@@ -373,8 +376,6 @@ class TrustedList:
     @property
     def pivot_urls(self) -> tuple[str, ...]:
         """Pivot lists named in ``SchemeInformationURI`` (the EU LOTL's signer-change trail)."""
-        from ._pivot import is_pivot_url
-
         return tuple(u for u in self.information_uris if is_pivot_url(u))
 
     def describe(self) -> str:
@@ -382,3 +383,12 @@ class TrustedList:
             f"{self.territory} {self.kind} '{self.scheme_name or self.scheme_operator_name}' "
             f"#{self.sequence_number}"
         )
+
+
+#: A pivot's URL names it as one (e.g. ``.../tools/lotl/eu-lotl-pivot-300.xml``).
+PIVOT_URL_PATTERN = re.compile(r"(?i)/[^/?#]*pivot[^/?#]*\.xml$")
+
+
+def is_pivot_url(url: str) -> bool:
+    """Whether a ``SchemeInformationURI`` value names a pivot list."""
+    return bool(PIVOT_URL_PATTERN.search(url.strip()))

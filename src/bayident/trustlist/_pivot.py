@@ -10,25 +10,16 @@ current list must then be signed by one of those.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
 
 from ._document import TrustListDocument
-from ._model import TrustedList
+from ._model import PIVOT_URL_PATTERN, TrustedList, is_pivot_url
 from ._validate import SignerSpec, _spki_of
 
 __all__ = ["PIVOT_URL_PATTERN", "PivotOutcome", "is_pivot_url", "resolve_pivots"]
-
-#: A pivot's URL names it as one (e.g. ``.../tools/lotl/eu-lotl-pivot-300.xml``).
-PIVOT_URL_PATTERN = re.compile(r"(?i)/[^/?#]*pivot[^/?#]*\.xml$")
-
-
-def is_pivot_url(url: str) -> bool:
-    """Whether a ``SchemeInformationURI`` value names a pivot list."""
-    return bool(PIVOT_URL_PATTERN.search(url.strip()))
 
 
 @dataclass(frozen=True)

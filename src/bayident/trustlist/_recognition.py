@@ -11,41 +11,38 @@ issuing CA and certificate-policy OIDs — the purposes it admits them for
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .._exceptions import InvalidArgument, PolicyError
+from .._identity import AssuranceLevel, Purpose
+from .._json import JSONError, loads
 from .._result import SignerReport
 from .._trust import TrustAnchor
 from ._model import IN_FORCE_STATUSES
 
 __all__ = [
     "GBA_MUTUAL_RECOGNITION_POLICY_ARC",
-    "Assurance",
     "ChainInfo",
-    "Purpose",
     "RecognitionDecision",
     "RecognitionPolicy",
     "RecognitionRule",
 ]
 
-Purpose = Literal["sign", "authenticate"]
-Assurance = Literal["low", "substantial", "high"]
-_RANK = {"low": 1, "substantial": 2, "high": 3}
 
 #: Certificate policy arc of the Guangdong–Hong Kong mutual recognition of e-signature
 #: certificates: ``2.16.344.8.2.2008.810.2.<year>.<version>.<release>``.
 GBA_MUTUAL_RECOGNITION_POLICY_ARC = "2.16.344.8.2.2008.810.2"
 
 _SVCTYPE = "http://uri.etsi.org/TrstSvc/Svctype/"
+_MAX_POLICY_BYTES = 4 * 1024 * 1024
 
 
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
@@ -76,7 +73,7 @@ class RecognitionRule(BaseModel):
     name: str = Field(min_length=1, description="Stable name, reported in decisions.")
     description: str = ""
     purposes: tuple[Purpose, ...] = Field(min_length=1)
-    assurance: Assurance
+    assurance: AssuranceLevel
     enabled: bool = Field(
         default=True,
         description="A rule waiting for a setting that is not public stays disabled.",
@@ -143,7 +140,7 @@ class RecognitionDecision(BaseModel):
     )
     reason: str
     purpose: Purpose
-    assurance: Assurance | None = None
+    assurance: AssuranceLevel | None = None
 
 
 @dataclass(frozen=True)
@@ -254,7 +251,7 @@ class RecognitionPolicy(BaseModel):
         purpose: Purpose,
         *,
         at: _dt.datetime | None = None,
-        minimum_assurance: Assurance | None = None,
+        minimum_assurance: AssuranceLevel | str | None = None,
     ) -> RecognitionDecision:
         """Which rule, if any, admits ``signer`` (anchored at ``anchor``) for ``purpose``.
 
@@ -263,8 +260,12 @@ class RecognitionPolicy(BaseModel):
         """
         if purpose not in ("sign", "authenticate"):
             raise InvalidArgument(f"purpose must be 'sign' or 'authenticate', not {purpose!r}")
-        if minimum_assurance is not None and minimum_assurance not in _RANK:
-            raise InvalidArgument(f"unknown assurance level {minimum_assurance!r}")
+        minimum = None
+        if minimum_assurance is not None:
+            try:
+                minimum = AssuranceLevel(minimum_assurance)
+            except ValueError:
+                raise InvalidArgument(f"unknown assurance level {minimum_assurance!r}") from None
         if isinstance(signer, ChainInfo):
             info = signer
         elif isinstance(signer, SignerReport):
@@ -282,12 +283,12 @@ class RecognitionPolicy(BaseModel):
         for rule in self.rules:
             if purpose not in rule.purposes:
                 continue
-            why = self._miss(rule, info, anchor, when, minimum_assurance)
+            why = self._miss(rule, info, anchor, when, minimum)
             if why is None:
                 return RecognitionDecision(
                     admitted=True,
                     rule=rule.name,
-                    reason=f"admitted for '{purpose}' at assurance '{rule.assurance}' by rule "
+                    reason=f"admitted for '{purpose}' at assurance '{rule.assurance.value}' by rule "
                     f"'{rule.name}'",
                     purpose=purpose,
                     assurance=rule.assurance,
@@ -314,12 +315,12 @@ class RecognitionPolicy(BaseModel):
         info: ChainInfo,
         anchor: TrustAnchor | None,
         when: _dt.datetime,
-        minimum: Assurance | None,
+        minimum: AssuranceLevel | None,
     ) -> str | None:
         if not rule.enabled:
             return f"disabled ({rule.disabled_reason or 'not configured'})"
-        if minimum is not None and _RANK[rule.assurance] < _RANK[minimum]:
-            return f"gives assurance '{rule.assurance}', '{minimum}' is required"
+        if minimum is not None and rule.assurance.rank < minimum.rank:
+            return f"gives assurance '{rule.assurance.value}', '{minimum.value}' is required"
         needs_anchor = any(
             (
                 rule.territories,
@@ -402,7 +403,7 @@ class RecognitionPolicy(BaseModel):
             raise PolicyError(
                 f"cannot read recognition policy {p}: {exc.strerror or exc}"
             ) from None
-        if len(raw) > 4 * 1024 * 1024:
+        if len(raw) > _MAX_POLICY_BYTES:
             raise PolicyError(f"recognition policy {p} is larger than 4 MiB")
         suffix = p.suffix.lower()
         try:
@@ -411,7 +412,9 @@ class RecognitionPolicy(BaseModel):
             elif suffix in (".yaml", ".yml"):
                 data = _yaml_load(raw)
             else:
-                data = json.loads(raw, object_pairs_hook=_json_no_dups)
+                data = loads(raw, f"recognition policy {p}", _MAX_POLICY_BYTES)
+        except JSONError as exc:
+            raise PolicyError(str(exc)) from None
         except PolicyError as exc:
             raise PolicyError(f"recognition policy {p}: {exc}") from None
         except (ValueError, UnicodeDecodeError) as exc:
@@ -434,10 +437,10 @@ class RecognitionPolicy(BaseModel):
     def greater_bay_area_default(
         cls,
         *,
-        hongkong_assurance: Assurance = "substantial",
+        hongkong_assurance: AssuranceLevel | str = AssuranceLevel.SUBSTANTIAL,
         guangdong_anchor_names: Sequence[str] = (),
         guangdong_anchor_fingerprints: Sequence[str] = (),
-        guangdong_assurance: Assurance = "substantial",
+        guangdong_assurance: AssuranceLevel | str = AssuranceLevel.SUBSTANTIAL,
         hongkong_post_anchor_fingerprints: Sequence[str] = (),
     ) -> RecognitionPolicy:
         """The Guangdong–Hong Kong mutual recognition of e-signature certificates.
@@ -515,15 +518,6 @@ class RecognitionPolicy(BaseModel):
                 ),
             ),
         )
-
-
-def _json_no_dups(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise PolicyError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
 
 
 def _yaml_load(raw: bytes) -> Any:

@@ -48,36 +48,26 @@ class ArchiveProblem(Exception):
 
 def _alg_der(alg: AlgorithmId) -> bytes:
     body = d.encode_oid(alg.oid) + (alg.parameters or b"")
-    return _tlv(0x30, body)
-
-
-def _tlv(tag: int, body: bytes) -> bytes:
-    n = len(body)
-    if n < 0x80:
-        head = bytes((tag, n))
-    else:
-        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-        head = bytes((tag, 0x80 | len(raw))) + raw
-    return head + body
+    return d.encode_tlv(0x30, body)
 
 
 def _integer(value: int) -> bytes:
     size = max(1, (value.bit_length() + 8) // 8)
-    return _tlv(0x02, value.to_bytes(size, "big", signed=True))
+    return d.encode_tlv(0x02, value.to_bytes(size, "big", signed=True))
 
 
 def signer_fields_der(si: SignerInfo) -> bytes:
     """DER of version, sid, digestAlgorithm, signedAttrs, signatureAlgorithm and signature."""
     if si.issuer is not None:
-        sid = _tlv(0x30, si.issuer + _integer(si.serial or 0))
+        sid = d.encode_tlv(0x30, si.issuer + _integer(si.serial or 0))
     else:
-        sid = _tlv(0x80, si.subject_key_id or b"")
+        sid = d.encode_tlv(0x80, si.subject_key_id or b"")
     out = _integer(si.version) + sid + _alg_der(si.digest_algorithm)
     if si.signed_attrs_der is not None:
         from .._canonical import to_der
 
         out += b"\xa0" + to_der(si.signed_attrs_der)[1:]
-    return out + _alg_der(si.signature_algorithm) + _tlv(0x04, si.signature)
+    return out + _alg_der(si.signature_algorithm) + d.encode_tlv(0x04, si.signature)
 
 
 def _hash_index(value: bytes) -> tuple[str, list[bytes], list[bytes], list[bytes]]:
@@ -129,7 +119,7 @@ def _index_value(token: bytes, max_depth: int) -> tuple[str, bytes]:
 
 
 def _attribute_der(oid: str, values: tuple[bytes, ...]) -> bytes:
-    return _tlv(0x30, d.encode_oid(oid) + _tlv(0x31, b"".join(values)))
+    return d.encode_tlv(0x30, d.encode_oid(oid) + d.encode_tlv(0x31, b"".join(values)))
 
 
 def archive_imprint_source(

@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from .. import _der as d
+from .._algorithm_protection import OID_ALGORITHM_PROTECTION, algorithm_protection_problem
 from .._algorithms import AlgorithmError, digest_name, mechanism_for
 from .._attrs import (
     OID_CONTENT_TYPE,
@@ -340,6 +341,14 @@ def _check_tsa_signature(
             f"{cert.describe()}",
         )
         return
+    protection = [a for a in si.signed_attrs if a.oid == OID_ALGORITHM_PROTECTION]
+    if protection:
+        # RFC 6211 §3, as for any CMS signer: a token whose SignerInfo names other
+        # algorithms than the TSA protected does not verify.
+        unprotected = algorithm_protection_problem(si, protection, policy.max_asn1_depth)
+        if unprotected is not None:
+            tc.fail(unprotected.sub, f"time-stamp token: {unprotected.reason}")
+            return
     try:
         key = cert.public_key
         params = si.signature_algorithm.parameters

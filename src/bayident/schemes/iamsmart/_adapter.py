@@ -52,7 +52,7 @@ from ..._result import (
 )
 from ...identifiers import IdentifierKind, hkid_hash
 from ...identifiers import validate as _validate_identifier
-from .._base import SchemeEvidence, SchemeFailure, active_registry, parse_json_object
+from .._base import SchemeEvidence, SchemeFailure, parse_json_object
 from .._binding import attach_binding
 from .._dispatch import EVIDENCE_FORMAT, apply_recognition, identify_certificate
 from .._fields import b64_field, certificate_field, fail, obj_field, opt_str, req_str
@@ -416,7 +416,9 @@ class IAmSmartAdapter:
             evidence_format=EVIDENCE_FORMAT,
             adapter=self.name,
         ).model_copy(update={"identity": identity})
-        return apply_recognition(result, options=ctx.options, at=ctx.at, purpose="authenticate")
+        return apply_recognition(
+            result, options=ctx.options, at=ctx.at, registry=ctx.schemes, purpose="authenticate"
+        )
 
     # --- signing ----------------------------------------------------------------------
     def _hash_bytes(self, value: str, path: str) -> bytes:
@@ -643,9 +645,7 @@ class IAmSmartAdapter:
                 impostor,
                 "result.cert",
             )
-        found = identify_certificate(
-            active_registry(), cert_der, [c.der for c in outcome.chain], anchor
-        )
+        found = identify_certificate(ctx.schemes, cert_der, [c.der for c in outcome.chain], anchor)
         if found.claimed_by != (s.certificate_adapter,) or found.identity is None:
             what = (
                 f"a {' and '.join(found.claimed_by)} certificate"
@@ -756,8 +756,9 @@ class IAmSmartAdapter:
             evidence_format=EVIDENCE_FORMAT,
             adapter=self.name,
         ).model_copy(update={"identity": identity})
+        opts = ctx.options
         return apply_recognition(
-            result, options=ctx.options, at=ctx.at, view=found.view, purpose="sign"
+            result, options=opts, at=ctx.at, registry=ctx.schemes, view=found.view, purpose="sign"
         )
 
     @staticmethod
@@ -849,21 +850,20 @@ class IAmSmartAdapter:
                 "signature_encoding 'cms' needs the signed document: pass content=...",
                 "content",
             )
-        from ..._verifier import Verifier
-        from .._dispatch import nested_verification
-
-        # Through the caller's verifier (its clients, clock and caches), with its extra
-        # certificates; the scheme the caller expects is the envelope's, not the CMS's.
-        verifier = ctx.verifier or Verifier(trust=ctx.trust, policy=ctx.policy)
+        # Through the caller's verifier (its clients, clock, caches and scheme registry),
+        # with its extra certificates; the scheme expected is the envelope's, not the CMS's.
+        outer = ctx.verifier
+        if outer is None:
+            why = "the CMS needs the verifier running the envelope (EvidenceContext.verifier)"
+            raise fail("signature", SubIndication.POLICY_PROCESSING_ERROR, why, "result.signature")
         try:
-            with nested_verification():
-                nested = verifier.verify(
-                    signature,
-                    content=document,
-                    at=ctx.at,
-                    policy=ctx.policy,
-                    extra_certs=[*ctx.extra_certs, cert_der],
-                )
+            nested = outer.derive(expected_scheme=None).verify(
+                signature,
+                content=document,
+                at=ctx.at,
+                policy=ctx.policy,
+                extra_certs=[*ctx.extra_certs, cert_der],
+            )
         except (InputError, InvalidArgument) as exc:
             raise fail(
                 "signature",

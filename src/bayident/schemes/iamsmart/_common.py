@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Final
 
 from ..._exceptions import BayidentError, InvalidArgument
+from ..._json import JSONError, loads_object
 
 __all__ = ["MAX_INTEGER_DIGITS", "EnvelopeErrorCode", "IAmSmartEnvelopeError", "JsonNumber"]
 
@@ -66,21 +66,6 @@ def _check_limit(max_size: object) -> int:
     return max_size
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise IAmSmartEnvelopeError(
-                EnvelopeErrorCode.DUPLICATE_KEY, f"JSON key {_show(key)} appears twice", field=key
-            )
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise IAmSmartEnvelopeError(EnvelopeErrorCode.BAD_JSON, f"JSON constant {name} is not allowed")
-
-
 class JsonNumber:
     """A JSON integer too long to be a field value, kept as its text.
 
@@ -117,42 +102,17 @@ def _parse_json_object(data: object, what: str, max_size: int) -> dict[str, Any]
     else:
         raise InvalidArgument(f"{what} must be bytes or str, not {type(data).__name__}")
     limit = _check_limit(max_size)
-    if len(raw) > limit:
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.TOO_LARGE, f"{what} is {len(raw)} bytes, more than {limit}"
-        )
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_JSON, f"{what} is not UTF-8 (byte {exc.start})"
-        ) from None
-    try:
-        parsed = json.loads(
-            text,
-            object_pairs_hook=_reject_duplicates,
-            parse_constant=_reject_constant,
-            parse_int=_bounded_int,
-        )
-    except IAmSmartEnvelopeError:
-        raise
-    except json.JSONDecodeError as exc:
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_JSON, f"{what} is not JSON: {exc.msg} at character {exc.pos}"
-        ) from None
-    except RecursionError:
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_JSON, f"{what} nests JSON too deeply"
-        ) from None
-    except ValueError as exc:  # any other refusal of the decoder, never a bare ValueError
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_JSON, f"{what} is not usable JSON: {_show(str(exc), 80)}"
-        ) from None
-    if not isinstance(parsed, dict):
-        raise IAmSmartEnvelopeError(
-            EnvelopeErrorCode.BAD_JSON, f"{what} is a JSON {type(parsed).__name__}, not an object"
-        )
-    return parsed
+        return loads_object(raw, what, limit, parse_int=_bounded_int)
+    except JSONError as exc:
+        code = _JSON_CODES.get(exc.problem, EnvelopeErrorCode.BAD_JSON)
+        raise IAmSmartEnvelopeError(code, str(exc), field=exc.key) from None
+
+
+_JSON_CODES = {
+    "too-large": EnvelopeErrorCode.TOO_LARGE,
+    "duplicate": EnvelopeErrorCode.DUPLICATE_KEY,
+}
 
 
 _JSON_TYPE = {str: "string", int: "number", float: "number", bool: "boolean"}
