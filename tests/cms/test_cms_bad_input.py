@@ -650,13 +650,13 @@ def test_mutating_outside_certificates_never_raises(
 
 
 @pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
+@pytest.mark.parametrize("mask", [0x01, 0x80, 0xFF], ids=["low-bit", "high-bit", "all-bits"])
 def test_flipping_each_certificate_byte_never_raises(
-    pki: SandboxPKI, fuzz_targets: list[tuple[bytes, list[range]]]
+    pki: SandboxPKI, fuzz_targets: list[tuple[bytes, list[range]]], mask: int
 ) -> None:
     for der, _ in fuzz_targets:
         for at in certificates_range(der):
-            for mask in (0x01, 0x80, 0xFF):
-                check(pki, flip_byte(der, at, mask))
+            check(pki, flip_byte(der, at, mask))
 
 
 def test_signer_certificate_with_malformed_key_usage(pki: SandboxPKI) -> None:
