@@ -19,6 +19,7 @@ from ._input import Content
 from ._job import Job, extra_certificates
 from ._path import PathOutcome
 from ._result import (
+    CertificateInfo,
     Indication,
     SignerReport,
     SubIndication,
@@ -134,6 +135,19 @@ class Outcome(TimeSteps):
             job, worst.indication, worst.sub_indication, prefix + worst.message, reports
         )
 
+    def _report_chain(
+        self, path: PathOutcome
+    ) -> tuple[tuple[CertificateInfo, ...], CertificateInfo | None]:
+        """A signer report's ``chain`` (the path, then the anchor) and ``trust_anchor``."""
+        anchor_info = None
+        if path.anchor:
+            with contextlib.suppress(ValueError):  # a malformed anchor is reported by the path
+                anchor_info = self._certs.get(path.anchor.der).info
+        chain = tuple(c.info for c in path.chain)
+        if anchor_info is not None and (not chain or chain[-1] is not anchor_info):
+            chain += (anchor_info,)
+        return chain, anchor_info
+
     def _signer_report(self, st: _SignerState) -> SignerReport:
         si = st.info
         cert = st.cert
@@ -143,13 +157,14 @@ class Outcome(TimeSteps):
         else:
             ind, sub, msg = st.verdict
         path = st.path
-        anchor_info = None
-        if path and path.anchor:
-            with contextlib.suppress(ValueError):  # a malformed anchor is reported by the path
-                anchor_info = self._certs.get(path.anchor.der).info
-        chain = tuple(c.info for c in path.chain) if path else ()
-        if anchor_info is not None and (not chain or chain[-1] is not anchor_info):
-            chain += (anchor_info,)
+        chain: tuple[CertificateInfo, ...] = ()
+        anchor_info: CertificateInfo | None = None
+        if path:
+            # The same for every signature over a remembered path: built once, kept with it.
+            found = path.memo.get("report-chain")
+            if found is None:
+                found = path.memo["report-chain"] = self._report_chain(path)
+            chain, anchor_info = found
         return _fast(
             SignerReport,
             {

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -74,6 +74,20 @@ class TrustAnchor:
         object.__setattr__(self, "subject_der", self.certificate.subject.public_bytes())
         object.__setattr__(self, "subject_key", name_key(self.subject_der))
         object.__setattr__(self, "key_id", _ski(self.certificate))
+
+    @cached_property
+    def recognition_key(self) -> tuple[Any, ...]:
+        """What scheme recognition reads of this anchor: the certificate and its list facts
+        (the same root can come from a plain store or from a list)."""
+        return (
+            self.fingerprint,
+            self.jurisdiction,
+            self.status,
+            self.status_history,
+            self.list_territory,
+            self.scheme,
+            self.service_type,
+        )
 
     @cached_property
     def subject(self) -> str:

@@ -243,22 +243,9 @@ def identify_certificate(
     """
     # The anchor's trusted-list facts are part of the key: the same root certificate can
     # come from a plain store or from a list, and recognition reads them from the view.
-    anchor_key = (
-        (
-            anchor.fingerprint,
-            anchor.jurisdiction,
-            anchor.status,
-            anchor.status_history,
-            anchor.list_territory,
-            anchor.scheme,
-            anchor.service_type,
-        )
-        if anchor is not None
-        else None
-    )
+    anchor_key = anchor.recognition_key if anchor is not None else None
     key = (leaf_der, tuple(path_ders), anchor_key, id(registry), registry.version)
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
+    hit = _CACHE.get(key)  # a dict read is atomic; writes below hold the lock
     if hit is not None:
         return hit
     view = CertificateView.from_der(leaf_der, path_ders, anchor, load=load)
