@@ -66,7 +66,11 @@ def rate(fn: Callable[[], object], seconds: float) -> float:
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 6.0
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("seconds", nargs="?", type=float, default=6.0, help="per side")
+    seconds = parser.parse_args().seconds
     if not sm_available():
         sys.exit("tongsuopy is not installed: pip install 'bayident[sm]'")
     from lxml import etree
