@@ -16,7 +16,8 @@ def test_get_put_and_default() -> None:
     assert m.get("a", -1) == -1
     m.put("a", None)  # None is a value, told apart from a miss by the default
     assert m.get("a", -1) is None
-    assert "a" in m and len(m) == 1
+    assert "a" in m
+    assert len(m) == 1
 
 
 def test_oldest_written_entry_goes_first() -> None:
@@ -49,9 +50,11 @@ def test_discard_and_clear() -> None:
     m.put("b", 2)
     m.discard("a")
     m.discard("missing")
-    assert m.get("a") is None and m.get("b") == 2
+    assert m.get("a") is None
+    assert m.get("b") == 2
     m.clear()
-    assert len(m) == 0 and m.get("b") is None
+    assert len(m) == 0
+    assert m.get("b") is None
 
 
 @pytest.mark.parametrize("size", [0, -1, True, 2.5, "3"])
