@@ -112,15 +112,15 @@ class SignerState:
             self.verdict = (ind, sub, message)
 
 
-_OID_DER: dict[str, bytes] = {}
+# Process-wide: a pure function of the dotted OID.
+_OID_DER: Memo[str, bytes] = Memo(1024)
 
 
 def oid_der(dotted: str) -> bytes:
     der = _OID_DER.get(dotted)
     if der is None:
         der = d.encode_oid(dotted)
-        if len(_OID_DER) < 1024:
-            _OID_DER[dotted] = der
+        _OID_DER.put(dotted, der)
     return der
 
 
