@@ -62,6 +62,7 @@ class PathValidator:
     def clear(self) -> None:
         """Forget every remembered decision and display string."""
         self.decisions.clear()
+        self._engine.clear()
         self._anchor_subjects.clear()
         self._considered_cache.clear()
 
