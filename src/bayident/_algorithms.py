@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 
 from . import _der as d
 from ._algtypes import AlgorithmError, NonStandardSignature, SignatureMechanism, describe_key
+from ._memo import Memo
 from .sm._mechanism import OID_SM2_SIGN, OID_SM3_WITH_SM2, SM2_MECHANISM, load_sm2_spki
 
 __all__ = [
@@ -349,7 +350,9 @@ def register_key_loader(loader: Callable[[bytes], Any | None]) -> None:
         _KEY_LOADERS.append(loader)
 
 
-_KEY_CACHE: dict[bytes, Any] = {}
+# Process-wide: a pure function of the SubjectPublicKeyInfo DER (and of the loaders,
+# which are only ever added to).
+_KEY_CACHE: Memo[bytes, Any] = Memo(4096)
 
 
 def load_public_key(spki_der: bytes) -> Any:
@@ -362,9 +365,7 @@ def load_public_key(spki_der: bytes) -> Any:
     if key is not None:
         return key
     key = _load_public_key(spki_der)
-    if len(_KEY_CACHE) >= 4096:
-        _KEY_CACHE.clear()
-    _KEY_CACHE[spki_der] = key
+    _KEY_CACHE.put(spki_der, key)
     return key
 
 

@@ -11,6 +11,7 @@ strings joined, SET OF elements sorted by their encodings, BOOLEAN TRUE as 0xFF.
 from __future__ import annotations
 
 from . import _der as d
+from ._memo import Memo
 
 __all__ = ["DER_CACHE", "signed_attributes_der", "to_der"]
 
@@ -23,7 +24,8 @@ _CONSTRUCTED_STRINGS = frozenset(
 
 # Attribute encoding -> its DER. An entry mapping an encoding to itself says that
 # encoding is DER; the CMS parser reads that while it walks the signed attributes.
-DER_CACHE: dict[bytes, bytes] = {}
+# Process-wide: a pure function of the bytes.
+DER_CACHE: Memo[bytes, bytes] = Memo(2048)
 _CACHE = DER_CACHE
 # DER of the message-digest and signing-time OIDs (with their tag and length).
 _UNIQUE_OIDS = frozenset(
@@ -157,9 +159,7 @@ def signed_attributes_der(encoding: bytes, max_depth: int = 32) -> bytes:
             # Attributes that recur in every signature (content-type, ...) are remembered;
             # message-digest and signing-time differ each time and are not.
             if raw[2:13] not in _UNIQUE_OIDS:
-                if len(cache) >= 2048:
-                    cache.clear()
-                cache[raw] = raw
+                cache.put(raw, raw)
         previous = raw
         pos = stop
     else:
@@ -184,9 +184,7 @@ def to_der(encoding: bytes, max_depth: int = 32) -> bytes:
         if der is None:
             der = _encode(encoding, c, 1, max_depth)
             if len(raw) > 64:
-                if len(_CACHE) >= 2048:
-                    _CACHE.clear()
-                _CACHE[raw] = der
+                _CACHE.put(raw, der)
         parts.append(der)
     if len(parts) > 1:
         width = max(len(p) for p in parts)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
@@ -13,6 +11,7 @@ from cryptography import x509
 
 from . import _der as d
 from ._algorithms import AlgorithmError, load_public_key
+from ._memo import Memo
 from ._result import CertificateInfo, _fast
 
 __all__ = ["CertRecord", "CertificateCache", "name_of", "name_str", "public_key_of"]
@@ -85,8 +84,9 @@ class _Name:
 # Names recur: a certificate's issuer is its CA's subject, written byte for byte the
 # same in every certificate that CA issues. Parsing, re-encoding and formatting a name
 # costs more than a warm path check, so each distinct encoding is read once (keyed by
-# its exact bytes, which determine all three).
-_NAMES: dict[bytes, _Name] = {}
+# its exact bytes, which determine all three). A pure function of those bytes, so
+# process-wide.
+_NAMES: Memo[bytes, _Name] = Memo(4096)
 
 
 def name_of(der: bytes, which: int) -> x509.Name | None:
@@ -106,9 +106,9 @@ def name_of(der: bytes, which: int) -> x509.Name | None:
 
 
 # The names of the last certificates read, by their DER: a signer's certificate is read
-# by the path checks and then again by the scheme adapters.
-_RECENT: OrderedDict[bytes, tuple[_Name, _Name]] = OrderedDict()
-_RECENT_LOCK = threading.Lock()
+# by the path checks and then again by the scheme adapters. Process-wide: the names are
+# a pure function of the DER.
+_RECENT: Memo[bytes, tuple[_Name, _Name]] = Memo(64)
 
 
 def _name_of(raw: bytes | None, read: Callable[[], x509.Name]) -> _Name:
@@ -117,9 +117,7 @@ def _name_of(raw: bytes | None, read: Callable[[], x509.Name]) -> _Name:
     found = _NAMES.get(raw)
     if found is None:
         found = _Name(read())
-        if len(_NAMES) >= 4096:
-            _NAMES.clear()
-        _NAMES[raw] = found
+        _NAMES.put(raw, found)
     return found
 
 
@@ -156,9 +154,9 @@ def _spki_fast(der: bytes) -> bytes | None:
 
 
 # A signer's key is loaded for the policy's key check and again for its description;
-# the few most recent are kept so the second use does not parse it again.
-_KEYS: OrderedDict[bytes, Any] = OrderedDict()
-_KEYS_LOCK = threading.Lock()
+# the few most recent are kept so the second use does not parse it again (process-wide:
+# a pure function of the SubjectPublicKeyInfo DER).
+_KEYS: Memo[bytes, Any] = Memo(64)
 
 
 def public_key_of(spki_der: bytes) -> Any:
@@ -166,10 +164,7 @@ def public_key_of(spki_der: bytes) -> Any:
     key = _KEYS.get(spki_der)
     if key is None:
         key = load_public_key(spki_der)
-        with _KEYS_LOCK:
-            _KEYS[spki_der] = key
-            if len(_KEYS) > 64:
-                _KEYS.popitem(last=False)
+        _KEYS.put(spki_der, key)
     return key
 
 
@@ -186,10 +181,7 @@ class CertRecord:
         issuer = _name_of(fields[0] if fields else None, lambda: cert.issuer)
         subject = _name_of(fields[1] if fields else None, lambda: cert.subject)
         self.__dict__["_names"] = (subject, issuer)
-        with _RECENT_LOCK:
-            _RECENT[der] = (subject, issuer)
-            if len(_RECENT) > 64:
-                _RECENT.popitem(last=False)
+        _RECENT.put(der, (subject, issuer))
         if fields is not None:
             self.__dict__["spki_der"] = fields[2]
         self.subject_der = subject.der
@@ -367,9 +359,14 @@ class CertificateCache:
     """Parsed certificates keyed by DER; bounded, thread-safe."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._items: OrderedDict[bytes, CertRecord] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: Memo[bytes, CertRecord] = Memo(size)
+
+    def clear(self) -> None:
+        """Forget every parsed certificate."""
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get(self, der: bytes) -> CertRecord:
         """The record for ``der``; raises ValueError when it is not a certificate."""
@@ -386,8 +383,5 @@ class CertificateCache:
             raise
         except Exception as exc:  # cryptography's InvalidVersion, DuplicateExtension, ...
             raise ValueError(f"{type(exc).__name__}: {exc}") from None
-        with self._lock:
-            self._items[der] = rec
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
+        self._items.put(der, rec)
         return rec

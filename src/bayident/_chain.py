@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import verification as xv
 
 from ._certs import CertRecord
+from ._memo import Memo
 from ._pathoutcome import PathOutcome, key_problem
 from ._policy import Policy
 from ._policytree import ANY, PolicyFailure, policy_extensions, process_policies
@@ -155,10 +155,12 @@ class _Stores:
     """One cryptography ``Store`` per trust-store version, and its anchors by certificate."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: dict[
+        # Keyed by the trust store's identity; an entry is used only for that very store
+        # (a replaced store can reuse the address). Trust stores are shared by value
+        # between verifiers, so this one memo is process-wide.
+        self._items: Memo[
             tuple[int, int, tuple[str, ...]], tuple[TrustStore, xv.Store, dict[Any, Any]]
-        ] = {}
+        ] = Memo(64)
 
     def get(
         self, trust: TrustStore, policy: Policy
@@ -187,18 +189,16 @@ class _Stores:
             except (ValueError, TypeError, NotImplementedError, UnsupportedAlgorithm):
                 all_fast = False
         store = xv.Store(certs)
-        with self._lock:
-            if len(self._items) > 64:
-                self._items.clear()
-            self._items[key] = (trust, store, by_der)
+        self._items.put(key, (trust, store, by_der))
         return store, by_der, True
 
 
 _STORES = _Stores()
 # Verifiers for one store, instant (whole seconds) and depth: validations within the
-# same second share one. The store is kept alive by _STORES while its id is a key here.
-_VERIFIERS: dict[tuple[int, _dt.datetime, int], Any] = {}
-_VERIFIERS_LOCK = threading.Lock()
+# same second share one. The key holds the store itself, not its address: the two memos
+# drop entries independently, and a new store at a dropped one's address must not find
+# the old store's verifiers.
+_VERIFIERS: Memo[tuple[Any, _dt.datetime, int], Any] = Memo(64)
 
 # cryptography's reasons, mapped to EN 319 102-1 sub-indications.
 _CONSTRAINT = re.compile(
@@ -299,7 +299,7 @@ def fast_path(
     depth = min(max_length - 1 + self_issued, 255)
     first: FastResult | None = None
     for when in times:
-        vkey = (id(store), when, depth)
+        vkey = (store, when, depth)
         verifier = _VERIFIERS.get(vkey)
         if verifier is None:
             verifier = (
@@ -310,10 +310,7 @@ def fast_path(
                 .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
                 .build_client_verifier()
             )
-            with _VERIFIERS_LOCK:
-                if len(_VERIFIERS) > 64:
-                    _VERIFIERS.clear()
-                _VERIFIERS[vkey] = verifier
+            _VERIFIERS.put(vkey, verifier)
         try:
             verified = verifier.verify(leaf.cert, [c.cert for c in pool])
         except xv.VerificationError as exc:
@@ -424,24 +421,20 @@ def _algorithm_problem(
         else:
             # The policy's algorithm dates have day precision: decide each once a day.
             algo_key = (policy.cache_key, mech.name, mech.fixed_digest, at.date())
-            if algo_key in _ALGO_MEMO:
-                reason = _ALGO_MEMO[algo_key]
-            else:
+            reason = _ALGO_MEMO.get(algo_key, _UNKNOWN)
+            if reason is _UNKNOWN:
                 reason = None
                 if not policy.accepts_signature(mech.name, at):
                     reason = f"{mech.name} signatures are not allowed by the policy"
                 elif mech.fixed_digest and not policy.accepts_digest(mech.fixed_digest, at):
                     reason = f"digest {mech.fixed_digest} is not allowed by the policy"
-                if len(_ALGO_MEMO) > 4096:
-                    _ALGO_MEMO.clear()
-                _ALGO_MEMO[algo_key] = reason
+                _ALGO_MEMO.put(algo_key, reason)
         if reason is None:
             memo_key = (policy.cache_key, issuer_spki)
-            if memo_key not in _KEY_MEMO:
-                if len(_KEY_MEMO) > 4096:
-                    _KEY_MEMO.clear()
-                _KEY_MEMO[memo_key] = key_problem(policy, issuer_spki)
-            key_reason = _KEY_MEMO[memo_key]
+            key_reason = _KEY_MEMO.get(memo_key, _UNKNOWN)
+            if key_reason is _UNKNOWN:
+                key_reason = key_problem(policy, issuer_spki)
+                _KEY_MEMO.put(memo_key, key_reason)
             if key_reason is not None:
                 issuer_label = (
                     issuer.describe()
@@ -460,8 +453,11 @@ def _algorithm_problem(
 
 
 # Issuer keys recur under every certificate they signed: judge each once per policy.
-_KEY_MEMO: dict[tuple[str, bytes], str | None] = {}
-_ALGO_MEMO: dict[tuple[str, str, str | None, _dt.date], str | None] = {}
+# Process-wide: the verdicts are pure functions of their keys, which hold the policy's
+# cache key (the policy by value) rather than depend on a verifier.
+_KEY_MEMO: Memo[tuple[str, bytes], str | None] = Memo(4096)
+_ALGO_MEMO: Memo[tuple[str, str, str | None, _dt.date], str | None] = Memo(4096)
+_UNKNOWN = "\0unknown"  # not judged yet (None is a verdict: nothing to object to)
 
 
 def _anchor_spki(anchor: TrustAnchor) -> bytes:
@@ -469,13 +465,12 @@ def _anchor_spki(anchor: TrustAnchor) -> bytes:
     found = _SPKI_MEMO.get(anchor.fingerprint)
     if found is None:
         found = CertRecord(anchor.der, anchor.certificate).spki_der
-        if len(_SPKI_MEMO) > 4096:
-            _SPKI_MEMO.clear()
-        _SPKI_MEMO[anchor.fingerprint] = found
+        _SPKI_MEMO.put(anchor.fingerprint, found)
     return found
 
 
-_SPKI_MEMO: dict[str, bytes] = {}
+# Process-wide: a pure function of the anchor certificate (its fingerprint).
+_SPKI_MEMO: Memo[str, bytes] = Memo(4096)
 
 
 def policy_outcome(
@@ -514,13 +509,13 @@ def policy_outcome(
         # anyPolicy all the way down, or CAs that assert no policies: the signer's own
         # assertion is all there is, and nothing above contradicts it.
         specific = certs[0].policies
-    if len(_POLICY_MEMO) >= 4096:
-        _POLICY_MEMO.clear()
-    _POLICY_MEMO[key] = specific
+    _POLICY_MEMO.put(key, specific)
     return specific
 
 
-_POLICY_MEMO: dict[tuple[Any, ...], tuple[str, ...]] = {}
+# Process-wide: a pure function of its key (the policy by value, the certificates by
+# fingerprint, the signer's policy extensions).
+_POLICY_MEMO: Memo[tuple[Any, ...], tuple[str, ...]] = Memo(4096)
 
 
 def revocation_active(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from . import _der as d
 from ._canonical import DER_CACHE
 from ._der import DERError
+from ._memo import Memo
 
 __all__ = [
     "OID_DATA",
@@ -104,8 +105,10 @@ def _alg(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> Algo
     return _alg_general(buf, tlv, where, depth, max_depth)
 
 
-# AlgorithmIdentifier encodings recur in every signature: each is read once.
-_ALGS: dict[bytes, AlgorithmId] = {}
+# AlgorithmIdentifier encodings recur in every signature: each is read once. Process-wide:
+# a pure function of the bytes. A Memo rather than a table that stops growing, so that
+# evidence full of odd encodings cannot keep the usual ones out for good.
+_ALGS: Memo[bytes, AlgorithmId] = Memo(256)
 
 
 def _alg_at(buf: bytes, pos: int, start: int, end: int) -> AlgorithmId:
@@ -117,13 +120,12 @@ def _alg_at(buf: bytes, pos: int, start: int, end: int) -> AlgorithmId:
     alg = _ALGS.get(raw)
     if alg is None:
         alg = _alg(buf, d.TLV(d.SEQUENCE, start, end, end, pos), "", 0, 32)
-        if len(_ALGS) < 256:
-            _ALGS[raw] = alg
+        _ALGS.put(raw, alg)
     return alg
 
 
 # digestAlgorithms SET contents -> the algorithms, likewise.
-_DIGEST_SETS: dict[bytes, tuple[AlgorithmId, ...]] = {}
+_DIGEST_SETS: Memo[bytes, tuple[AlgorithmId, ...]] = Memo(256)
 
 
 def _alg_general(buf: bytes, tlv: d.TLV, where: str, depth: int, max_depth: int) -> AlgorithmId:
@@ -491,8 +493,7 @@ def _parse_fast(buf: bytes, max_certificates: int, max_signers: int) -> SignedDa
             algs.append(_alg_at(buf, pos, a_start, a_end))
             pos = a_end
         digest_algs = tuple(algs)
-        if len(_DIGEST_SETS) < 256:
-            _DIGEST_SETS[da_raw] = digest_algs
+        _DIGEST_SETS.put(da_raw, digest_algs)
     # encapContentInfo
     if da_end + 2 <= sd_end and buf[da_end] == d.SEQUENCE and buf[da_end + 1] < 0x80:
         e_start = da_end + 2

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ._memo import Memo
+
 __all__ = [
     "BOOLEAN",
     "CTX0",
@@ -199,7 +201,9 @@ def children(buf: bytes, tlv: TLV, where: str, depth: int = 0, max_depth: int = 
     return out
 
 
-OID_CACHE: dict[bytes, str] = {}
+# Process-wide: a pure function of the encoding. A Memo rather than a table that stops
+# growing, so that evidence full of odd OIDs cannot keep the usual ones out for good.
+OID_CACHE: Memo[bytes, str] = Memo(4096)
 
 
 def decode_oid(buf: bytes, tlv: TLV, where: str) -> str:
@@ -226,8 +230,7 @@ def decode_oid(buf: bytes, tlv: TLV, where: str) -> str:
     first = arcs[0]
     head = [0, first] if first < 40 else [1, first - 40] if first < 80 else [2, first - 80]
     dotted = ".".join(str(a) for a in head + arcs[1:])
-    if len(OID_CACHE) < 4096:
-        OID_CACHE[raw] = dotted
+    OID_CACHE.put(raw, dotted)
     return dotted
 
 

@@ -42,6 +42,7 @@ from ._input import (
 )
 from ._job import Job, VerifierBase, coerce_crls, extra_certificates
 from ._lenient import lenient_record
+from ._memo import Memo
 from ._pathoutcome import key_problem
 from ._policy import Policy
 from ._result import CheckOutcome, SubIndication
@@ -68,13 +69,14 @@ __all__ = ["Intake"]
 
 _OUT = CheckOutcome
 _CALLER_CONTENT = "content given by the caller"
+_UNKNOWN = "\0unknown"  # a key problem not yet decided (None is a decision: no problem)
 
 
 class Intake(VerifierBase):
     """The stages before path validation (see the module docstring)."""
 
-    _key_problems: dict[tuple[str, str], str | None]
-    _ess_cache: dict[tuple[bytes, bool], list[Any]]
+    _key_problems: Memo[tuple[str, str], str | None]
+    _ess_cache: Memo[tuple[bytes, bool], list[Any]]
 
     def _prepare(
         self,
@@ -424,23 +426,15 @@ class Intake(VerifierBase):
         ids = self._ess_cache.get(key)
         if ids is None:
             ids = decode_ess_signing_certificate(value, v2, label)
-            with self._lock:
-                if len(self._ess_cache) > 4096:
-                    self._ess_cache.clear()
-                self._ess_cache[key] = ids
+            self._ess_cache.put(key, ids)
         return ids
 
     def _key_problem(self, pol: Policy, cert: CertRecord) -> str | None:
         key = (pol.cache_key, cert.fingerprint)
-        try:
-            return self._key_problems[key]
-        except KeyError:
-            pass
-        problem = key_problem(pol, cert.spki_der)
-        with self._lock:
-            if len(self._key_problems) > 4096:
-                self._key_problems.clear()
-            self._key_problems[key] = problem
+        problem = self._key_problems.get(key, _UNKNOWN)
+        if problem is _UNKNOWN:
+            problem = key_problem(pol, cert.spki_der)
+            self._key_problems.put(key, problem)
         return problem
 
     def _digest_sync(self, job: Job) -> tuple[dict[str, bytes], bytes | None]:

@@ -10,8 +10,6 @@ pyhanko-certvalidator). A success is remembered for as long as it holds.
 from __future__ import annotations
 
 import datetime as _dt
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,8 +27,9 @@ from ._chain import (
     revocation_active,
     search_stopped,
 )
+from ._memo import Memo
 from ._pathgeneral import NO_CHECK_RULE, PKIX_ERRORS, GeneralEngine, Steps, ee_critical
-from ._pathoutcome import CachedPath, PathOutcome, key_problem
+from ._pathoutcome import CachedPath, PathDecisions, PathOutcome, key_problem
 from ._pathtext import declared as _declared
 from ._policy import Policy
 from ._profile import profile_problem
@@ -52,14 +51,20 @@ def _oid_under(oid: str, prefixes: Sequence[str]) -> bool:
 class PathValidator:
     """Builds and validates paths; remembers validated paths for later verifications."""
 
-    def __init__(self, cache_size: int = 2048) -> None:
+    def __init__(self, decisions: PathDecisions | None = None) -> None:
         self._engine = GeneralEngine()
-        self._cache: OrderedDict[tuple[Any, ...], CachedPath] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+        # The verifier's one cache of path decisions, shared with its path step.
+        self.decisions = decisions if decisions is not None else PathDecisions()
         # Display strings, built once: RFC 4514 formatting costs more than a warm path check.
-        self._anchor_subjects: dict[str, str] = {}
-        self._considered_cache: dict[tuple[TrustStore, int, str], tuple[str, ...]] = {}
+        self._anchor_subjects: Memo[str, str] = Memo(4096)
+        self._considered_cache: Memo[tuple[TrustStore, int, str], tuple[str, ...]] = Memo(4096)
+
+    def clear(self) -> None:
+        """Forget every remembered decision and display string."""
+        self.decisions.clear()
+        self._engine.clear()
+        self._anchor_subjects.clear()
+        self._considered_cache.clear()
 
     # --- building -------------------------------------------------------------
     def build(
@@ -382,8 +387,8 @@ class PathValidator:
                 )
             )
         key = self._key(certs, anchor, trust, policy, revocation, pool)
-        cached = self._cache.get(key)
-        if cached is not None and cached.covers(at, tol):
+        cached = self.decisions.find(key, at, tol)
+        if cached is not None:
             entries = cached.revocation
         else:
             entries = ()
@@ -394,10 +399,9 @@ class PathValidator:
                     certs, anchor_asn1, revocation, NO_CHECK_RULE, None, [], [], at, declared
                 )
             window = (max(c.not_before for c in certs), min(c.not_after for c in certs))
-            with self._lock:
-                self._cache[key] = CachedPath(window[0], window[1], valid, revocation=entries)
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+            self.decisions.remember(
+                key, CachedPath(window[0], window[1], valid, revocation=entries)
+            )
         return self._success(
             certs, anchor, considered, valid, policy, cached=False, revocation=entries
         )
@@ -421,10 +425,7 @@ class PathValidator:
         name = self._anchor_subjects.get(anchor.fingerprint)
         if name is None:
             name = anchor.subject
-            with self._lock:
-                if len(self._anchor_subjects) >= 4096:
-                    self._anchor_subjects.clear()
-                self._anchor_subjects[anchor.fingerprint] = name
+            self._anchor_subjects.put(anchor.fingerprint, name)
         return name
 
     def _considered(self, trust: TrustStore, deepest: CertRecord) -> tuple[str, ...]:
@@ -443,10 +444,7 @@ class PathValidator:
         if len(trust) > len(names):
             names.append(f"… and {len(trust) - len(names)} more")
         result = tuple(names)
-        with self._lock:
-            if len(self._considered_cache) >= 4096:
-                self._considered_cache.clear()
-            self._considered_cache[key] = result
+        self._considered_cache.put(key, result)
         return result
 
     def _key(
@@ -467,6 +465,7 @@ class PathValidator:
             else frozenset()
         )
         return (
+            "path",  # apart from the signer decisions in the same memo
             tuple(c.fingerprint for c in certs),
             anchor.fingerprint,
             id(trust),
@@ -491,9 +490,8 @@ class PathValidator:
     ) -> Steps:
         leaf = certs[0]
         key = self._key(certs, anchor, trust, policy, revocation, pool)
-        skew = tol
-        cached = self._cache.get(key)
-        if cached is not None and cached.covers(at, skew):
+        cached = self.decisions.find(key, at, tol)
+        if cached is not None:
             return self._success(
                 certs,
                 anchor,
@@ -523,17 +521,17 @@ class PathValidator:
             tol,
         )
         if outcome.ok and window is not None and outcome.cacheable:
-            with self._lock:
-                self._cache[key] = CachedPath(
+            self.decisions.remember(
+                key,
+                CachedPath(
                     window[0],
                     window[1],
                     outcome.valid_policies,
                     window[2],
                     window[3],
                     outcome.revocation,
-                )
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+                ),
+            )
         return outcome
 
     def _validate_anchor_leaf(

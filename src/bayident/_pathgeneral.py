@@ -11,7 +11,6 @@ too; the policy's algorithm rules are seen through its AlgorithmUsagePolicy.
 from __future__ import annotations
 
 import datetime as _dt
-import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -29,6 +28,7 @@ from ._algorithms import (
     parse_pss_params,
 )
 from ._certs import CertRecord
+from ._memo import Memo
 from ._pathoutcome import PathOutcome, Window, key_problem
 from ._pathtext import answered, side_validation_as_unknown
 from ._pathtext import culprit_record as _culprit_record
@@ -86,7 +86,7 @@ class _SignatureValidator(SignatureValidator):
     """Checks certificate signatures for pyhanko-certvalidator through our registry."""
 
     def __init__(self) -> None:
-        self._verified: dict[tuple[str, bytes, bytes, bytes], None] = {}
+        self._verified: Memo[tuple[str, bytes, bytes, bytes], bool] = Memo(4096)
 
     def validate_signature(
         self,
@@ -101,7 +101,7 @@ class _SignatureValidator(SignatureValidator):
         # The same CA signatures are checked for every new leaf under them; a check that
         # succeeded once for these exact bytes succeeds again.
         memo_key = (oid, spki, signature, signed_data)
-        if memo_key in self._verified:
+        if self._verified.get(memo_key):
             return
         params = signature_algorithm["parameters"]
         raw = params.dump() if params.native is not None else None
@@ -114,9 +114,7 @@ class _SignatureValidator(SignatureValidator):
             mech.verify(key, signature, signed_data, digest or "sha256", raw, False)
         except AlgorithmError as exc:
             raise InvalidSignature(exc.reason) from None
-        if len(self._verified) >= 4096:
-            self._verified.clear()
-        self._verified[memo_key] = None
+        self._verified.put(memo_key, True)
 
 
 class _AlgorithmPolicy(AlgorithmUsagePolicy):
@@ -207,15 +205,20 @@ class GeneralEngine:
 
     def __init__(self) -> None:
         self._sig = _SignatureValidator()
-        self._lock = threading.Lock()
-        self._alg_policies: dict[str, _AlgorithmPolicy] = {}
-        self._anchors: dict[str, tuple[Any, Any, Any]] = {}
+        self._alg_policies: Memo[str, _AlgorithmPolicy] = Memo(256)
+        self._anchors: Memo[str, tuple[Any, Any, Any]] = Memo(1024)
+
+    def clear(self) -> None:
+        """Forget the checked signatures, the anchors built and the algorithm policies."""
+        self._sig._verified.clear()
+        self._alg_policies.clear()
+        self._anchors.clear()
 
     def policy_impl(self, policy: Policy) -> Any:
         impl = self._alg_policies.get(policy.cache_key)
         if impl is None:
             impl = _AlgorithmPolicy(policy)
-            self._alg_policies[policy.cache_key] = impl
+            self._alg_policies.put(policy.cache_key, impl)
         return impl
 
     def anchor_parts(self, anchor: TrustAnchor) -> tuple[Any, Any, Any]:
@@ -235,10 +238,7 @@ class GeneralEngine:
             manager = SimpleTrustManager.build(trust_roots=[CertTrustAnchor(cert)])
             registry = CertificateRegistry.build([cert])
             parts = (cert, manager, registry)
-            with self._lock:
-                if len(self._anchors) > 1024:
-                    self._anchors.clear()
-                self._anchors[anchor.fingerprint] = parts
+            self._anchors.put(anchor.fingerprint, parts)
         return parts
 
     def steps(

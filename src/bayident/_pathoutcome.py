@@ -1,4 +1,4 @@
-"""A path decision (:class:`PathOutcome`), a remembered success, the verdict on a key.
+"""A path decision (:class:`PathOutcome`), remembered successes, the verdict on a key.
 
 What path building (:mod:`bayident._chain`) and path validation (:mod:`bayident._path`)
 both produce, kept below them so that neither needs the other to make one.
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._algorithms import AlgorithmError
 from ._certs import CertRecord, public_key_of
+from ._memo import Memo
 from ._policy import Policy
 from ._result import SubIndication
 from ._trust import TrustAnchor
@@ -19,7 +20,7 @@ from ._trust import TrustAnchor
 if TYPE_CHECKING:
     from .revocation._check import RevocationEntry
 
-__all__ = ["CachedPath", "PathOutcome", "Window", "key_problem"]
+__all__ = ["CachedPath", "PathDecisions", "PathOutcome", "Window", "key_problem"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class CachedPath:
     revinfo_from: _dt.datetime | None = None
     revinfo_until: _dt.datetime | None = None
     revocation: tuple[RevocationEntry, ...] = ()
+    # The whole decision for a signer, when remembered by the verifier's path step; the
+    # path validator remembers only what it needs to rebuild one (policies, revocation).
+    outcome: PathOutcome | None = None
 
     def covers(self, at: _dt.datetime, skew: _dt.timedelta) -> bool:
         if not self.not_before - skew <= at <= self.not_after + skew:
@@ -67,6 +71,43 @@ class CachedPath:
         if self.revinfo_from is not None and at < self.revinfo_from:
             return False
         return self.revinfo_until is None or at < self.revinfo_until
+
+
+class PathDecisions:
+    """Every path decision a verifier remembers, in one bounded memo.
+
+    Two kinds of key share it: a signer's (its certificate, the certificates at hand,
+    trust, policy, the revocation data given, retroactive or not), holding the whole
+    :class:`PathOutcome`, and a built path's (its certificates, anchor, trust, policy,
+    the revocation request), holding what a later validation of the same path reuses.
+    Only successes that hold are kept (never a soft-fail); an entry serves a validation
+    time only inside its window (:meth:`CachedPath.covers`). The trusted-list status of
+    the anchor is not part of an entry: it is weighed at every use. The verifier owns it,
+    :meth:`bayident.Verifier.derive` shares it and ``clear_caches`` empties it.
+    """
+
+    __slots__ = ("_memo",)
+
+    def __init__(self, size: int = 8192) -> None:
+        self._memo: Memo[tuple[Any, ...], CachedPath] = Memo(size)
+
+    def find(
+        self, key: tuple[Any, ...], at: _dt.datetime, skew: _dt.timedelta
+    ) -> CachedPath | None:
+        """The decision remembered for ``key`` if it holds at ``at`` (± ``skew``)."""
+        hit = self._memo.get(key)
+        return hit if hit is not None and hit.covers(at, skew) else None
+
+    def remember(self, key: tuple[Any, ...], entry: CachedPath) -> None:
+        """Keep ``entry`` for ``key`` (the oldest decision goes past the memo's size)."""
+        self._memo.put(key, entry)
+
+    def clear(self) -> None:
+        """Forget every decision (trust, policy or revocation facts changed outside)."""
+        self._memo.clear()
+
+    def __len__(self) -> int:
+        return len(self._memo)
 
 
 # Certificate validity window, then the CRL window (None: no CRLs), of a success.

@@ -12,7 +12,6 @@ and for every evidence handler.
 from __future__ import annotations
 
 import datetime as _dt
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -21,6 +20,7 @@ from ._certs import CertRecord
 from ._intake import Intake
 from ._job import Job
 from ._path import PathOutcome, PathValidator, RevocationRequest
+from ._pathoutcome import CachedPath, PathDecisions
 from ._result import Check, CheckOutcome, RevocationInfo, SubIndication
 from ._signer_state import SignerState as _SignerState
 from ._signer_state import iso as _iso
@@ -38,11 +38,7 @@ __all__ = [
 ]
 
 _OUT = CheckOutcome
-
-# (outcome, valid from, valid until, revocation data from, revocation data until)
-_Remembered = tuple[
-    PathOutcome, _dt.datetime, _dt.datetime, _dt.datetime | None, _dt.datetime | None
-]
+_NO_SKEW = _dt.timedelta(0)
 
 #: The check reporting the trusted-list status of the anchor a path ends in.
 ANCHOR_STATUS_CHECK = "trust-anchor-status"
@@ -221,17 +217,17 @@ class PathSteps(Intake):
 
     revocation: RevocationService
     _paths: PathValidator
-    _outcomes: OrderedDict[tuple[Any, ...], _Remembered]
+    _decisions: PathDecisions
 
     def _remember(self, key: tuple[Any, ...], outcome: PathOutcome) -> None:
+        # Soft-fails (not cacheable) and failures are decided again at every use.
         if not (outcome.ok and outcome.cacheable and outcome.chain):
             return
         start = max(c.not_before for c in outcome.chain)
         end = min(c.not_after for c in outcome.chain)
-        with self._lock:
-            self._outcomes[key] = (outcome, start, end, *outcome.revinfo_window)
-            if len(self._outcomes) > 4096:
-                self._outcomes.popitem(last=False)
+        since, until = outcome.revinfo_window
+        entry = CachedPath(start, end, (), since, until, outcome=outcome)
+        self._decisions.remember(key, entry)
 
     def _request(self, job: Job, retroactive: bool) -> RevocationRequest:
         return RevocationRequest(
@@ -264,16 +260,8 @@ class PathSteps(Intake):
             job.supplied.ocsps,
             retro,
         )
-        hit = self._outcomes.get(key)
-        if hit is not None:
-            skew = _tolerance(job, at) or _dt.timedelta(0)
-            if (
-                hit[1] - skew <= at <= hit[2] + skew
-                and (hit[3] is None or at >= hit[3])
-                and (hit[4] is None or at < hit[4])
-            ):
-                return key, pool, at, retro, hit[0]
-        return key, pool, at, retro, None
+        hit = self._decisions.find(key, at, _tolerance(job, at) or _NO_SKEW)
+        return key, pool, at, retro, None if hit is None else hit.outcome
 
     def _path_outcome(
         self,

@@ -8,8 +8,6 @@ EN 319 102-1 sub-indications and messages that name the certificate at fault.
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +15,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from ._certs import CertRecord
+from ._memo import Memo
 from ._profile import crl_problem
 from ._result import SubIndication
 from ._trust import TrustAnchor
@@ -66,8 +65,8 @@ def _load_ocsps(ocsps: Sequence[bytes]) -> tuple[list[Any], tuple[int, str] | No
 
 
 # Supplied revocation data recurs with every signature that carries it: parse it once.
-_PARSED: OrderedDict[tuple[bytes, Any], Any] = OrderedDict()
-_PARSED_LOCK = threading.Lock()
+# Process-wide: a pure function of the DER (and the loader).
+_PARSED: Memo[tuple[bytes, Any], Any] = Memo(256)
 
 
 def _parsed(der: bytes, loader: Any) -> Any:
@@ -76,14 +75,12 @@ def _parsed(der: bytes, loader: Any) -> Any:
     if hit is not None:
         return hit
     value = loader(der)
-    with _PARSED_LOCK:
-        _PARSED[key] = value
-        while len(_PARSED) > 256:
-            _PARSED.popitem(last=False)
+    _PARSED.put(key, value)
     return value
 
 
-_DECLARED: dict[str, tuple[bool, bool]] = {}
+# Process-wide: a pure function of the certificate (its fingerprint).
+_DECLARED: Memo[str, tuple[bool, bool]] = Memo(8192)
 _CRL_DP = ExtensionOID.CRL_DISTRIBUTION_POINTS.dotted_string
 _AIA = ExtensionOID.AUTHORITY_INFORMATION_ACCESS.dotted_string
 
@@ -102,9 +99,7 @@ def _declared(rec: CertRecord) -> tuple[bool, bool]:
             found = (_CRL_DP in exts, has_ocsp)
         except (ValueError, x509.DuplicateExtension):
             found = declares_revocation(rec.asn1)
-        if len(_DECLARED) >= 8192:
-            _DECLARED.clear()
-        _DECLARED[rec.fingerprint] = found
+        _DECLARED.put(rec.fingerprint, found)
     return found
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from cryptography import x509
 
 from ._certs import CertRecord
+from ._memo import Memo
 from ._policy import Policy
 
 __all__ = ["PolicyFailure", "policy_extensions", "process_policies"]
@@ -112,13 +113,13 @@ def _anchor_limits(anchor: x509.Certificate | None) -> _Ext | None:
         found: _Ext | None = _ext(anchor)
     except (ValueError, x509.DuplicateExtension):
         found = None
-    if len(_ANCHOR_EXT) > 4096:
-        _ANCHOR_EXT.clear()
-    _ANCHOR_EXT[key] = (anchor, found)
+    _ANCHOR_EXT.put(key, (anchor, found))
     return found
 
 
-_ANCHOR_EXT: dict[int, tuple[x509.Certificate, _Ext | None]] = {}
+# Process-wide: a pure function of the anchor certificate (checked by identity, since
+# the key is its address).
+_ANCHOR_EXT: Memo[int, tuple[x509.Certificate, _Ext | None]] = Memo(4096)
 
 
 def _rec_ext(rec: CertRecord) -> _Ext:

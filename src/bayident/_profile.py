@@ -21,6 +21,7 @@ from cryptography.x509.oid import ExtensionOID
 
 from . import _der as d
 from ._certs import CertRecord
+from ._memo import Memo
 from ._policy import Policy
 from ._result import SubIndication
 from ._trust import TrustAnchor
@@ -388,14 +389,17 @@ def _dn_problem(
     return None
 
 
-_NC_MEMO: dict[str, x509.NameConstraints | None] = {}
+# Process-wide: a pure function of the certificate (its fingerprint).
+_NC_MEMO: Memo[str, x509.NameConstraints | None] = Memo(8192)
+_UNREAD = object()  # not read yet (None: no name constraints)
 
 
 def _nc_of(holder: CertRecord | TrustAnchor) -> x509.NameConstraints | None:
     """A certificate's name constraints (memoised by fingerprint)."""
     fp = holder.fingerprint
-    if fp in _NC_MEMO:
-        return _NC_MEMO[fp]
+    hit = _NC_MEMO.get(fp, _UNREAD)
+    if hit is not _UNREAD:
+        return hit  # type: ignore[return-value]
     found: x509.NameConstraints | None
     if isinstance(holder, CertRecord):
         ext = holder.ext_map.get(_NC_DOTTED)
@@ -407,9 +411,7 @@ def _nc_of(holder: CertRecord | TrustAnchor) -> x509.NameConstraints | None:
             ).value
         except x509.ExtensionNotFound:
             found = None
-    if len(_NC_MEMO) > 8192:
-        _NC_MEMO.clear()
-    _NC_MEMO[fp] = found
+    _NC_MEMO.put(fp, found)
     return found
 
 
@@ -478,14 +480,15 @@ def anchor_problem(
                 label,
             )
     key = (anchor.fingerprint, policy.profile_relaxations)
-    if key not in _ANCHOR_MEMO:
-        if len(_ANCHOR_MEMO) > 4096:
-            _ANCHOR_MEMO.clear()
-        _ANCHOR_MEMO[key] = _anchor_static(anchor, policy, label)
-    return _ANCHOR_MEMO[key]
+    hit = _ANCHOR_MEMO.get(key, _UNREAD)
+    if hit is _UNREAD:
+        hit = _anchor_static(anchor, policy, label)
+        _ANCHOR_MEMO.put(key, hit)
+    return hit  # type: ignore[return-value]
 
 
-_ANCHOR_MEMO: dict[tuple[str, tuple[str, ...]], ProfileProblem | None] = {}
+# Process-wide: a pure function of the anchor certificate and the policy's relaxations.
+_ANCHOR_MEMO: Memo[tuple[str, tuple[str, ...]], ProfileProblem | None] = Memo(4096)
 
 
 def _anchor_static(anchor: TrustAnchor, policy: Policy, label: str) -> ProfileProblem | None:

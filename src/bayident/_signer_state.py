@@ -10,6 +10,7 @@ from . import _der as d
 from ._algorithms import SignatureMechanism
 from ._certs import CertRecord
 from ._cms import SignerInfo
+from ._memo import Memo
 from ._result import (
     Check,
     CheckOutcome,
@@ -32,7 +33,8 @@ _FAILED = FAILED_SUBS = {
 _OUT = CheckOutcome
 
 
-_CHECKS: dict[tuple[str, CheckOutcome, str, str | None, int | None], Check] = {}
+# Process-wide: a check is a pure function of its fields (interned, not decided here).
+_CHECKS: Memo[tuple[str, CheckOutcome, str, str | None, int | None], Check] = Memo(8192)
 
 
 def make_check(
@@ -57,9 +59,7 @@ def make_check(
                 "signer": signer,
             },
         )
-        if len(_CHECKS) >= 8192:
-            _CHECKS.clear()
-        _CHECKS[key] = check
+        _CHECKS.put(key, check)
     return check
 
 
@@ -112,15 +112,15 @@ class SignerState:
             self.verdict = (ind, sub, message)
 
 
-_OID_DER: dict[str, bytes] = {}
+# Process-wide: a pure function of the dotted OID.
+_OID_DER: Memo[str, bytes] = Memo(1024)
 
 
 def oid_der(dotted: str) -> bytes:
     der = _OID_DER.get(dotted)
     if der is None:
         der = d.encode_oid(dotted)
-        if len(_OID_DER) < 1024:
-            _OID_DER[dotted] = der
+        _OID_DER.put(dotted, der)
     return der
 
 

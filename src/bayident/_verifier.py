@@ -17,7 +17,6 @@ import asyncio
 import copy
 import datetime as _dt
 import threading
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +30,10 @@ from ._handlers import EvidenceContext, EvidenceHandler
 from ._input import Content, Evidence
 from ._job import Job, TrustArg, certificate_ders, coerce_crls, iter_sources, options_for
 from ._lenient import LenientCertRecord
+from ._memo import Memo
 from ._outcome import Outcome
 from ._path import PathValidator
+from ._pathoutcome import PathDecisions
 from ._pathstep import (
     ANCHOR_STATUS_CHECK,
     anchor_status_decision,
@@ -146,13 +147,14 @@ class Verifier(Outcome):
         self._clock = clock or (lambda: _dt.datetime.now(_dt.UTC))
         # OCSP and CRL fetching and caches, shared by every verification of this verifier.
         self.revocation = RevocationService(http_client, async_http_client, clock=self._clock)
+        # Every cache below is this verifier's (derive() shares them, clear_caches() empties
+        # them): their answers depend on its trust, policy and clock.
         self._certs = CertificateCache()
-        self._paths = PathValidator()
-        self._key_problems: dict[tuple[str, str], str | None] = {}
-        self._ess_cache: dict[tuple[bytes, bool], list[Any]] = {}
-        # (leaf, certificates at hand, trust, policy, revocation data, time, retroactive) →
-        # (outcome, valid from, valid until, revocation data from, revocation data until)
-        self._outcomes = OrderedDict()
+        # One cache of path decisions: the signers' and the path validator's.
+        self._decisions = PathDecisions()
+        self._paths = PathValidator(self._decisions)
+        self._key_problems: Memo[tuple[str, str], str | None] = Memo(4096)
+        self._ess_cache: Memo[tuple[bytes, bool], list[Any]] = Memo(4096)
         self._lock = threading.Lock()
         # Revocation data, JWKS and trusted lists shared with a fleet (docs/fleet.md).
         self.shared_cache = _share(self, shared_cache) if shared_cache is not None else None
@@ -269,6 +271,22 @@ class Verifier(Outcome):
         if not isinstance(schemes, _Keep):
             clone._schemes = _registry(schemes)
         return clone
+
+    def clear_caches(self) -> None:
+        """Forget everything this verifier (and those derived from it) remembers.
+
+        Parsed certificates, path decisions, key verdicts, and the OCSP responses and
+        CRLs fetched. Nothing needs it for correctness — every remembered answer is
+        keyed by the trust, policy and revocation data it depends on, and holds only for
+        the times it covers — but it frees the memory and makes the next verification
+        decide everything afresh (e.g. after a certificate was revoked out of band). A
+        ``shared_cache`` is not touched: other processes use it.
+        """
+        self._certs.clear()
+        self._paths.clear()
+        self._key_problems.clear()
+        self._ess_cache.clear()
+        self.revocation.clear()
 
     def verify_many(
         self, items: Iterable[Any], *, workers: int | None = None, **options: Any

@@ -7,10 +7,10 @@ claimed signing time.
 from __future__ import annotations
 
 import datetime as _dt
-import threading
 
 from .._handlers import EvidenceContext
 from .._input import hash_content
+from .._memo import Memo
 from .._pathoutcome import key_problem
 from .._pathstep import path_entries, path_revocation_checks
 from .._policy import Policy
@@ -29,21 +29,17 @@ __all__ = [
     "signing_inputs",
 ]
 
-_KEY_PROBLEMS: dict[tuple[str, bytes], str | None] = {}
-_KP_LOCK = threading.Lock()
+# Process-wide: a pure function of the policy (by its cache key) and the key's DER.
+_KEY_PROBLEMS: Memo[tuple[str, bytes], str | None] = Memo(4096)
+_UNJUDGED = "\0unjudged"  # not judged yet (None is a verdict: nothing to object to)
 
 
 def _key_problem(pol: Policy, spki: bytes) -> str | None:
     k = (pol.cache_key, spki)
-    try:
-        return _KEY_PROBLEMS[k]
-    except KeyError:
-        pass
-    problem = key_problem(pol, spki)
-    with _KP_LOCK:
-        if len(_KEY_PROBLEMS) > 4096:
-            _KEY_PROBLEMS.clear()
-        _KEY_PROBLEMS[k] = problem
+    problem = _KEY_PROBLEMS.get(k, _UNJUDGED)
+    if problem is _UNJUDGED:
+        problem = key_problem(pol, spki)
+        _KEY_PROBLEMS.put(k, problem)
     return problem
 
 

@@ -11,6 +11,7 @@ from cryptography.exceptions import InvalidSignature
 from .._algorithms import AlgorithmError, NonStandardSignature, mechanism_for
 from .._certs import CertificateCache, CertRecord
 from .._handlers import EvidenceContext
+from .._memo import Memo
 from .._pathoutcome import PathOutcome
 from .._pathstep import path_entries, path_revocation_checks
 from .._result import (
@@ -28,7 +29,8 @@ __all__ = ["CERTS", "OUT", "SigState", "fmt_time", "load_cert", "verify_signatur
 
 OUT = CheckOutcome
 CERTS = CertificateCache()
-_CHECKS: dict[tuple[str, CheckOutcome, str, str | None, int], Check] = {}
+# Process-wide: a check is a pure function of its fields (interned, not decided here).
+_CHECKS: Memo[tuple[str, CheckOutcome, str, str | None, int], Check] = Memo(4096)
 
 _FAILED_SUBS = frozenset(
     {
@@ -88,9 +90,7 @@ class SigState:
                     "signer": self.index,
                 },
             )
-            if len(_CHECKS) >= 4096:
-                _CHECKS.clear()
-            _CHECKS[key] = check
+            _CHECKS.put(key, check)
         self.checks.append(check)
 
     def fail(self, name: str, sub: SubIndication, message: str, concerns: str | None) -> None:

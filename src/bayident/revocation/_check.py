@@ -16,6 +16,7 @@ from typing import Any, Literal, NamedTuple
 from pyhanko_certvalidator.revinfo.archival import OCSPContainer
 from pyhanko_certvalidator.revinfo.manager import RevinfoManager
 
+from .._memo import Memo
 from .._result import CheckOutcome, RevocationInfo, _fast
 from ._data import (
     NO_SUPPLIED,
@@ -358,7 +359,8 @@ def _describe(found: _Found) -> str:
     return text
 
 
-_UNCHECKED: dict[str, RevocationEntry] = {}
+# Process-wide: a pure function of the certificate (its fingerprint).
+_UNCHECKED: Memo[str, RevocationEntry] = Memo(4096)
 
 
 class _Lazy:
@@ -496,9 +498,7 @@ def report(
                         ),
                         CheckOutcome.WARNING,
                     )
-                    if len(_UNCHECKED) > 4096:
-                        _UNCHECKED.clear()
-                    _UNCHECKED[rec.fingerprint] = entry
+                    _UNCHECKED.put(rec.fingerprint, entry)
                 out.append(entry)
             continue
         found = _find(_real(cert), _real(issuer), recorder, crls, ocsps, has_ocsp, at)

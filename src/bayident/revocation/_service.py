@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import threading
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import httpx
 
+from .._memo import Memo
 from ._data import load_crl
 from ._http import FetchFailure, HttpSettings, fetch_async, fetch_sync
 
@@ -105,9 +105,11 @@ class RevocationService:
         self.http_client = http_client
         self.async_http_client = async_http_client
         self._clock = clock or (lambda: _dt.datetime.now(_dt.UTC))
-        self._cache_size = cache_size
-        self._ocsp: OrderedDict[Hashable, OCSPAnswer] = OrderedDict()
-        self._crl: OrderedDict[str, CRLAnswer] = OrderedDict()
+        # Answers hold only until their nextUpdate (or the policy's maximum age): an
+        # expired one is dropped when met. The service's lock is still taken around the
+        # look-up and the fetch, for single flight.
+        self._ocsp: Memo[Hashable, OCSPAnswer] = Memo(cache_size)
+        self._crl: Memo[str, CRLAnswer] = Memo(cache_size)
         self._lock = threading.Lock()
         self._flights: dict[Hashable, _Flight] = {}
         self._aflights: dict[Hashable, tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = {}
@@ -134,9 +136,9 @@ class RevocationService:
         """Forget these cached answers (OCSP keys or CRL URLs), e.g. after they failed to verify."""
         with self._lock:
             for key in keys:
-                self._ocsp.pop(key, None)
+                self._ocsp.discard(key)
                 if isinstance(key, str):
-                    self._crl.pop(key, None)
+                    self._crl.discard(key)
         if self.shared is not None:
             self.shared.evict(keys)
 
@@ -147,7 +149,7 @@ class RevocationService:
             return None
         until = _usable_until(hit.this_update, hit.next_update, max_age)
         if until is None or self.now() > until:
-            del self._ocsp[key]
+            self._ocsp.discard(key)
             return None
         self._stats["cache_hits"] += 1
         return replace(hit, from_cache=True)
@@ -158,19 +160,16 @@ class RevocationService:
             return None
         until = _usable_until(hit.this_update, hit.next_update, max_age)
         if until is None or self.now() > until:
-            del self._crl[url]
+            self._crl.discard(url)
             return None
         self._stats["cache_hits"] += 1
         return replace(hit, from_cache=True)
 
-    def _store(self, table: OrderedDict[Any, Any], key: Hashable, answer: Any) -> None:
+    def _store(self, table: Memo[Any, Any], key: Hashable, answer: Any) -> None:
         until = _usable_until(answer.this_update, answer.next_update, None)
         if until is None or self.now() > until:
             return  # stale already: nothing to reuse
-        table[key] = answer
-        table.move_to_end(key)
-        while len(table) > self._cache_size:
-            table.popitem(last=False)
+        table.put(key, answer)
 
     # --- single flight ---------------------------------------------------------------
     def _once_sync(

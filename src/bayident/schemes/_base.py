@@ -34,6 +34,7 @@ from cryptography.x509.oid import ExtensionOID, NameOID
 from .._certs import name_of
 from .._exceptions import BayidentError, InvalidArgument
 from .._json import JSONError, loads_object
+from .._memo import Memo
 from .._result import Indication, SubIndication, VerificationResult
 
 if TYPE_CHECKING:
@@ -116,32 +117,27 @@ class ProfileError(BayidentError, ValueError):
 
 
 # CA certificates recur under every new signer: parse each once (bounded; certificates
-# are immutable) and remember its common name. _CA_CNS is keyed by id() of certificates
-# held alive in _CA_CERTS, so an id there cannot belong to any other object.
-_CA_CERTS: dict[bytes, x509.Certificate] = {}
-_CA_CNS: dict[int, str] = {}
-_CA_LOCK = threading.Lock()
+# are immutable) and remember its common name. _CA_CNS is keyed by id() of a certificate
+# and holds the certificate, so an entry is used only for that very object. All three are
+# process-wide: pure functions of the certificates.
+_CA_CERTS: Memo[bytes, x509.Certificate] = Memo(1024)
+_CA_CNS: Memo[int, tuple[x509.Certificate, str]] = Memo(1024)
 # Trust anchors' common names, by anchor fingerprint.
-_ANCHOR_CNS: dict[str, str] = {}
+_ANCHOR_CNS: Memo[str, str] = Memo(1024)
 
 
 def _ca_certificate(der: bytes) -> x509.Certificate:
     cert = _CA_CERTS.get(der)
     if cert is None:
         cert = x509.load_der_x509_certificate(der)
-        cn = _cn(cert.subject)
-        with _CA_LOCK:
-            if len(_CA_CERTS) >= 1024:
-                _CA_CERTS.clear()
-                _CA_CNS.clear()
-            _CA_CERTS[der] = cert
-            _CA_CNS[id(cert)] = cn
+        _CA_CNS.put(id(cert), (cert, _cn(cert.subject)))
+        _CA_CERTS.put(der, cert)
     return cert
 
 
 def _ca_cn(cert: x509.Certificate) -> str:
-    cn = _CA_CNS.get(id(cert))
-    return cn if cn is not None else _cn(cert.subject)
+    hit = _CA_CNS.get(id(cert))
+    return hit[1] if hit is not None and hit[0] is cert else _cn(cert.subject)
 
 
 def _cn(name: x509.Name) -> str:
@@ -213,10 +209,7 @@ class CertificateView:
         cn = _ANCHOR_CNS.get(self.anchor.fingerprint)
         if cn is None:
             cn = _cn(self.anchor.certificate.subject)
-            with _CA_LOCK:
-                if len(_ANCHOR_CNS) >= 1024:
-                    _ANCHOR_CNS.clear()
-                _ANCHOR_CNS[self.anchor.fingerprint] = cn
+            _ANCHOR_CNS.put(self.anchor.fingerprint, cn)
         return cn
 
     @cached_property

@@ -30,6 +30,7 @@ from bayident._algtypes import (
     SignatureMechanism,
     describe_key,
 )
+from bayident._memo import Memo
 from bayident.sm._backend import SMBackendUnavailable
 from bayident.sm._sm2 import (
     DEFAULT_SM2_ID,
@@ -205,14 +206,13 @@ def _verify(
             policy.sm2_signer_id.encode("ascii"),
             frozenset(policy.sm2_accepted_variants),
         )
-        if len(_SETTINGS) >= 256:
-            _SETTINGS.clear()
-        _SETTINGS[policy.cache_key] = settings
+        _SETTINGS.put(policy.cache_key, settings)
     verify_sm2(key, sig, data, signer_id=settings[0], accepted=settings[1])
 
 
 # Policy.cache_key → (signer ID bytes, accepted variant names): read once per policy.
-_SETTINGS: dict[str, tuple[bytes, frozenset[str]]] = {}
+# Process-wide: a pure function of the policy by value.
+_SETTINGS: Memo[str, tuple[bytes, frozenset[str]]] = Memo(256)
 
 
 #: The SM2 signature mechanism, for both SM2 signature OIDs.

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from bayident import _der as d
 from bayident._exceptions import BayidentError, InvalidArgument
+from bayident._memo import Memo
 from bayident.sm import _backend
 from bayident.sm._sm3 import SM3Hash, sm3
 
@@ -376,7 +377,8 @@ def _check_public_key(public_key: object) -> SM2PublicKey:
     return public_key
 
 
-_ZA_CACHE: dict[tuple[int, int, bytes], bytes] = {}
+# Process-wide: Z_A is a pure function of the key and the signer ID.
+_ZA_CACHE: Memo[tuple[int, int, bytes], bytes] = Memo(4096)
 
 
 def compute_za(public_key: SM2PublicKey, signer_id: bytes = DEFAULT_SM2_ID) -> bytes:
@@ -389,9 +391,7 @@ def compute_za(public_key: SM2PublicKey, signer_id: bytes = DEFAULT_SM2_ID) -> b
     if za is None:
         entl = (len(signer_id) * 8).to_bytes(2, "big")
         za = sm3(entl + signer_id + _CURVE_BYTES + public_key.to_point()[1:])
-        if len(_ZA_CACHE) >= 4096:
-            _ZA_CACHE.clear()
-        _ZA_CACHE[key] = za
+        _ZA_CACHE.put(key, za)
     return za
 
 
