@@ -18,8 +18,6 @@ becomes INDETERMINATE (see ``docs/schemes/index.md`` for the sub-indications).
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,6 +27,7 @@ from cryptography import x509
 from .._exceptions import InputError, InvalidArgument
 from .._handlers import EnrichmentContext, EvidenceContext
 from .._identity import Identity
+from .._memo import Memo
 from .._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult, _replace
 from ._base import (
     CertificateAdapter,
@@ -225,9 +224,10 @@ class CertificateIdentification:
     claimed_by: tuple[str, ...]
 
 
-_CACHE: OrderedDict[tuple[Any, ...], CertificateIdentification] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 2048
+# Process-wide, as a pure function of its key: the certificate and path bytes, the
+# anchor's recognition facts, and the registry object itself with its version (the object,
+# not its address, so a new registry at a freed one's address cannot find its answers).
+_CACHE: Memo[tuple[Any, ...], CertificateIdentification] = Memo(2048)
 
 
 def identify_certificate(
@@ -244,8 +244,8 @@ def identify_certificate(
     # The anchor's trusted-list facts are part of the key: the same root certificate can
     # come from a plain store or from a list, and recognition reads them from the view.
     anchor_key = anchor.recognition_key if anchor is not None else None
-    key = (leaf_der, tuple(path_ders), anchor_key, id(registry), registry.version)
-    hit = _CACHE.get(key)  # a dict read is atomic; writes below hold the lock
+    key = (leaf_der, tuple(path_ders), anchor_key, registry, registry.version)
+    hit = _CACHE.get(key)
     if hit is not None:
         return hit
     view = CertificateView.from_der(leaf_der, path_ders, anchor, load=load)
@@ -281,10 +281,7 @@ def identify_certificate(
         problem=problem,
         claimed_by=tuple(a.name for a, _ in matches),
     )
-    with _CACHE_LOCK:
-        _CACHE[key] = out
-        if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+    _CACHE.put(key, out)
     return out
 
 
