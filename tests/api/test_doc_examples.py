@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,11 +120,51 @@ def _real_lists_needed(code: str) -> list[str]:
     return [name for name in REAL_LISTS if name in code]
 
 
+@pytest.fixture(scope="session")
+def page_runner() -> Iterator[subprocess.Popen[str] | None]:
+    """``_page_runner.py``, forking one fresh process a page (None where there is no fork)."""
+    if not hasattr(os, "fork"):
+        yield None
+        return
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    runner = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("_page_runner.py"))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    yield runner
+    assert runner.stdin is not None
+    runner.stdin.close()
+    runner.wait(timeout=60)
+
+
+def _run_page(runner: subprocess.Popen[str] | None, directory: Path) -> tuple[int, str]:
+    """(exit status, stderr) of ``directory/page.py`` run as a program in ``directory``."""
+    if runner is None:
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        done = subprocess.run(
+            [sys.executable, "page.py"], cwd=directory, capture_output=True, text=True, env=env
+        )
+        return done.returncode, done.stderr
+    assert runner.stdin is not None
+    assert runner.stdout is not None
+    runner.stdin.write(f"{directory}\n")
+    runner.stdin.flush()
+    status = runner.stdout.readline()
+    assert status, "the page runner stopped"
+    return int(status), (directory / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+
+
 @pytest.mark.parametrize(
     "page", RUNNABLE_PAGES, ids=[str(p.relative_to(ROOT)) for p in RUNNABLE_PAGES]
 )
-def test_every_runnable_block_runs_as_written(page: Path, sandbox: Path, tmp_path: Path) -> None:
-    # One process a page: a block may import, set up state for the next, and print.
+def test_every_runnable_block_runs_as_written(
+    page: Path, sandbox: Path, tmp_path: Path, page_runner: subprocess.Popen[str] | None
+) -> None:
+    # One process a page (forked by the runner from an interpreter that has only imported
+    # bayident): a block may import, set up state for the next, and print.
     program = "\n\n".join(
         f"# --- {b.label}\n{b.code}" for b in ALL if b.page == page and b.fragment is None
     )
@@ -136,11 +177,8 @@ def test_every_runnable_block_runs_as_written(page: Path, sandbox: Path, tmp_pat
         (tmp_path / name).symlink_to(real)
     script = tmp_path / "page.py"
     script.write_text(program, encoding="utf-8")
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, env=env
-    )
-    assert done.returncode == 0, f"{page.name} failed:\n{done.stderr[-3000:]}"
+    returncode, stderr = _run_page(page_runner, tmp_path)
+    assert returncode == 0, f"{page.name} failed:\n{stderr[-3000:]}"
 
 
 def test_the_readme_example_type_checks_strictly(tmp_path: Path) -> None:
@@ -155,8 +193,11 @@ def test_the_readme_example_type_checks_strictly(tmp_path: Path) -> None:
             "-m",
             "mypy",
             "--strict",
+            # mypy's incremental cache (sound: it re-checks any module whose source changed)
+            # is the one `mypy --strict src` keeps, so bayident's own modules are not
+            # analysed again on every run.
             "--cache-dir",
-            str(tmp_path / "cache"),
+            str(ROOT / ".mypy_cache"),
             str(path),
         ],
         capture_output=True,
