@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -85,17 +86,38 @@ RUNNABLE_PAGES = sorted({b.page for b in ALL if b.fragment is None})
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The files the pages name: the demo's sandbox under the pages' names."""
+    """The files the pages name: the demo's sandbox under the pages' names.
+
+    Under xdist the workers of one run share one copy, made by the first that asks for it
+    (the parent of the base temporary directory belongs to this run alone).
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not hasattr(os, "fork"):
+        root = tmp_path_factory.mktemp("docs-sandbox")
+        _make_sandbox(root)
+        return root
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent
+    root, done = shared / "docs-sandbox", shared / "docs-sandbox.done"
+    with (shared / "docs-sandbox.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)  # left by a worker that failed making it
+            root.mkdir()
+            _make_sandbox(root)
+            done.touch()
+    return root
+
+
+def _make_sandbox(root: Path) -> None:
     from bayident._demo import run_cases
 
-    root = tmp_path_factory.mktemp("docs-sandbox")
     kept = root / "sandbox"
     run_cases(keep=kept)
     for name, source in ALIASES.items():
         if (kept / source).exists():
             (root / name).write_bytes((kept / source).read_bytes())
     _sealed_invoice(root)
-    return root
 
 
 def _sealed_invoice(root: Path) -> None:
