@@ -74,6 +74,17 @@ def manage(directory: str, lists_dir: str) -> None:
 def main() -> None:
     directory = sys.argv[1]
     lists_dir = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--manager" else None
+    if lists_dir is not None:
+        # What manage() imports, imported once here rather than in every forked worker.
+        import httpx  # noqa: F401
+        from cryptography import x509  # noqa: F401
+
+        import bayident.testing
+        import bayident.trustlist
+
+        for package in (bayident.testing, bayident.trustlist):
+            for name in getattr(package, "__all__", ()):
+                getattr(package, name)  # resolves a lazy attribute: imports its module
     for line in sys.stdin:
         if line.strip() != "go":
             break

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,17 +86,38 @@ RUNNABLE_PAGES = sorted({b.page for b in ALL if b.fragment is None})
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The files the pages name: the demo's sandbox under the pages' names."""
+    """The files the pages name: the demo's sandbox under the pages' names.
+
+    Under xdist the workers of one run share one copy, made by the first that asks for it
+    (the parent of the base temporary directory belongs to this run alone).
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not hasattr(os, "fork"):
+        root = tmp_path_factory.mktemp("docs-sandbox")
+        _make_sandbox(root)
+        return root
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent
+    root, done = shared / "docs-sandbox", shared / "docs-sandbox.done"
+    with (shared / "docs-sandbox.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)  # left by a worker that failed making it
+            root.mkdir()
+            _make_sandbox(root)
+            done.touch()
+    return root
+
+
+def _make_sandbox(root: Path) -> None:
     from bayident._demo import run_cases
 
-    root = tmp_path_factory.mktemp("docs-sandbox")
     kept = root / "sandbox"
     run_cases(keep=kept)
     for name, source in ALIASES.items():
         if (kept / source).exists():
             (root / name).write_bytes((kept / source).read_bytes())
     _sealed_invoice(root)
-    return root
 
 
 def _sealed_invoice(root: Path) -> None:
@@ -119,11 +142,51 @@ def _real_lists_needed(code: str) -> list[str]:
     return [name for name in REAL_LISTS if name in code]
 
 
+@pytest.fixture(scope="session")
+def page_runner() -> Iterator[subprocess.Popen[str] | None]:
+    """``_page_runner.py``, forking one fresh process a page (None where there is no fork)."""
+    if not hasattr(os, "fork"):
+        yield None
+        return
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    runner = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("_page_runner.py"))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    yield runner
+    assert runner.stdin is not None
+    runner.stdin.close()
+    runner.wait(timeout=60)
+
+
+def _run_page(runner: subprocess.Popen[str] | None, directory: Path) -> tuple[int, str]:
+    """(exit status, stderr) of ``directory/page.py`` run as a program in ``directory``."""
+    if runner is None:
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        done = subprocess.run(
+            [sys.executable, "page.py"], cwd=directory, capture_output=True, text=True, env=env
+        )
+        return done.returncode, done.stderr
+    assert runner.stdin is not None
+    assert runner.stdout is not None
+    runner.stdin.write(f"{directory}\n")
+    runner.stdin.flush()
+    status = runner.stdout.readline()
+    assert status, "the page runner stopped"
+    return int(status), (directory / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+
+
 @pytest.mark.parametrize(
     "page", RUNNABLE_PAGES, ids=[str(p.relative_to(ROOT)) for p in RUNNABLE_PAGES]
 )
-def test_every_runnable_block_runs_as_written(page: Path, sandbox: Path, tmp_path: Path) -> None:
-    # One process a page: a block may import, set up state for the next, and print.
+def test_every_runnable_block_runs_as_written(
+    page: Path, sandbox: Path, tmp_path: Path, page_runner: subprocess.Popen[str] | None
+) -> None:
+    # One process a page (forked by the runner from an interpreter that has only imported
+    # bayident): a block may import, set up state for the next, and print.
     program = "\n\n".join(
         f"# --- {b.label}\n{b.code}" for b in ALL if b.page == page and b.fragment is None
     )
@@ -136,11 +199,8 @@ def test_every_runnable_block_runs_as_written(page: Path, sandbox: Path, tmp_pat
         (tmp_path / name).symlink_to(real)
     script = tmp_path / "page.py"
     script.write_text(program, encoding="utf-8")
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, env=env
-    )
-    assert done.returncode == 0, f"{page.name} failed:\n{done.stderr[-3000:]}"
+    returncode, stderr = _run_page(page_runner, tmp_path)
+    assert returncode == 0, f"{page.name} failed:\n{stderr[-3000:]}"
 
 
 def test_the_readme_example_type_checks_strictly(tmp_path: Path) -> None:
@@ -155,8 +215,11 @@ def test_the_readme_example_type_checks_strictly(tmp_path: Path) -> None:
             "-m",
             "mypy",
             "--strict",
+            # mypy's incremental cache (sound: it re-checks any module whose source changed)
+            # is the one `mypy --strict src` keeps, so bayident's own modules are not
+            # analysed again on every run.
             "--cache-dir",
-            str(tmp_path / "cache"),
+            str(ROOT / ".mypy_cache"),
             str(path),
         ],
         capture_output=True,
