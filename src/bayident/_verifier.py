@@ -34,12 +34,6 @@ from ._memo import Memo
 from ._outcome import Outcome
 from ._path import PathValidator
 from ._pathoutcome import PathDecisions
-from ._pathstep import (
-    ANCHOR_STATUS_CHECK,
-    anchor_status_decision,
-    path_entries,
-    path_revocation_checks,
-)
 from ._policy import Policy
 from ._result import CheckOutcome, SignerReport, SubIndication, VerificationResult, _replace
 from ._signer_checks import check_attributes, check_signature, lenient_signer
@@ -55,20 +49,9 @@ if TYPE_CHECKING:
     from ._handlers import ResultEnricher
     from .schemes import SchemeRegistry
 
-__all__ = [
-    "ANCHOR_STATUS_CHECK",
-    "TrustArg",
-    "Verifier",
-    "anchor_status_decision",
-    "averify",
-    "path_entries",
-    "path_revocation_checks",
-    "verify",
-]
+__all__ = ["TrustArg", "Verifier", "averify", "verify"]
 
 _OUT = CheckOutcome
-# Imported from here by modules written before the stages had modules of their own.
-_Job = Job
 
 
 class _Keep:

@@ -13,10 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from .._exceptions import InvalidArgument
 from .._handlers import EvidenceContext
 from .._input import Content, Evidence, EvidenceFormatError, read_evidence
+from .._job import Job
 from .._policy import Policy
 from .._result import SubIndication, VerificationResult
 from .._trust import CertificateSource
-from .._verifier import TrustArg, Verifier, _Job
+from .._verifier import TrustArg, Verifier
 from ._claims import MAX_LEEWAY, ClaimRules
 from ._jwks import JWKSet, JWKSResolver, coerce_jwks
 from ._verify import HANDLER, JWTOptions, Run
@@ -56,7 +57,7 @@ class _Start:
     """A verification started by the verifier's own job start, finished by its enrichers."""
 
     verifier: Verifier
-    job: _Job
+    job: Job
     ctx: EvidenceContext
 
     def finish(self, result: VerificationResult) -> VerificationResult:
