@@ -33,9 +33,6 @@ _UNIQUE_OIDS = frozenset(
 )
 
 
-_length = d.encode_length
-
-
 def _tag_bytes(buf: bytes, start: int) -> bytes:
     if buf[start] & 0x1F != 0x1F:
         return buf[start : start + 1]
@@ -64,12 +61,12 @@ def _encode(buf: bytes, tlv: d.TLV, depth: int, max_depth: int) -> bytes:
     tag = _tag_bytes(buf, tlv.header_start)
     if first in _CONSTRUCTED_STRINGS:
         body = _primitive_contents(buf, tlv, depth, max_depth)
-        return bytes((first & ~0x20,)) + _length(len(body)) + body
+        return bytes((first & ~0x20,)) + d.encode_length(len(body)) + body
     if not tlv.constructed:
         body = buf[tlv.start : tlv.end]
         if first == d.BOOLEAN and len(body) == 1 and body[0] not in (0, 0xFF):
             body = b"\xff"
-        return tag + _length(len(body)) + body
+        return tag + d.encode_length(len(body)) + body
     parts = [
         _encode(buf, c, depth + 1, max_depth)
         for c in d.children(buf, tlv, "element", depth, max_depth)
@@ -79,7 +76,7 @@ def _encode(buf: bytes, tlv: d.TLV, depth: int, max_depth: int) -> bytes:
         width = max(len(p) for p in parts)
         parts.sort(key=lambda p: p.ljust(width, b"\x00"))
     body = b"".join(parts)
-    return tag + _length(len(body)) + body
+    return tag + d.encode_length(len(body)) + body
 
 
 def _small_attribute_is_der(raw: bytes) -> bool:
@@ -190,4 +187,4 @@ def to_der(encoding: bytes, max_depth: int = 32) -> bytes:
         width = max(len(p) for p in parts)
         parts.sort(key=lambda p: p.ljust(width, b"\x00"))
     body = b"".join(parts)
-    return b"\x31" + _length(len(body)) + body
+    return b"\x31" + d.encode_length(len(body)) + body
