@@ -32,7 +32,7 @@ from ._result import (
     SignerReport,
     SubIndication,
     VerificationResult,
-    _fast,
+    _build,
 )
 from ._signer_state import FAILED_SUBS as _FAILED
 from ._signer_state import SignerState as _SignerState
@@ -205,7 +205,7 @@ class VerifierBase:
         adapter: str | None = None,
     ) -> VerificationResult:
         """The result of ``job`` with the given decision and signer reports."""
-        return _fast(
+        return _build(
             VerificationResult,
             {
                 "indication": ind,

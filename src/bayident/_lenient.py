@@ -18,7 +18,7 @@ from typing import Any
 from cryptography import x509
 
 from ._certs import _KU_FIELDS, CertRecord
-from ._result import CertificateInfo, _fast
+from ._result import CertificateInfo, _build
 
 __all__ = ["LenientCertRecord", "lenient_record"]
 
@@ -72,7 +72,7 @@ class LenientCertRecord(CertRecord):
 
     @property
     def info(self) -> CertificateInfo:
-        return _fast(
+        return _build(
             CertificateInfo,
             {
                 "subject": self.subject,

@@ -24,7 +24,7 @@ from ._result import (
     SignerReport,
     SubIndication,
     VerificationResult,
-    _fast,
+    _build,
     worst_report,
 )
 from ._signer_state import SignerState as _SignerState
@@ -165,7 +165,7 @@ class Outcome(TimeSteps):
             if found is None:
                 found = path.memo["report-chain"] = self._report_chain(path)
             chain, anchor_info = found
-        return _fast(
+        return _build(
             SignerReport,
             {
                 "index": si.index,

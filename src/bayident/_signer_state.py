@@ -18,7 +18,7 @@ from ._result import (
     RevocationInfo,
     SubIndication,
     TimestampInfo,
-    _fast,
+    _build,
 )
 
 __all__ = ["FAILED_SUBS", "SignerState", "iso", "make_check", "oid_der"]
@@ -45,11 +45,11 @@ def make_check(
     signer: int | None = None,
 ) -> Check:
     # Checks are immutable and the same ones recur for every signature of a signer, so
-    # they are shared. Built without validation: the values come from this module.
+    # they are shared.
     key = (name, outcome, message, concerns, signer)
     check = _CHECKS.get(key)
     if check is None:
-        check = _fast(
+        check = _build(
             Check,
             {
                 "name": name,

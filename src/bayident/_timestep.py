@@ -15,7 +15,7 @@ from ._certs import CertRecord
 from ._job import Job
 from ._path import PathOutcome
 from ._pathstep import PathSteps, anchor_status_failed
-from ._result import CheckOutcome, SubIndication, TimestampInfo, _fast
+from ._result import CheckOutcome, SubIndication, TimestampInfo, _build
 from ._signer_state import FAILED_SUBS as _FAILED
 from ._signer_state import SignerState as _SignerState
 from ._signer_state import iso as _iso
@@ -246,7 +246,7 @@ class TimeSteps(PathSteps):
         if st.timestamps is None:
             st.timestamps = []
         st.timestamps.append(
-            _fast(
+            _build(
                 TimestampInfo,
                 {
                     "kind": tc.kind,

@@ -1,17 +1,18 @@
-"""Results built on the hot path behave exactly like validated ones.
+"""Results are built through pydantic's public API, and every way of building one agrees.
 
-``bayident._result._fast`` builds result models without validation by filling the
-instance state pydantic keeps (``__dict__``, ``__pydantic_fields_set__``,
-``__pydantic_extra__``, ``__pydantic_private__``): pydantic's public
-``model_construct`` costs several times more per model, on every verification. That
-state is pydantic's own, so pyproject.toml bounds pydantic to the versions tested here,
-and these tests say loudly when another version is installed or when the state a
-validated model carries is no longer the state ``_fast`` fills.
+``bayident._result._build`` validates the values the library produced
+(``model_validate``) and ``_replace`` makes a new, validated model with some fields
+changed; nothing in bayident writes pydantic's instance state itself, so no pydantic
+version is singled out. These tests hold the library to that: a model built each way is
+the same model, a built model is frozen, and a wrong value is refused where it is made.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import pickle
+import re
+from pathlib import Path
 
 import pydantic
 import pytest
@@ -19,52 +20,9 @@ import pytest
 import bayident
 from _pki import AT, CONTENT, SandboxPKI
 from bayident import Check, CheckOutcome, Indication, SignerReport, VerificationResult
-from bayident._result import _fast, _replace
+from bayident._result import _build, _replace
 
-# The pydantic releases this construction is tested with; pyproject.toml says the same.
-TESTED_PYDANTIC = ((2, 6), (2, 14))
-
-
-def _version() -> tuple[int, int]:
-    major, minor = pydantic.VERSION.split(".")[:2]
-    return int(major), int(minor)
-
-
-def test_pydantic_is_a_tested_version() -> None:
-    low, high = TESTED_PYDANTIC
-    assert low <= _version() <= high, (
-        f"pydantic {pydantic.VERSION} is outside the versions bayident's result construction "
-        f"is tested with ({'.'.join(map(str, low))} to {'.'.join(map(str, high))}): run "
-        "tests/test_result_construction.py against it, then widen TESTED_PYDANTIC and the "
-        "bound in pyproject.toml"
-    )
-
-
-def test_pyproject_bound_matches_the_tested_versions() -> None:
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text("utf-8")
-    high = TESTED_PYDANTIC[1]
-    assert f'"pydantic>=2.6,<{high[0]}.{high[1] + 1}"' in text
-
-
-def _state(model: pydantic.BaseModel) -> dict[str, object]:
-    """Everything an instance holds: its ``__dict__`` and each slot pydantic declares."""
-    missing = object()
-    slots = {
-        name
-        for cls in type(model).__mro__
-        for name in getattr(cls, "__slots__", ())
-        if name not in ("__dict__", "__weakref__")
-    }
-    state: dict[str, object] = {"__dict__": dict(model.__dict__)}
-    for name in sorted(slots):
-        try:
-            state[name] = object.__getattribute__(model, name)
-        except AttributeError:
-            state[name] = missing
-    return state
-
+_SRC = Path(bayident.__file__).resolve().parent
 
 _CHECK = {
     "name": "signature",
@@ -93,39 +51,81 @@ def _result_values(checks: tuple[Check, ...]) -> dict[str, object]:
     }
 
 
-def test_fast_models_carry_the_state_of_validated_ones() -> None:
-    validated = Check(**_CHECK)  # type: ignore[arg-type]
-    built = _fast(Check, dict(_CHECK))
-    assert _state(built) == _state(validated)
-    result_v = VerificationResult(**_result_values((validated,)))  # type: ignore[arg-type]
-    result_f = _fast(VerificationResult, _result_values((built,)))
-    assert _state(result_f) == _state(result_v)
+def _ways(cls: type[pydantic.BaseModel], values: dict[str, object]) -> list[pydantic.BaseModel]:
+    """The same model, built each way bayident or a caller may build it."""
+    return [
+        _build(cls, dict(values)),
+        cls(**values),
+        cls.model_validate(values),
+        cls.model_construct(**values),
+        cls.model_validate_json(cls(**values).model_dump_json()),
+        pickle.loads(pickle.dumps(cls(**values))),  # noqa: S301 - our own bytes
+    ]
 
 
-def test_fast_models_behave_like_validated_ones() -> None:
+def test_every_way_of_building_gives_the_same_model() -> None:
+    check = Check(**_CHECK)  # type: ignore[arg-type]
+    for cls, values in ((Check, _CHECK), (VerificationResult, _result_values((check,)))):
+        models = _ways(cls, values)
+        first = models[0]
+        for other in models[1:]:
+            assert other == first
+            assert other.model_fields_set == first.model_fields_set == set(values)
+            assert other.model_dump() == first.model_dump()
+            assert other.model_dump_json() == first.model_dump_json()
+            assert hash(other) == hash(first)
+
+
+def test_a_partial_build_fills_the_defaults_and_remembers_what_was_given() -> None:
+    given = {k: _CHECK[k] for k in ("name", "outcome", "message")}
+    built = _build(Check, dict(given))
+    assert (built.concerns, built.signer) == (None, None)
+    assert built.model_fields_set == set(given)
+    assert built == Check.model_construct(**given) == Check(**given)  # type: ignore[arg-type]
+    assert built.model_dump(exclude_unset=True) == given
+
+
+def test_a_built_result_behaves_like_a_validated_one() -> None:
     validated = VerificationResult(**_result_values((Check(**_CHECK),)))  # type: ignore[arg-type]
-    built = _fast(VerificationResult, _result_values((_fast(Check, dict(_CHECK)),)))
-    assert built == validated
-    assert hash(built.checks[0]) == hash(validated.checks[0])
-    assert built.model_dump() == validated.model_dump()
-    assert built.model_dump_json() == validated.model_dump_json()
-    assert built.model_dump(exclude_unset=True) == validated.model_dump(exclude_unset=True)
-    assert VerificationResult.model_validate_json(built.model_dump_json()) == validated
+    built = _build(VerificationResult, _result_values((_build(Check, dict(_CHECK)),)))
     assert built.passed
     assert built.explain() == validated.explain()
-    copy = built.model_copy(update={"message": "changed"})
-    assert copy.message == "changed"
-    assert built.message == "signature valid"
-    assert copy.model_fields_set == validated.model_fields_set
+    assert VerificationResult.model_validate_json(built.model_dump_json()) == validated
     with pytest.raises(pydantic.ValidationError):
         built.message = "mutated"  # type: ignore[misc]
+    with pytest.raises(pydantic.ValidationError):
+        built.checks[0].message = "mutated"  # type: ignore[misc]
+
+
+def test_a_wrong_value_is_refused_where_the_model_is_built() -> None:
+    with pytest.raises(pydantic.ValidationError, match="outcome"):
+        _build(Check, {**_CHECK, "outcome": "fine"})
+    with pytest.raises(pydantic.ValidationError, match="validation_time"):
+        _build(VerificationResult, {**_result_values(()), "validation_time": "yesterday"})
+    original = _build(VerificationResult, _result_values(()))
+    with pytest.raises(pydantic.ValidationError, match="indication"):
+        _replace(original, {"indication": "MAYBE"})
 
 
 def test_replace_gives_a_new_model_and_leaves_the_original() -> None:
-    original = _fast(VerificationResult, _result_values(()))
+    original = _build(VerificationResult, _result_values(()))
     changed = _replace(original, {"adapter": "example"})
     assert (original.adapter, changed.adapter) == (None, "example")
+    assert changed is not original
     assert changed == original.model_copy(update={"adapter": "example"})
+    assert changed.model_fields_set == original.model_fields_set
+
+
+def test_no_module_writes_pydantic_instance_state() -> None:
+    """Only pydantic touches a model's own state, so bayident depends on its public API alone."""
+    state = re.compile(r"__pydantic_(fields_set|extra|private)__")
+    writers = [
+        f"{path.relative_to(_SRC)}:{number}"
+        for path in sorted(_SRC.rglob("*.py"))
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if state.search(line)
+    ]
+    assert writers == []
 
 
 def test_results_of_a_verification_validate_as_they_are(pki: SandboxPKI) -> None:

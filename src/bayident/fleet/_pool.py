@@ -114,28 +114,20 @@ class _Pickler(pickle.Pickler):
             if number is not None:
                 return _ref, (number,)
             self.sent[id(obj)] = obj
-            if not obj.__pydantic_private__:
-                # What BaseModel.__getstate__/__setstate__ carry, without their dict.
-                return _model, (
-                    type(obj),
-                    obj.__dict__,
-                    obj.__pydantic_fields_set__,
-                    obj.__pydantic_extra__,
-                    obj.__pydantic_private__,
-                )
+            if not type(obj).__private_attributes__ and not obj.model_extra:
+                # The fields and which of them were given: what a model is, read and
+                # rebuilt through pydantic's public API, without its pickling's state dict.
+                return _model, (type(obj), dict(obj), obj.model_fields_set)
         return NotImplemented
 
 
-def _model(
-    cls: type[BaseModel], fields: dict[str, Any], given: set[str], extra: Any, private: Any
-) -> Any:
-    """A pydantic model as its own unpickling makes it, from the parts it pickles."""
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__pydantic_fields_set__", given)
-    object.__setattr__(obj, "__pydantic_extra__", extra)
-    object.__setattr__(obj, "__pydantic_private__", private)
-    object.__setattr__(obj, "__dict__", fields)
-    return obj
+def _model(cls: type[BaseModel], fields: dict[str, Any], given: set[str]) -> Any:
+    """A pydantic model equal to the one pickled: its fields, and which were given.
+
+    ``model_construct`` rather than validation: the values are a model's own, already
+    validated where it was made, and its set of given fields is kept as it was.
+    """
+    return cls.model_construct(given, **fields)
 
 
 class Decoder:

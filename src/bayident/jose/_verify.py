@@ -20,7 +20,7 @@ from .._result import (
     SignerReport,
     SubIndication,
     VerificationResult,
-    _fast,
+    _build,
     worst_report,
 )
 from ._claims import ClaimRules, check_claims
@@ -227,7 +227,7 @@ class Run:
             details["key_source"] = s.key_source
         if self.parsed is not None:
             details["serialization"] = self.parsed.serialization
-        return _fast(
+        return _build(
             SignerReport,
             {
                 "index": s.index,

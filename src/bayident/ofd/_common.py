@@ -22,7 +22,7 @@ from .._result import (
     RevocationInfo,
     SignerReport,
     SubIndication,
-    _fast,
+    _build,
 )
 
 __all__ = ["CERTS", "OUT", "SigState", "fmt_time", "load_cert", "verify_signature"]
@@ -80,7 +80,7 @@ class SigState:
         key = (name, outcome, message, concerns, self.index)
         check = _CHECKS.get(key)
         if check is None:
-            check = _fast(
+            check = _build(
                 Check,
                 {
                     "name": name,
@@ -130,7 +130,7 @@ class SigState:
                     anchor_info = None
                 if anchor_info is not None and (not chain or chain[-1] != anchor_info):
                     chain += (anchor_info,)
-        return _fast(
+        return _build(
             SignerReport,
             {
                 "index": self.index,

@@ -7,7 +7,7 @@ so ``import bayident`` stays light and works without the extras.
 from __future__ import annotations
 
 from .._handlers import EvidenceContext
-from .._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult, _fast
+from .._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult, _build
 
 __all__ = ["HANDLER", "OFDHandler"]
 
@@ -39,7 +39,7 @@ def _unavailable(ctx: EvidenceContext, exc: ImportError) -> VerificationResult:
         f"OFD documents need the optional 'sm' extra: {_INSTALL} ({type(exc).__name__}: {exc})"
     )
     ctx.checks.append(
-        _fast(
+        _build(
             Check,
             {
                 "name": "ofd-container",

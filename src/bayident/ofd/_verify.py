@@ -21,7 +21,7 @@ from .._result import (
     SignerReport,
     SubIndication,
     VerificationResult,
-    _fast,
+    _build,
     _replace,
     worst_report,
 )
@@ -145,7 +145,7 @@ class Run:
         ind = Indication.FAILED if failed else Indication.INDETERMINATE
         outcome = OUT.FAILED if failed else OUT.INDETERMINATE
         self.ctx.checks.append(
-            _fast(
+            _build(
                 Check,
                 {
                     "name": stop.name,
@@ -160,7 +160,7 @@ class Run:
 
     def _package_check(self, name: str, message: str, concerns: str) -> None:
         self.ctx.checks.append(
-            _fast(
+            _build(
                 Check,
                 {
                     "name": name,
