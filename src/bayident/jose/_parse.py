@@ -69,7 +69,9 @@ def looks_like_jws(raw: bytes) -> bool:
         if text[:1] != b"{":
             return False
         return b'"signature' in text and (b'"protected"' in text or b'"header"' in text)
-    if raw.count(b".") < 2:
+    # A compact JWS is ASCII throughout: DER (a CMS signature, every warm verification)
+    # has a length byte of 0x80 or more second, and is refused here without a scan.
+    if not raw[:2].isascii() or raw.count(b".") < 2:
         return False
     return COMPACT.fullmatch(raw.strip(_WS)) is not None
 
