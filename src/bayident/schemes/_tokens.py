@@ -177,9 +177,17 @@ class TokenAdapter:
         return resolver
 
     def _jwt_options(self, ctx: EvidenceContext) -> dict[str, Any]:
+        """The token check's settings: the profile's rules, and the verification it is part of.
+
+        The token is checked through the verifier running the evidence (its trust for an
+        ``x5c`` chain, its HTTP clients, clock, caches and revocation service), at that
+        verification's time, under its policy and with its extra certificates; only a
+        context made without a verifier gets a verifier of its own, with no trust. The
+        adapter's own HTTP clients, when given, fetch its JWKS.
+        """
         p = self.profile
         required = tuple(dict.fromkeys((*p.required_claims, p.subject_claim)))
-        return {
+        options: dict[str, Any] = {
             "issuer": p.issuer,
             "audience": p.audience,
             "typ": p.typ,
@@ -188,7 +196,11 @@ class TokenAdapter:
             "required_claims": required,
             "algorithms": p.algorithms,
             "policy": ctx.policy,
+            "extra_certs": ctx.extra_certs,
         }
+        if ctx.verifier is not None:
+            options["verifier"] = ctx.verifier
+        return options
 
     # --- verification -----------------------------------------------------------------
     def verify_evidence(self, evidence: SchemeEvidence, ctx: EvidenceContext) -> VerificationResult:
