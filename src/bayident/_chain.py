@@ -33,7 +33,7 @@ from ._memo import Memo
 from ._pathoutcome import PathOutcome, key_problem
 from ._policy import Policy
 from ._policytree import ANY, PolicyFailure, policy_extensions, process_policies
-from ._profile import ProfileProblem, anchor_problem, profile_problem
+from ._profile import AnchorMemo, ProfileProblem, anchor_problem, profile_problem
 from ._result import SubIndication
 from ._trust import TrustAnchor, TrustStore
 
@@ -154,13 +154,16 @@ def fast_supported(rec: CertRecord, issuer: bool = True) -> bool:
 class _Stores:
     """One cryptography ``Store`` per trust-store version, and its anchors by certificate."""
 
-    def __init__(self) -> None:
+    def __init__(self, anchors: AnchorMemo) -> None:
         # Keyed by the trust store's identity; an entry is used only for that very store
-        # (a replaced store can reuse the address). Trust stores are shared by value
-        # between verifiers, so this one memo is process-wide.
+        # (a replaced store can reuse the address).
         self._items: Memo[
             tuple[int, int, tuple[str, ...]], tuple[TrustStore, xv.Store, dict[Any, Any]]
         ] = Memo(64)
+        self._anchors = anchors
+
+    def clear(self) -> None:
+        self._items.clear()
 
     def get(
         self, trust: TrustStore, policy: Policy
@@ -173,7 +176,7 @@ class _Stores:
         # are left out, so that path building goes on to the usable ones; when no path is
         # found, the general engine names the anchor and its fault.
         zero = _dt.timedelta(0)
-        anchors = [a for a in trust if anchor_problem(a, policy, None, zero) is None]
+        anchors = [a for a in trust if anchor_problem(a, policy, None, zero, self._anchors) is None]
         if not anchors:
             return None
         by_der: dict[Any, Any] = {}
@@ -193,12 +196,35 @@ class _Stores:
         return store, by_der, True
 
 
-_STORES = _Stores()
-# Verifiers for one store, instant (whole seconds) and depth: validations within the
-# same second share one. The key holds the store itself, not its address: the two memos
-# drop entries independently, and a new store at a dropped one's address must not find
-# the old store's verifiers.
-_VERIFIERS: Memo[tuple[Any, _dt.datetime, int], Any] = Memo(64)
+class ChainMemos:
+    """What the fast engine remembers, for one verifier (its path validator's).
+
+    The cryptography stores and verifiers built for its trust stores, and the policy's
+    verdicts on anchors, issuer keys, signature algorithms and certificate policies
+    (keyed by the policy's value). Emptied by :meth:`bayident.Verifier.clear_caches`.
+    """
+
+    def __init__(self) -> None:
+        self.anchors: AnchorMemo = Memo(4096)
+        self.stores = _Stores(self.anchors)
+        # Verifiers for one store, instant (whole seconds) and depth: validations within
+        # the same second share one. The key holds the store itself, not its address: the
+        # two memos drop entries independently, and a new store at a dropped one's
+        # address must not find the old store's verifiers.
+        self.verifiers: Memo[tuple[Any, _dt.datetime, int], Any] = Memo(64)
+        # Issuer keys recur under every certificate they signed: judged once per policy.
+        self.keys: Memo[tuple[str, bytes], str | None] = Memo(4096)
+        self.algorithms: Memo[tuple[str, str, str | None, _dt.date], str | None] = Memo(4096)
+        # Keyed by the policy's value, the certificates by fingerprint and the signer's
+        # policy extensions.
+        self.policies: Memo[tuple[Any, ...], tuple[str, ...]] = Memo(4096)
+
+    def clear(self) -> None:
+        """Forget everything remembered."""
+        self.stores.clear()
+        for memo in (self.anchors, self.verifiers, self.keys, self.algorithms, self.policies):
+            memo.clear()
+
 
 # cryptography's reasons, mapped to EN 319 102-1 sub-indications.
 _CONSTRAINT = re.compile(
@@ -275,7 +301,8 @@ def fast_path(
     trust: TrustStore,
     at: _dt.datetime,
     policy: Policy,
-    tolerance: _dt.timedelta = _dt.timedelta(0),
+    tolerance: _dt.timedelta,
+    memos: ChainMemos,
 ) -> FastResult:
     """Build and validate ``leaf``'s path with cryptography, or say it cannot decide.
 
@@ -284,7 +311,7 @@ def fast_path(
     """
     if not fast_supported(leaf, issuer=False) or not all(fast_supported(c) for c in pool):
         return UNSUPPORTED
-    stored = _STORES.get(trust, policy)
+    stored = memos.stores.get(trust, policy)
     if stored is None:
         return UNSUPPORTED
     store, by_der, _ = stored
@@ -300,7 +327,7 @@ def fast_path(
     first: FastResult | None = None
     for when in times:
         vkey = (store, when, depth)
-        verifier = _VERIFIERS.get(vkey)
+        verifier = memos.verifiers.get(vkey)
         if verifier is None:
             verifier = (
                 xv.PolicyBuilder()
@@ -310,7 +337,7 @@ def fast_path(
                 .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
                 .build_client_verifier()
             )
-            _VERIFIERS.put(vkey, verifier)
+            memos.verifiers.put(vkey, verifier)
         try:
             verified = verifier.verify(leaf.cert, [c.cert for c in pool])
         except xv.VerificationError as exc:
@@ -390,13 +417,14 @@ def own_checks(
     at: _dt.datetime,
     tolerance: _dt.timedelta,
     considered: tuple[str, ...],
+    memos: ChainMemos,
 ) -> PathOutcome | None:
     """The anchor's own constraints, the RFC 5280 profile and the policy's algorithm rules."""
-    problem = anchor_problem(anchor, policy, at, tolerance) or profile_problem(
+    problem = anchor_problem(anchor, policy, at, tolerance, memos.anchors) or profile_problem(
         certs, anchor, policy
     )
     if problem is None:
-        problem = _algorithm_problem(certs, anchor, policy, at)
+        problem = _algorithm_problem(certs, anchor, policy, at, memos)
     if problem is None:
         return None
     return path_failure(
@@ -405,7 +433,11 @@ def own_checks(
 
 
 def _algorithm_problem(
-    certs: Sequence[CertRecord], anchor: TrustAnchor, policy: Policy, at: _dt.datetime
+    certs: Sequence[CertRecord],
+    anchor: TrustAnchor,
+    policy: Policy,
+    at: _dt.datetime,
+    memos: ChainMemos,
 ) -> ProfileProblem | None:
     """Each certificate signature on the path under the policy's algorithm rules."""
     from ._algorithms import AlgorithmError, mechanism_for
@@ -421,20 +453,20 @@ def _algorithm_problem(
         else:
             # The policy's algorithm dates have day precision: decide each once a day.
             algo_key = (policy.cache_key, mech.name, mech.fixed_digest, at.date())
-            reason = _ALGO_MEMO.get(algo_key, _UNKNOWN)
+            reason = memos.algorithms.get(algo_key, _UNKNOWN)
             if reason is _UNKNOWN:
                 reason = None
                 if not policy.accepts_signature(mech.name, at):
                     reason = f"{mech.name} signatures are not allowed by the policy"
                 elif mech.fixed_digest and not policy.accepts_digest(mech.fixed_digest, at):
                     reason = f"digest {mech.fixed_digest} is not allowed by the policy"
-                _ALGO_MEMO.put(algo_key, reason)
+                memos.algorithms.put(algo_key, reason)
         if reason is None:
             memo_key = (policy.cache_key, issuer_spki)
-            key_reason = _KEY_MEMO.get(memo_key, _UNKNOWN)
+            key_reason = memos.keys.get(memo_key, _UNKNOWN)
             if key_reason is _UNKNOWN:
                 key_reason = key_problem(policy, issuer_spki)
-                _KEY_MEMO.put(memo_key, key_reason)
+                memos.keys.put(memo_key, key_reason)
             if key_reason is not None:
                 issuer_label = (
                     issuer.describe()
@@ -452,11 +484,6 @@ def _algorithm_problem(
     return None
 
 
-# Issuer keys recur under every certificate they signed: judge each once per policy.
-# Process-wide: the verdicts are pure functions of their keys, which hold the policy's
-# cache key (the policy by value) rather than depend on a verifier.
-_KEY_MEMO: Memo[tuple[str, bytes], str | None] = Memo(4096)
-_ALGO_MEMO: Memo[tuple[str, str, str | None, _dt.date], str | None] = Memo(4096)
 _UNKNOWN = "\0unknown"  # not judged yet (None is a verdict: nothing to object to)
 
 
@@ -478,6 +505,7 @@ def policy_outcome(
     anchor: TrustAnchor,
     policy: Policy,
     considered: tuple[str, ...],
+    memos: ChainMemos,
 ) -> tuple[str, ...] | PathOutcome:
     """The path's valid certificate policies (RFC 5280 §6.1), or the failure."""
     try:
@@ -489,7 +517,7 @@ def policy_outcome(
             tuple(c.fingerprint for c in certs[1:]),
             policy_extensions(certs[0]),
         )
-        hit = _POLICY_MEMO.get(key)
+        hit = memos.policies.get(key)
         if hit is not None:
             return hit
         found = process_policies(certs, policy, anchor.certificate)
@@ -509,13 +537,8 @@ def policy_outcome(
         # anyPolicy all the way down, or CAs that assert no policies: the signer's own
         # assertion is all there is, and nothing above contradicts it.
         specific = certs[0].policies
-    _POLICY_MEMO.put(key, specific)
+    memos.policies.put(key, specific)
     return specific
-
-
-# Process-wide: a pure function of its key (the policy by value, the certificates by
-# fingerprint, the signer's policy extensions).
-_POLICY_MEMO: Memo[tuple[Any, ...], tuple[str, ...]] = Memo(4096)
 
 
 def revocation_active(

@@ -75,7 +75,7 @@ _UNKNOWN = "\0unknown"  # a key problem not yet decided (None is a decision: no 
 class Intake(VerifierBase):
     """The stages before path validation (see the module docstring)."""
 
-    _key_problems: Memo[tuple[str, str], str | None]
+    _key_problems: Memo[tuple[str, str | bytes], str | None]
     _ess_cache: Memo[tuple[bytes, bool], list[Any]]
 
     def _prepare(

@@ -17,6 +17,7 @@ from ._algorithms import describe_key
 from ._certs import CertRecord
 from ._chain import (
     UNSUPPORTED,
+    ChainMemos,
     FastResult,
     fast_path,
     own_checks,
@@ -58,6 +59,8 @@ class PathValidator:
         # Display strings, built once: RFC 4514 formatting costs more than a warm path check.
         self._anchor_subjects: Memo[str, str] = Memo(4096)
         self._considered_cache: Memo[tuple[TrustStore, int, str], tuple[str, ...]] = Memo(4096)
+        # The fast engine's stores, verifiers and policy verdicts.
+        self._memos = ChainMemos()
 
     def clear(self) -> None:
         """Forget every remembered decision and display string."""
@@ -65,6 +68,7 @@ class PathValidator:
         self._engine.clear()
         self._anchor_subjects.clear()
         self._considered_cache.clear()
+        self._memos.clear()
 
     # --- building -------------------------------------------------------------
     def build(
@@ -265,7 +269,7 @@ class PathValidator:
                 if all(b.fingerprint != c.fingerprint for b in bucket):
                     bucket.append(c)
         fast = (
-            fast_path(leaf, pool_list, trust, at, policy, tol)
+            fast_path(leaf, pool_list, trust, at, policy, tol, self._memos)
             if policy.trust_anchor_constraints
             else UNSUPPORTED
         )
@@ -358,13 +362,13 @@ class PathValidator:
         considered = self._considered(trust, certs[-1])
         if anchor.fingerprint == leaf.fingerprint:
             return self._validate_anchor_leaf(leaf, anchor, policy, at, considered, tol)
-        problem = own_checks(certs, anchor, policy, at, tol, considered)
+        problem = own_checks(certs, anchor, policy, at, tol, considered, self._memos)
         if problem is None:
             ee_problem = ee_critical(leaf)
             if ee_problem:
                 problem = path_failure(certs, anchor, considered, "ee", ee_problem)
         if problem is None:
-            valid = policy_outcome(certs, anchor, policy, considered)
+            valid = policy_outcome(certs, anchor, policy, considered, self._memos)
             if isinstance(valid, PathOutcome):
                 problem = valid
         if problem is not None:
@@ -505,7 +509,7 @@ class PathValidator:
         if anchor.fingerprint == leaf.fingerprint:
             # The signer certificate is itself a trust anchor: nothing to chain.
             return self._validate_anchor_leaf(leaf, anchor, policy, at, considered, tol)
-        problem = own_checks(certs, anchor, policy, at, tol, considered)
+        problem = own_checks(certs, anchor, policy, at, tol, considered, self._memos)
         if problem is not None:
             return problem
         outcome, window = yield from self._engine.steps(

@@ -26,7 +26,14 @@ from ._policy import Policy
 from ._result import SubIndication
 from ._trust import TrustAnchor
 
-__all__ = ["PROFILE_RULES", "ProfileProblem", "anchor_problem", "crl_problem", "profile_problem"]
+__all__ = [
+    "PROFILE_RULES",
+    "AnchorMemo",
+    "ProfileProblem",
+    "anchor_problem",
+    "crl_problem",
+    "profile_problem",
+]
 
 # Rules that Policy.profile_relaxations may name.
 PROFILE_RULES = (
@@ -78,6 +85,11 @@ class ProfileProblem:
     sub_indication: SubIndication
     message: str
     concerns: str
+
+
+#: What a trust anchor forbids whatever the time, by anchor fingerprint and the policy's
+#: profile relaxations: a verifier's (``bayident._chain.ChainMemos.anchors``).
+AnchorMemo = Memo[tuple[str, tuple[str, ...]], ProfileProblem | None]
 
 
 def _fail(
@@ -451,13 +463,18 @@ def _nc_budget(certs: Sequence[CertRecord], anchor: TrustAnchor) -> ProfileProbl
 
 
 def anchor_problem(
-    anchor: TrustAnchor, policy: Policy, at: _dt.datetime | None, tolerance: _dt.timedelta
+    anchor: TrustAnchor,
+    policy: Policy,
+    at: _dt.datetime | None,
+    tolerance: _dt.timedelta,
+    memo: AnchorMemo,
 ) -> ProfileProblem | None:
     """What the trust anchor certificate itself forbids (RFC 5937), or None.
 
     Applies when :attr:`Policy.trust_anchor_constraints` is on (the default) and
     the anchor issued the path (it is not itself the signer certificate). Without
-    ``at``, only what does not depend on time is checked.
+    ``at``, only what does not depend on time is checked. ``memo`` (the verifier's)
+    remembers what does not, per anchor and policy relaxations.
     """
     if not policy.trust_anchor_constraints:
         return None
@@ -480,15 +497,11 @@ def anchor_problem(
                 label,
             )
     key = (anchor.fingerprint, policy.profile_relaxations)
-    hit = _ANCHOR_MEMO.get(key, _UNREAD)
+    hit = memo.get(key, _UNREAD)
     if hit is _UNREAD:
         hit = _anchor_static(anchor, policy, label)
-        _ANCHOR_MEMO.put(key, hit)
+        memo.put(key, hit)
     return hit  # type: ignore[return-value]
-
-
-# Process-wide: a pure function of the anchor certificate and the policy's relaxations.
-_ANCHOR_MEMO: Memo[tuple[str, tuple[str, ...]], ProfileProblem | None] = Memo(4096)
 
 
 def _anchor_static(anchor: TrustAnchor, policy: Policy, label: str) -> ProfileProblem | None:

@@ -136,7 +136,7 @@ class Verifier(Outcome):
         # One cache of path decisions: the signers' and the path validator's.
         self._decisions = PathDecisions()
         self._paths = PathValidator(self._decisions)
-        self._key_problems: Memo[tuple[str, str], str | None] = Memo(4096)
+        self._key_problems: Memo[tuple[str, str | bytes], str | None] = Memo(4096)
         self._ess_cache: Memo[tuple[bytes, bool], list[Any]] = Memo(4096)
         self._lock = threading.Lock()
         # Revocation data, JWKS and trusted lists shared with a fleet (docs/fleet.md).
@@ -258,8 +258,9 @@ class Verifier(Outcome):
     def clear_caches(self) -> None:
         """Forget everything this verifier (and those derived from it) remembers.
 
-        Parsed certificates, path decisions, key verdicts, and the OCSP responses and
-        CRLs fetched. Nothing needs it for correctness — every remembered answer is
+        Parsed certificates, path decisions, key verdicts, the path engines' trust stores
+        and policy verdicts, the OCSP responses and CRLs fetched, and the certificate
+        identifications of its scheme registry. Nothing needs it for correctness — every remembered answer is
         keyed by the trust, policy and revocation data it depends on, and holds only for
         the times it covers — but it frees the memory and makes the next verification
         decide everything afresh (e.g. after a certificate was revoked out of band). A
@@ -270,6 +271,7 @@ class Verifier(Outcome):
         self._key_problems.clear()
         self._ess_cache.clear()
         self.revocation.clear()
+        self.schemes.clear_caches()
 
     def verify_many(
         self, items: Iterable[Any], *, workers: int | None = None, **options: Any

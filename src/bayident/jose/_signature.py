@@ -29,17 +29,26 @@ __all__ = [
     "signing_inputs",
 ]
 
-# Process-wide: a pure function of the policy (by its cache key) and the key's DER.
-_KEY_PROBLEMS: Memo[tuple[str, bytes], str | None] = Memo(4096)
 _UNJUDGED = "\0unjudged"  # not judged yet (None is a verdict: nothing to object to)
 
 
-def _key_problem(pol: Policy, spki: bytes) -> str | None:
+def _key_problem(ctx: EvidenceContext, spki: bytes) -> str | None:
+    """The policy's verdict on a key, remembered in the verifier's key verdicts.
+
+    Keyed by the policy's value and the key's DER (a CMS signer's verdict is keyed by its
+    certificate's fingerprint: the two kinds of key cannot meet).
+    """
+    pol = ctx.policy
+    memo: Memo[tuple[str, str | bytes], str | None] | None = getattr(
+        ctx.verifier, "_key_problems", None
+    )
+    if memo is None:  # a context made without a verifier
+        return key_problem(pol, spki)
     k = (pol.cache_key, spki)
-    problem = _KEY_PROBLEMS.get(k, _UNJUDGED)
+    problem = memo.get(k, _UNJUDGED)
     if problem is _UNJUDGED:
         problem = key_problem(pol, spki)
-        _KEY_PROBLEMS.put(k, problem)
+        memo.put(k, problem)
     return problem
 
 
@@ -127,7 +136,7 @@ def check_algorithms(s: Sig, ctx: EvidenceContext) -> None:
         )
         ok = False
     spki = s.cert.spki_der if s.cert is not None else s.jwk.spki_der if s.jwk else None
-    kp = _key_problem(pol, spki) if spki is not None else None
+    kp = _key_problem(ctx, spki) if spki is not None else None
     if kp:
         s.fail("signer-key", SubIndication.CRYPTO_CONSTRAINTS_FAILURE, kp, s.key_label)
         ok = False

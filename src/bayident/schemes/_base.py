@@ -457,9 +457,16 @@ class SchemeRegistry:
         self._entry_points_loaded = not entry_points
         self._version = 0
         self._cert_adapters: tuple[int, tuple[CertificateAdapter, ...]] | None = None
+        # What identify_certificate found, by certificate, path, anchor facts and this
+        # registry's version: the registry's own, as its adapters decide it.
+        self._identified: Memo[tuple[Any, ...], Any] = Memo(2048)
         self.load_errors: list[str] = []
         for adapter in adapters:
             self.register(adapter)
+
+    def clear_caches(self) -> None:
+        """Forget the certificate identifications remembered (``Verifier.clear_caches``)."""
+        self._identified.clear()
 
     # --- registration -----------------------------------------------------------------
     def register(self, adapter: SchemeAdapter, *, replace: bool = False) -> None:

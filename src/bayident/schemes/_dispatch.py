@@ -27,7 +27,6 @@ from cryptography import x509
 from .._exceptions import InputError, InvalidArgument
 from .._handlers import EnrichmentContext, EvidenceContext
 from .._identity import Identity
-from .._memo import Memo
 from .._result import Check, CheckOutcome, Indication, SubIndication, VerificationResult, _replace
 from ._base import (
     CertificateAdapter,
@@ -224,12 +223,6 @@ class CertificateIdentification:
     claimed_by: tuple[str, ...]
 
 
-# Process-wide, as a pure function of its key: the certificate and path bytes, the
-# anchor's recognition facts, and the registry object itself with its version (the object,
-# not its address, so a new registry at a freed one's address cannot find its answers).
-_CACHE: Memo[tuple[Any, ...], CertificateIdentification] = Memo(2048)
-
-
 def identify_certificate(
     registry: SchemeRegistry,
     leaf_der: bytes,
@@ -244,8 +237,11 @@ def identify_certificate(
     # The anchor's trusted-list facts are part of the key: the same root certificate can
     # come from a plain store or from a list, and recognition reads them from the view.
     anchor_key = anchor.recognition_key if anchor is not None else None
-    key = (leaf_der, tuple(path_ders), anchor_key, registry, registry.version)
-    hit = _CACHE.get(key)
+    # Remembered by the registry, whose adapters decide: keyed by the certificate and path
+    # bytes, the anchor's recognition facts and the registry's version.
+    memo = registry._identified
+    key = (leaf_der, tuple(path_ders), anchor_key, registry.version)
+    hit: CertificateIdentification | None = memo.get(key)
     if hit is not None:
         return hit
     view = CertificateView.from_der(leaf_der, path_ders, anchor, load=load)
@@ -281,7 +277,7 @@ def identify_certificate(
         problem=problem,
         claimed_by=tuple(a.name for a, _ in matches),
     )
-    _CACHE.put(key, out)
+    memo.put(key, out)
     return out
 
 

@@ -30,7 +30,6 @@ from bayident._algtypes import (
     SignatureMechanism,
     describe_key,
 )
-from bayident._memo import Memo
 from bayident.sm._backend import SMBackendUnavailable
 from bayident.sm._sm2 import (
     DEFAULT_SM2_ID,
@@ -200,19 +199,14 @@ def _verify(
     if policy is None:
         verify_sm2(key, sig, data)
         return
-    settings = _SETTINGS.get(policy.cache_key)
-    if settings is None:
-        settings = (
-            policy.sm2_signer_id.encode("ascii"),
-            frozenset(policy.sm2_accepted_variants),
-        )
-        _SETTINGS.put(policy.cache_key, settings)
-    verify_sm2(key, sig, data, signer_id=settings[0], accepted=settings[1])
-
-
-# Policy.cache_key → (signer ID bytes, accepted variant names): read once per policy.
-# Process-wide: a pure function of the policy by value.
-_SETTINGS: Memo[str, tuple[bytes, frozenset[str]]] = Memo(256)
+    # Read from the policy each time: beside an SM2 verification, it costs nothing.
+    verify_sm2(
+        key,
+        sig,
+        data,
+        signer_id=policy.sm2_signer_id.encode("ascii"),
+        accepted=frozenset(policy.sm2_accepted_variants),
+    )
 
 
 #: The SM2 signature mechanism, for both SM2 signature OIDs.

@@ -27,6 +27,8 @@ from typing import Any
 
 from lxml import etree
 
+from .._memo import Memo
+
 __all__ = ["XmlLimitExceeded", "XmlLimits", "check_xml_limits", "parse_within_limits"]
 
 
@@ -148,16 +150,16 @@ def check_xml_limits(raw: bytes, limits: XmlLimits) -> int:
     return count
 
 
-_DEPTH_XPATHS: dict[int, Any] = {}
+# Process-wide: a pure function of the depth (the compiled XPath), bounded like every memo.
+_DEPTH_XPATHS: Memo[int, Any] = Memo(16)
 
 
 def _too_deep(root: Any, max_depth: int) -> bool:
     # Evaluated by libxml2 in C, one step per level: is there an element below max_depth?
     xpath = _DEPTH_XPATHS.get(max_depth)
     if xpath is None:
-        xpath = _DEPTH_XPATHS.setdefault(
-            max_depth, etree.XPath("boolean(/" + "/*" * (max_depth + 1) + ")")
-        )
+        xpath = etree.XPath("boolean(/" + "/*" * (max_depth + 1) + ")")
+        _DEPTH_XPATHS.put(max_depth, xpath)
     return bool(xpath(root))
 
 
