@@ -59,7 +59,7 @@ def _ways(cls: type[pydantic.BaseModel], values: dict[str, object]) -> list[pyda
         cls.model_validate(values),
         cls.model_construct(**values),
         cls.model_validate_json(cls(**values).model_dump_json()),
-        pickle.loads(pickle.dumps(cls(**values))),  # noqa: S301 - our own bytes
+        pickle.loads(pickle.dumps(cls(**values))),
     ]
 
 

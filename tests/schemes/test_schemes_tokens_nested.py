@@ -11,7 +11,6 @@ import asyncio
 
 import httpx
 
-import bayident
 from _revocation_kit import START, make_pki
 from bayident.schemes import GuangdongIdentityAdapter, scheme_evidence
 from bayident.schemes.guangdong import guangdong_profile
@@ -44,7 +43,8 @@ def test_a_token_is_checked_with_the_callers_trust_client_clock_and_caches() -> 
 
     assert result.passed, result.explain()
     assert result.validation_time == START
-    assert result.identity is not None and result.identity.adapter == "gd-uia"
+    assert result.identity is not None
+    assert result.identity.adapter == "gd-uia"
     # The x5c chain was validated against the caller's trust, and its revocation status
     # fetched through the caller's client into the caller's revocation cache.
     assert result.signers[0].certificate is not None
