@@ -56,15 +56,20 @@ def decode_time(value_der: bytes, where: str) -> _dt.datetime:
     if len(value_der) == 15 and value_der[:2] == b"\x17\x0d" and value_der[14] == 0x5A:
         digits = value_der[2:14]
         if digits.isdigit():
-            yy = int(digits[0:2])
+            # One int of twelve digits, split by divmod: cheaper than six slices and ints.
+            n, second = divmod(int(digits), 100)
+            n, minute = divmod(n, 100)
+            n, hour = divmod(n, 100)
+            yy, n = divmod(n, 10000)
+            month, day = divmod(n, 100)
             try:
                 return _dt.datetime(
                     1900 + yy if yy >= 50 else 2000 + yy,
-                    int(digits[2:4]),
-                    int(digits[4:6]),
-                    int(digits[6:8]),
-                    int(digits[8:10]),
-                    int(digits[10:12]),
+                    month,
+                    day,
+                    hour,
+                    minute,
+                    second,
                     tzinfo=_dt.UTC,
                 )
             except ValueError:

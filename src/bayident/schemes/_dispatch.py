@@ -370,7 +370,11 @@ def enrich(result: VerificationResult, ctx: EnrichmentContext) -> VerificationRe
     view: CertificateView | None = None
 
     if result.identity is None and result.passed and ctx.signers:
-        signer = next((s for s in ctx.signers if s[1] is not None), None)
+        signer = None
+        for s in ctx.signers:
+            if s[1] is not None:
+                signer = s
+                break
         if signer is not None:
             index, der, path, anchor = signer
             assert der is not None
@@ -430,6 +434,8 @@ def enrich(result: VerificationResult, ctx: EnrichmentContext) -> VerificationRe
 
     if expected is not None:
         result = _check_expected(result, expected, registry)
+    if "purpose" not in options and "require_assurance" not in options:
+        return result  # recognition was not asked for (apply_recognition's own first test)
     return apply_recognition(result, options=options, at=ctx.at, registry=registry, view=view)
 
 
