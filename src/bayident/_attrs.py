@@ -42,8 +42,14 @@ SINGLE_INSTANCE = {
 
 
 def attribute_label(oid: str) -> str:
-    name = ATTRIBUTE_NAMES.get(oid)
-    return f"signed attribute {name} ({oid})" if name else f"signed attribute {oid}"
+    label = _LABELS.get(oid)
+    if label is not None:
+        return label
+    return f"signed attribute {oid}"
+
+
+# The labels of the named attributes, made once: every signature's checks name them.
+_LABELS = {oid: f"signed attribute {name} ({oid})" for oid, name in ATTRIBUTE_NAMES.items()}
 
 
 _UTC_RE = re.compile(rb"^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$")

@@ -338,6 +338,11 @@ def _chunks(content: Content) -> Iterable[bytes]:
 
 def hash_content(content: Content, hashers: dict[str, Any]) -> dict[str, bytes]:
     """Feed the content once through every hasher; return name → digest."""
+    if type(content) is bytes:
+        # Already in memory: each hasher takes it in one call, no generator between.
+        for h in hashers.values():
+            h.update(content)
+        return {name: h.digest() for name, h in hashers.items()}
     for chunk in _chunks(content):
         for h in hashers.values():
             h.update(chunk)
@@ -362,7 +367,25 @@ def new_hasher(name: str) -> Any:
         return SM3Hash()
     if name == "shake256":
         return _Shake256_512()
+    make = _HASHLIB.get(name)
+    if make is not None:
+        return make()
     return hashlib.new(name.replace("-", "_"))
+
+
+# hashlib's named constructors: a warm verification makes its hasher without the look-up
+# ``hashlib.new`` does by name.
+_HASHLIB: dict[str, Callable[[], Any]] = {
+    "sha1": hashlib.sha1,
+    "sha224": hashlib.sha224,
+    "sha256": hashlib.sha256,
+    "sha384": hashlib.sha384,
+    "sha512": hashlib.sha512,
+    "sha3-224": hashlib.sha3_224,
+    "sha3-256": hashlib.sha3_256,
+    "sha3-384": hashlib.sha3_384,
+    "sha3-512": hashlib.sha3_512,
+}
 
 
 class _Shake256_512:

@@ -123,7 +123,8 @@ class Outcome(TimeSteps):
         return result
 
     def _assemble(self, job: Job, reports: list[SignerReport]) -> VerificationResult:
-        job.checks.extend(c for st in job.signers for c in st.checks)
+        for st in job.signers:
+            job.checks.extend(st.checks)
         worst = worst_report(reports)
         n = len(reports)
         if worst is None:
