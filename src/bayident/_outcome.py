@@ -128,7 +128,7 @@ class Outcome(TimeSteps):
         worst = worst_report(reports)
         n = len(reports)
         if worst is None:
-            names = "; ".join(r.certificate.subject for r in reports if r.certificate)
+            names = "; ".join([r.certificate.subject for r in reports if r.certificate])
             msg = f"signature valid: {names}" if n == 1 else f"all {n} signatures valid: {names}"
             return self._result(job, Indication.PASSED, None, msg, reports)
         prefix = f"signer {worst.index}: " if n > 1 else ""
@@ -182,7 +182,7 @@ class Outcome(TimeSteps):
                     st.mech.name if st.mech else (si.signature_algorithm.oid or None)
                 ),
                 "claimed_signing_time": st.signing_time,
-                "signed_attributes": tuple(a.oid for a in si.signed_attrs or ()),
+                "signed_attributes": tuple([a.oid for a in si.signed_attrs or ()]),
                 "details": {},
                 "revocation": st.revocation,
                 "timestamps": tuple(st.timestamps) if st.timestamps else (),
