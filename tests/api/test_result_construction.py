@@ -137,3 +137,20 @@ def test_results_of_a_verification_validate_as_they_are(pki: SandboxPKI) -> None
     assert VerificationResult.model_validate(result.model_dump()) == result
     for report in result.signers:
         assert SignerReport.model_validate(report.model_dump()) == report
+
+
+def test_results_sent_between_processes_arrive_as_they_were() -> None:
+    """verify_many's workers send models as their fields and given-field sets."""
+    from bayident.fleet._pool import Decoder, Encoder
+
+    partial = _build(Check, {k: _CHECK[k] for k in ("name", "outcome", "message")})
+    result = _build(VerificationResult, _result_values((partial, _build(Check, dict(_CHECK)))))
+    encoder, decoder = Encoder(), Decoder()
+    first = decoder.decode(encoder.encode([(True, result)]))
+    again = decoder.decode(encoder.encode([(True, result)]))  # the parts sent are reused
+    for ok, got in (*first, *again):
+        assert ok
+        assert got == result
+        assert got.model_fields_set == result.model_fields_set
+        assert got.checks[0].model_fields_set == {"name", "outcome", "message"}
+        assert got.model_dump(exclude_unset=True) == result.model_dump(exclude_unset=True)

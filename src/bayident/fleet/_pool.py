@@ -114,20 +114,24 @@ class _Pickler(pickle.Pickler):
             if number is not None:
                 return _ref, (number,)
             self.sent[id(obj)] = obj
-            if not type(obj).__private_attributes__ and not obj.model_extra:
-                # The fields and which of them were given: what a model is, read and
-                # rebuilt through pydantic's public API, without its pickling's state dict.
-                return _model, (type(obj), dict(obj), obj.model_fields_set)
+            cls = type(obj)
+            if not cls.__private_attributes__ and cls.model_config.get("extra") != "allow":
+                # The field values and which of them were given: what such a model is, read
+                # and rebuilt through pydantic's public API, without its pickling's state dict.
+                return _model, (cls, obj.__dict__, obj.model_fields_set)
         return NotImplemented
 
 
 def _model(cls: type[BaseModel], fields: dict[str, Any], given: set[str]) -> Any:
     """A pydantic model equal to the one pickled: its fields, and which were given.
 
-    ``model_construct`` rather than validation: the values are a model's own, already
-    validated where it was made, and its set of given fields is kept as it was.
+    Validated from the fields that were given (the others take their defaults, as they
+    did), so the model's set of given fields is the one it had; the values are the
+    model's own, so nested models pass as they are.
     """
-    return cls.model_construct(given, **fields)
+    if len(given) != len(fields):
+        fields = {name: value for name, value in fields.items() if name in given}
+    return cls.model_validate(fields)
 
 
 class Decoder:
