@@ -12,7 +12,7 @@ from cryptography import x509
 from . import _der as d
 from ._algorithms import AlgorithmError, load_public_key
 from ._memo import Memo
-from ._result import CertificateInfo, _fast
+from ._result import CertificateInfo, _build
 
 __all__ = ["CertRecord", "CertificateCache", "name_of", "name_str", "public_key_of"]
 
@@ -316,8 +316,7 @@ class CertRecord:
 
     @_once
     def info(self) -> CertificateInfo:
-        # Built without validation: every value comes from the parsed certificate.
-        return _fast(
+        return _build(
             CertificateInfo,
             {
                 "subject": self.subject,

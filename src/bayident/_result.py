@@ -136,11 +136,6 @@ def _replace(model: _M, changes: dict[str, Any]) -> _M:
     return type(model).model_validate({**dict(model), **changes})
 
 
-# The name the certificate and revocation modules import; they move to _build with their
-# next change.
-_fast = _build
-
-
 class Check(BaseModel):
     """One step of the verification, in the order it was made."""
 

@@ -17,7 +17,7 @@ from pyhanko_certvalidator.revinfo.archival import OCSPContainer
 from pyhanko_certvalidator.revinfo.manager import RevinfoManager
 
 from .._memo import Memo
-from .._result import CheckOutcome, RevocationInfo, _fast
+from .._result import CheckOutcome, RevocationInfo, _build
 from ._data import (
     NO_SUPPLIED,
     Summary,
@@ -338,8 +338,7 @@ def _info(
         if found.status == "revoked":
             values.update(revoked_at=found.revoked_at, reason=found.reason)
     values.update(extra)
-    # Built without validation: every value comes from this module or parsed data.
-    return _fast(RevocationInfo, values)
+    return _build(RevocationInfo, values)
 
 
 def describe_source(info: RevocationInfo) -> str:
