@@ -22,6 +22,7 @@ from cryptography.x509.oid import ExtensionOID
 from . import _der as d
 from ._certs import CertRecord
 from ._memo import Memo
+from ._nameforms import FORMS, URI_ONLY, name_constraint_fault
 from ._policy import Policy
 from ._result import SubIndication
 from ._trust import TrustAnchor
@@ -447,6 +448,14 @@ def _nc_budget(certs: Sequence[CertRecord], anchor: TrustAnchor) -> ProfileProbl
         problem = _dn_problem(nc, label, checked)
         if problem is not None:
             return problem
+        # The anchor's other forms bind on either engine (the general engine is given the
+        # anchor as a name and key); cryptography's verifier ignores URI constraints.
+        forms = URI_ONLY if isinstance(holder, CertRecord) else FORMS
+        fault = name_constraint_fault(nc, forms, label, [(c.describe(), c.cert) for c in checked])
+        if fault is not None:
+            return ProfileProblem(
+                "name-constraints", SubIndication.CHAIN_CONSTRAINTS_FAILURE, fault[0], fault[1]
+            )
     return None
 
 
