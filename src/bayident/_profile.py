@@ -184,7 +184,8 @@ def _cert_fault(
     fmt = SubIndication.FORMAT_FAILURE
     cert = rec.cert
     relax = policy.profile_relaxations
-    if not _unused_bits_ok(rec.der):
+    bits_ok = rec.__dict__.get("signature_bits_ok")  # read with the record's layout
+    if not (bits_ok if bits_ok is not None else _unused_bits_ok(rec.der)):
         return (
             "certificate-signature-encoding",
             "has a signature BIT STRING that is malformed or has unused bits (X.690 §11.2), "
@@ -470,28 +471,29 @@ def anchor_problem(
     """
     if not policy.trust_anchor_constraints:
         return None
-    cert = anchor.certificate
-    label = f"trust anchor '{anchor.subject}'"
     if at is not None:
         when = at.replace(microsecond=0)
-        if when + tolerance < cert.not_valid_before_utc:
+        not_before, not_after = anchor._validity
+        if when + tolerance < not_before:
+            label = f"trust anchor '{anchor.subject}'"
             return ProfileProblem(
                 "trust-anchor",
                 SubIndication.NOT_YET_VALID,
-                f"{label} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M:%S}Z",
+                f"{label} is not valid before {not_before:%Y-%m-%d %H:%M:%S}Z",
                 label,
             )
-        if when - tolerance > cert.not_valid_after_utc:
+        if when - tolerance > not_after:
+            label = f"trust anchor '{anchor.subject}'"
             return ProfileProblem(
                 "trust-anchor",
                 SubIndication.OUT_OF_BOUNDS_NO_POE,
-                f"{label} expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M:%S}Z",
+                f"{label} expired on {not_after:%Y-%m-%d %H:%M:%S}Z",
                 label,
             )
     key = (anchor.fingerprint, policy.profile_relaxations)
     hit = _ANCHOR_MEMO.get(key, _UNREAD)
     if hit is _UNREAD:
-        hit = _anchor_static(anchor, policy, label)
+        hit = _anchor_static(anchor, policy, f"trust anchor '{anchor.subject}'")
         _ANCHOR_MEMO.put(key, hit)
     return hit  # type: ignore[return-value]
 

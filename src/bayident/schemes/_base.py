@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from .._certs import name_of
+from .._certs import lock_free, name_of
 from .._exceptions import BayidentError, InvalidArgument
 from .._json import JSONError, loads_object
 from .._memo import Memo
@@ -148,6 +148,7 @@ def _cn(name: x509.Name) -> str:
     return str(attrs[0].value) if attrs else ""
 
 
+@lock_free
 @dataclass(frozen=True)
 class CertificateView:
     """A verified signer's certificate with its validated path, as adapters see it.
