@@ -537,12 +537,13 @@ class SchemeRegistry:
 
     def certificate_adapters(self) -> tuple[CertificateAdapter, ...]:
         """The certificate adapters, in registration order."""
-        adapters = self.adapters()
         # isinstance() against a runtime-checkable protocol inspects every member, and
-        # this runs on every verification: remember the answer per registry version.
+        # this runs on every verification: remember the answer per registry version
+        # (once plug-ins are loaded, which changes the version).
         cached = self._cert_adapters
-        if cached is not None and cached[0] == self._version:
+        if cached is not None and self._entry_points_loaded and cached[0] == self._version:
             return cached[1]
+        adapters = self.adapters()
         found = tuple(a for a in adapters if isinstance(a, CertificateAdapter))
         self._cert_adapters = (self._version, found)
         return found
