@@ -419,8 +419,9 @@ def _nc_of(holder: CertRecord | TrustAnchor) -> x509.NameConstraints | None:
 
 def _nc_budget(certs: Sequence[CertRecord], anchor: TrustAnchor) -> ProfileProblem | None:
     """Refuse paths whose name-constraint checks would take quadratic time."""
+    # The signer constrains nothing below it (and may not carry the extension: _cert_fault).
     holders: list[tuple[x509.NameConstraints | None, int, CertRecord | TrustAnchor]] = [
-        (_nc_of(c), i, c) for i, c in enumerate(certs)
+        (_nc_of(c), i, c) for i, c in enumerate(certs) if i
     ]
     holders.append((_nc_of(anchor), len(certs), anchor))
     for nc, index, holder in holders:
