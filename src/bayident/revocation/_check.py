@@ -28,6 +28,7 @@ from ._data import (
     ocsp_summary,
 )
 from ._fetchers import Recorder, Served
+from ._requests import declared_revinfo
 from ._service import RevocationService
 
 __all__ = [
@@ -96,10 +97,7 @@ def rules_for(mode: Mode, supplied: bool) -> tuple[Any, Any | None]:
 
 def declares_revocation(cert: Any) -> tuple[bool, bool]:
     """(names a CRL distribution point, names an OCSP responder) for an asn1crypto certificate."""
-    from pyhanko_certvalidator.util import get_declared_revinfo
-
-    has_crl, has_ocsp = get_declared_revinfo(cert)
-    return bool(has_crl), bool(has_ocsp)
+    return declared_revinfo(cert)
 
 
 @dataclass(frozen=True)

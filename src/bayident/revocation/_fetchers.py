@@ -27,6 +27,7 @@ from pyhanko_certvalidator.fetchers.api import (
 
 from ._data import matching_single
 from ._http import FetchFailure
+from ._requests import crl_urls, ocsp_request, ocsp_urls
 from ._service import RevocationService
 
 __all__ = ["Recorder", "Served", "make_fetchers"]
@@ -114,21 +115,18 @@ class _OCSP(_Base, OCSPFetcher):
         return None
 
     async def fetch(self, cert: Any, authority: Any) -> Any:
-        from pyhanko_certvalidator.fetchers.common_utils import format_ocsp_request
-        from pyhanko_certvalidator.util import get_ocsp_urls
-
         supplied = self._usable_supplied(cert, authority)
         if supplied is not None:
             self.recorder.add(cert, Served("ocsp", supplied[1], None, supplied[0]))  # type: ignore[arg-type]
             return supplied[0]
-        urls = get_ocsp_urls(cert)
+        urls = ocsp_urls(cert)
         if self.service is None or not urls:
             raise OCSPFetchError("no OCSP responder can be asked")
-        request = format_ocsp_request(
+        request = ocsp_request(
             cert,
-            authority,
-            certid_hash_algo="sha1",
-            request_nonces=bool(self.policy.revocation_nonce),
+            authority.name,
+            authority.public_key,
+            nonce=bool(self.policy.revocation_nonce),
         )
         key = (authority.public_key.sha1, cert.serial_number)
         try:
@@ -169,20 +167,10 @@ class _CRL(_Base, CRLFetcher):
         self._by_cert: dict[bytes, list[Any]] = {}
 
     async def fetch(self, cert: Any, *, use_deltas: bool | None = None) -> Iterable[Any]:
-        from pyhanko_certvalidator.fetchers.common_utils import enumerate_delivery_point_urls
-        from pyhanko_certvalidator.util import get_relevant_crl_dps
-
         key = cert.issuer_serial
         if key in self._by_cert:
             return self._by_cert[key]
-        urls: list[str] = []
-        for point in get_relevant_crl_dps(
-            cert, use_deltas=True if use_deltas is None else use_deltas
-        ):
-            for url in enumerate_delivery_point_urls(point):
-                if url not in urls:
-                    urls.append(url)
-        urls = urls[:_MAX_CRL_URLS]
+        urls = crl_urls(cert, deltas=True if use_deltas is None else use_deltas)[:_MAX_CRL_URLS]
         if self.service is None or not urls:
             self._by_cert[key] = []
             return []
