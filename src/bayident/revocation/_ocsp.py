@@ -11,11 +11,12 @@ Malformed or hostile responses give a reason, never an exception.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -24,6 +25,8 @@ from cryptography.x509 import ocsp
 from .. import _der as d
 from .._certs import CertRecord
 from .._memo import Memo
+from .._names import name_key
+from ._ocsp_lenient import lenient_response
 from ._sig import check_signature, key_hash
 
 __all__ = ["NO_NEXT_UPDATE", "OCSPVerdict", "Party", "Timing", "evaluate_ocsp"]
@@ -111,6 +114,8 @@ def load(der: bytes) -> ocsp.OCSPResponse | str:
             found = resp
     except (ValueError, TypeError) as exc:
         found = f"it is malformed ({_clean(exc)})"
+        with contextlib.suppress(ValueError):
+            found = cast(ocsp.OCSPResponse, lenient_response(der))
     _LOADED.put(der, found)
     return found
 
@@ -128,6 +133,23 @@ def _matches(single: ocsp.OCSPSingleResponse, cert: CertRecord, issuer: CertReco
     return single.issuer_key_hash == key_hash(issuer.spki_der, name)
 
 
+def single_status(
+    der: bytes, cert: CertRecord, issuer: CertRecord
+) -> tuple[str, _dt.datetime, _dt.datetime | None] | None:
+    """(status, thisUpdate, nextUpdate) the response states for ``cert``, unverified; or None."""
+    loaded = load(der)
+    if isinstance(loaded, str):
+        return None
+    try:
+        single = next((s for s in loaded.responses if _matches(s, cert, issuer)), None)
+        if single is None:
+            return None
+        status = single.certificate_status.name.lower()
+        return status, single.this_update_utc, single.next_update_utc
+    except (ValueError, TypeError, d.DERError):
+        return None
+
+
 def _single_critical(resp: ocsp.OCSPResponse) -> list[str]:
     """Critical singleExtensions, read where cryptography exposes them (one SingleResponse)."""
     try:
@@ -141,14 +163,11 @@ def _responder_named(resp: ocsp.OCSPResponse, candidate: CertRecord) -> bool:
     by_key = resp.responder_key_hash
     if by_key is not None:
         return bool(by_key == key_hash(candidate.spki_der, "sha1"))
+    name_der = getattr(resp, "responder_name_der", None)  # the lenient reading
+    if name_der is not None:
+        return candidate.subject_key == name_key(name_der)
     name = resp.responder_name
-    return name is not None and candidate.subject_key == _name_key(name)
-
-
-def _name_key(name: x509.Name) -> str:
-    from .._names import name_key
-
-    return name_key(name.public_bytes())
+    return name is not None and candidate.subject_key == name_key(name.public_bytes())
 
 
 def _signature(resp: ocsp.OCSPResponse, der: bytes, signer: CertRecord, policy: object,
@@ -253,8 +272,13 @@ def evaluate_ocsp(
     timing: Timing,
     policy: object,
     responder_check: ResponderCheck | None = None,
+    at_hand: Sequence[CertRecord] = (),
 ) -> OCSPVerdict:
-    """What the OCSP response ``der`` says about ``cert`` (issued by ``issuer``) at the time."""
+    """What the OCSP response ``der`` says about ``cert`` (issued by ``issuer``) at the time.
+
+    ``at_hand``: other certificates that may be the responder's, after those the
+    response carries.
+    """
     loaded = load(der)
     if isinstance(loaded, str):
         return OCSPVerdict("unusable", f"the OCSP response is unusable: {loaded}")
@@ -306,7 +330,7 @@ def evaluate_ocsp(
     if _responder_named(resp, issuer):
         signer = issuer
     else:
-        for candidate in carried:
+        for candidate in [*carried, *at_hand]:
             if not _responder_named(resp, candidate):
                 continue
             problem = _delegate_problem(candidate, issuer, timing, policy, responder_check)
@@ -316,10 +340,11 @@ def evaluate_ocsp(
             problems.append(problem)
     if signer is None:
         if problems:
-            return unusable(problems[0])
+            return unusable(f"it is signed by an unauthorized certificate: {problems[0]}")
         return unusable(
-            "it is signed by a responder that is neither the certificate's issuer nor a "
-            "responder certificate carried in the response"
+            "the certificate that signed it could not be located: it names a responder that "
+            "is neither the certificate's issuer nor a certificate carried in the response "
+            "or at hand"
         )
     problem = _signature(resp, der, signer, policy, timing.at)
     if problem:
@@ -332,7 +357,7 @@ def evaluate_ocsp(
     last = next_update if next_update is not None else this_update + NO_NEXT_UPDATE
     if last < at - tol:
         return unusable(
-            f"it is stale: its nextUpdate {_iso(last)} is before the validation time {_iso(at)}"
+            f"it is not recent enough: its nextUpdate {_iso(last)} is before the validation time {_iso(at)}"
         )
     if timing.max_age is not None and at - this_update > timing.max_age:
         return unusable(
