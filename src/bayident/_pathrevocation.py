@@ -216,6 +216,7 @@ def revocation_steps(
             at,
             declared,
             soft_notes=check.soft_notes,
+            decided_by=check.decided_by,
         )
     window_start = max(c.not_before for c in certs)
     window_end = min(c.not_after for c in certs)

@@ -293,11 +293,13 @@ def report(
     error_text: str = "",
     soft_notes: dict[bytes, str] | None = None,
     data_notes: Sequence[str] = (),
+    decided_by: dict[str, str] | None = None,
 ) -> tuple[RevocationEntry, ...]:
     """One entry per certificate of ``certs`` (CertRecords, signer first).
 
     ``strict``: every certificate had to be covered; ``no_check``: none was checked.
-    ``failure``: what stopped the check, about one of ``certs``.
+    ``failure``: what stopped the check, about one of ``certs``. ``decided_by``: the
+    kind of data ("ocsp" or "crl") that decided each certificate, by fingerprint.
     """
     out: list[RevocationEntry] = []
     culprit_index = failure.index if failure is not None else None
@@ -417,7 +419,10 @@ def report(
                     _UNCHECKED.put(rec.fingerprint, entry)
                 out.append(entry)
             continue
-        found = _find(_real(cert), _real(issuer), recorder, crls, ocsps, has_ocsp, at)
+        # A certificate decided by a CRL (its OCSP answers were unusable) is reported
+        # with that CRL, not with an answer that did not count.
+        want_ocsp = has_ocsp and (decided_by or {}).get(rec.fingerprint) != "crl"
+        found = _find(_real(cert), _real(issuer), recorder, crls, ocsps, want_ocsp, at)
         if found is None:
             tried = sources_text(recorder, _real(cert))
             if tried:

@@ -180,12 +180,18 @@ def _relative(base: x509.Name, rdn: x509.RelativeDistinguishedName) -> tuple[str
 
 
 def _dps(cert: CertRecord) -> list[x509.DistributionPoint] | None:
-    ext = cert.ext_map.get(ExtensionOID.CRL_DISTRIBUTION_POINTS.dotted_string)
+    try:
+        ext = cert.ext_map.get(ExtensionOID.CRL_DISTRIBUTION_POINTS.dotted_string)
+    except (ValueError, x509.DuplicateExtension):
+        return None  # path validation has read them already; never expected
     return list(ext.value) if ext is not None else None
 
 
 def _is_ca(cert: CertRecord) -> bool:
-    ext = cert.ext_map.get(ExtensionOID.BASIC_CONSTRAINTS.dotted_string)
+    try:
+        ext = cert.ext_map.get(ExtensionOID.BASIC_CONSTRAINTS.dotted_string)
+    except (ValueError, x509.DuplicateExtension):
+        return False
     return ext is not None and bool(ext.value.ca)
 
 
@@ -266,6 +272,13 @@ def _scope(
     if critical:
         errs.add(f"the CRL carries unknown critical extension {critical}")
         return None
+    number = parsed.exts.get(ExtensionOID.CRL_NUMBER.dotted_string)
+    if number is None:
+        errs.add("the CRL has no CRLNumber extension (RFC 5280 §5.2.3)")
+        return None
+    if number.critical:
+        errs.add("the CRL marks CRLNumber critical (RFC 5280 §5.2.3: it is non-critical)")
+        return None
     return reasons
 
 
@@ -314,7 +327,10 @@ def _signature_problem(parsed: _Parsed, signer: CertRecord, policy: Any, at: _dt
 
 
 def _crl_sign_allowed(cert: CertRecord) -> bool:
-    ku = cert.ext_map.get(ExtensionOID.KEY_USAGE.dotted_string)
+    try:
+        ku = cert.ext_map.get(ExtensionOID.KEY_USAGE.dotted_string)
+    except (ValueError, x509.DuplicateExtension):
+        return False  # a certificate at hand with unreadable extensions signs nothing
     return ku is None or bool(ku.value.crl_sign)
 
 

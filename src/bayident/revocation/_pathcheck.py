@@ -123,6 +123,8 @@ class PathCheck:
     _ocsp_fetched: dict[str, list[bytes]] = field(default_factory=dict)
     _crl_fetched: dict[str, list[bytes]] = field(default_factory=dict)
     _validating: set[str] = field(default_factory=set)
+    # The kind of data that decided each certificate ("ocsp" or "crl"), by fingerprint.
+    decided_by: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         supplied = self.request.supplied
@@ -209,6 +211,7 @@ class PathCheck:
                         )
                     if verdict.status == "good":
                         ocsp_good = True
+                        self.decided_by[rec.fingerprint] = "ocsp"
                         break
                 if not ocsp_good and any(v.status != "no-match" for v in verdicts):
                     failures.extend(
@@ -240,6 +243,7 @@ class PathCheck:
                     )
                 if verdict_crl.status == "good":
                     crl_good = True
+                    self.decided_by[rec.fingerprint] = "crl"
                     failed = False
                     crl_matched = True
                 elif verdict_crl.status == "unusable":
