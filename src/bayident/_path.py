@@ -2,9 +2,10 @@
 
 Paths are built here, from an index of the certificates at hand and the trust
 store. cryptography's verifier (``_chain``) decides the paths it can, with
-bayident's own checks around it; every other candidate path, and every path with
-revocation data, is validated by the general engine (``_pathgeneral``,
-pyhanko-certvalidator). A success is remembered for as long as it holds.
+bayident's own checks around it; every other candidate path is validated by the
+general engine (``_pathgeneral``, pyhanko-certvalidator). Either way, revocation
+is bayident's own step on the validated path (``_pathrevocation``). A success is
+remembered for as long as it holds.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from ._chain import (
     search_stopped,
 )
 from ._memo import Memo
-from ._pathgeneral import NO_CHECK_RULE, PKIX_ERRORS, GeneralEngine, Steps, ee_critical
+from ._pathgeneral import PKIX_ERRORS, GeneralEngine, Steps, ee_critical
 from ._pathoutcome import CachedPath, PathDecisions, PathOutcome, key_problem
+from ._pathrevocation import anchor_record, revocation_steps
 from ._pathtext import declared as _declared
 from ._policy import Policy
 from ._profile import profile_problem
@@ -370,13 +372,15 @@ class PathValidator:
         if problem is not None:
             return problem
         assert not isinstance(valid, PathOutcome)
+        key = self._key(certs, anchor, trust, policy, revocation, pool)
         if revocation_active(certs, revocation, _declared):
-            # Revocation: pyhanko-certvalidator checks the same path with the data.
+            cached = self.decisions.find(key, at, tol)
+            if cached is not None:
+                return self._reuse(certs, anchor, considered, policy, cached)
             return (
-                yield from self._validate_one(
+                yield from self._finish(
                     certs,
                     anchor,
-                    trust,
                     policy,
                     at,
                     revocation,
@@ -384,20 +388,15 @@ class PathValidator:
                     pool,
                     asynchronous,
                     tol,
+                    valid,
+                    key,
                 )
             )
-        key = self._key(certs, anchor, trust, policy, revocation, pool)
         cached = self.decisions.find(key, at, tol)
         if cached is not None:
             entries = cached.revocation
         else:
-            entries = ()
-            if revocation.report:
-                declared = [_declared(c) for c in certs] if revocation.mode != "off" else []
-                anchor_asn1 = self._engine.anchor_parts(anchor)[0]
-                entries = report(
-                    certs, anchor_asn1, revocation, NO_CHECK_RULE, None, [], [], at, declared
-                )
+            entries = self._unchecked_report(certs, anchor, revocation, at)
             window = (max(c.not_before for c in certs), min(c.not_after for c in certs))
             self.decisions.remember(
                 key, CachedPath(window[0], window[1], valid, revocation=entries)
@@ -405,6 +404,84 @@ class PathValidator:
         return self._success(
             certs, anchor, considered, valid, policy, cached=False, revocation=entries
         )
+
+    def _unchecked_report(
+        self,
+        certs: list[CertRecord],
+        anchor: TrustAnchor,
+        revocation: RevocationRequest,
+        at: _dt.datetime,
+    ) -> tuple[RevocationEntry, ...]:
+        """The report of a path whose revocation status is not checked (nothing to check)."""
+        if not revocation.report:
+            return ()
+        declared = [_declared(c) for c in certs] if revocation.mode != "off" else []
+        anchor_asn1 = anchor_record(anchor).asn1
+        return report(certs, anchor_asn1, revocation, False, True, None, [], [], at, declared)
+
+    def _reuse(
+        self,
+        certs: list[CertRecord],
+        anchor: TrustAnchor,
+        considered: tuple[str, ...],
+        policy: Policy,
+        cached: CachedPath,
+    ) -> PathOutcome:
+        return self._success(
+            certs,
+            anchor,
+            considered,
+            cached.valid_policies,
+            policy,
+            cached=True,
+            revocation=cached.revocation,
+            window=(cached.revinfo_from, cached.revinfo_until),
+        )
+
+    def _finish(
+        self,
+        certs: list[CertRecord],
+        anchor: TrustAnchor,
+        policy: Policy,
+        at: _dt.datetime,
+        revocation: RevocationRequest,
+        considered: tuple[str, ...],
+        pool: dict[str, list[CertRecord]],
+        asynchronous: bool,
+        tol: _dt.timedelta,
+        valid: tuple[str, ...],
+        key: tuple[Any, ...],
+    ) -> Steps:
+        """A validated path's revocation step (own evaluation), its outcome remembered."""
+        if not revocation_active(certs, revocation, _declared):
+            entries = self._unchecked_report(certs, anchor, revocation, at)
+            window = (max(c.not_before for c in certs), min(c.not_after for c in certs))
+            self.decisions.remember(
+                key, CachedPath(window[0], window[1], valid, revocation=entries)
+            )
+            return self._success(
+                certs, anchor, considered, valid, policy, cached=False, revocation=entries
+            )
+        outcome, span = yield from revocation_steps(
+            self._success,
+            certs,
+            anchor,
+            policy,
+            at,
+            revocation,
+            considered,
+            pool,
+            asynchronous,
+            tol,
+            valid,
+        )
+        if outcome.ok and span is not None and outcome.cacheable:
+            self.decisions.remember(
+                key,
+                CachedPath(span[0], span[1], outcome.valid_policies, span[2], span[3],
+                           outcome.revocation),
+            )  # fmt: skip
+        return outcome
 
     def _chain_to(
         self, leaf: CertRecord, pool: dict[str, list[CertRecord]], stop: CertRecord
@@ -492,23 +569,16 @@ class PathValidator:
         key = self._key(certs, anchor, trust, policy, revocation, pool)
         cached = self.decisions.find(key, at, tol)
         if cached is not None:
-            return self._success(
-                certs,
-                anchor,
-                considered,
-                cached.valid_policies,
-                policy,
-                cached=True,
-                revocation=cached.revocation,
-                window=(cached.revinfo_from, cached.revinfo_until),
-            )
+            return self._reuse(certs, anchor, considered, policy, cached)
         if anchor.fingerprint == leaf.fingerprint:
             # The signer certificate is itself a trust anchor: nothing to chain.
             return self._validate_anchor_leaf(leaf, anchor, policy, at, considered, tol)
         problem = own_checks(certs, anchor, policy, at, tol, considered)
         if problem is not None:
             return problem
-        outcome, window = yield from self._engine.steps(
+        # The general engine validates the path without revocation; the revocation step
+        # is the same as for the paths cryptography's verifier accepts.
+        outcome, _ = yield from self._engine.steps(
             self._success,
             certs,
             anchor,
@@ -520,19 +590,23 @@ class PathValidator:
             asynchronous,
             tol,
         )
-        if outcome.ok and window is not None and outcome.cacheable:
-            self.decisions.remember(
+        if not outcome.ok:
+            return outcome
+        return (
+            yield from self._finish(
+                certs,
+                anchor,
+                policy,
+                at,
+                revocation,
+                considered,
+                pool,
+                asynchronous,
+                tol,
+                outcome.valid_policies,
                 key,
-                CachedPath(
-                    window[0],
-                    window[1],
-                    outcome.valid_policies,
-                    window[2],
-                    window[3],
-                    outcome.revocation,
-                ),
             )
-        return outcome
+        )
 
     def _validate_anchor_leaf(
         self,
