@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._certs import CertRecord
 from ._intake import Intake
 from ._job import Job
-from ._path import PathOutcome, PathValidator, RevocationRequest
+from ._path import PathOutcome, PathValidator
 from ._pathoutcome import CachedPath, PathDecisions
 from ._result import Check, CheckOutcome, RevocationInfo, SubIndication
 from ._signer_state import SignerState as _SignerState
@@ -27,6 +27,9 @@ from ._signer_state import iso as _iso
 from ._signer_state import make_check as _check
 from ._trust import TrustStore
 from .revocation._service import RevocationService
+
+if TYPE_CHECKING:
+    from .revocation._check import RevocationRequest
 
 __all__ = [
     "ANCHOR_STATUS_CHECK",
@@ -230,6 +233,9 @@ class PathSteps(Intake):
         self._decisions.remember(key, entry)
 
     def _request(self, job: Job, retroactive: bool) -> RevocationRequest:
+        # Imported here: the revocation evaluation loads pyhanko-certvalidator for now.
+        from .revocation._check import RevocationRequest
+
         return RevocationRequest(
             mode=job.policy.revocation_mode,
             supplied=job.supplied,
