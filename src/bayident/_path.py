@@ -125,8 +125,13 @@ class PathValidator:
         """A path the general engine must decide, without it: never a pass."""
         assert self._missing is not None
         leaf = certs[0]
+        path = (
+            "its certification path"
+            if needs.startswith(leaf.describe())
+            else f"the certification path of {leaf.describe()}"
+        )
         missing = MissingExtraError(
-            f"the certification path of {leaf.describe()} ({needs})",
+            f"{needs}; {path}",
             self._missing.extra,
             self._missing.missing,
         )
