@@ -308,8 +308,8 @@ def fast_path(
     that may issue, uses a signature algorithm outside the web-PKI set (SM2, DSA,
     SHA-1, Ed25519, ...) or, for a CA, a key outside it (RSA under 2048 bits,
     brainpool, SM2, DSA); no trust anchor is usable by cryptography; or its refusal is
-    one the general engine decides better (:func:`_general_decides`: directoryName or
-    otherName constraints, policyMappings, ...). docs/dependencies.md lists the same.
+    one the general engine decides better (:func:`_general_decides`: directoryName
+    constraints, policyMappings, ...). docs/dependencies.md lists the same.
 
     ``drop_unsupported``: for when the general engine is missing, leave out the
     certificates at hand that cryptography cannot check instead of deferring; a path

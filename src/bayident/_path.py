@@ -491,7 +491,7 @@ class PathValidator:
                     pool,
                     asynchronous,
                     tol,
-                    "revocation checking of the path",
+                    "the revocation data of the path is processed by the general engine",
                 )
             )
         key = self._key(certs, anchor, trust, policy, revocation, pool)
