@@ -6,6 +6,9 @@ here by pyhanko-certvalidator, which implements RFC 5280 §6 in full (policy tre
 name constraints, policy mapping). Signature checks inside it go through
 bayident's algorithm registry, so plug-in algorithms such as SM2 work in chains
 too; the policy's algorithm rules are seen through its AlgorithmUsagePolicy.
+
+pyhanko-certvalidator is the ``pkix`` extra: ``_path`` imports this module only when a
+path first needs it, and nothing else imports it.
 """
 
 from __future__ import annotations
