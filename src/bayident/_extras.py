@@ -19,6 +19,9 @@ EXTRAS = {
     "sm": ("tongsuopy",),
     "cli": ("rich",),
     "redis": ("redis",),
+    # The general RFC 5280 path engine (bayident._pathgeneral) for the paths
+    # cryptography's verifier does not decide.
+    "pkix": ("pyhanko_certvalidator",),
 }
 
 

@@ -7,6 +7,9 @@ without revocation: the revocation status of a validated path is bayident's own
 step (``_pathrevocation``). Signature checks inside it go through
 bayident's algorithm registry, so plug-in algorithms such as SM2 work in chains
 too; the policy's algorithm rules are seen through its AlgorithmUsagePolicy.
+
+pyhanko-certvalidator is the ``pkix`` extra: ``_path`` imports this module only when a
+path first needs it, and nothing else imports it.
 """
 
 from __future__ import annotations
@@ -15,9 +18,7 @@ import datetime as _dt
 from collections.abc import Callable, Generator
 from typing import Any
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.x509.oid import ExtensionOID
 from pyhanko_certvalidator.policy_decl import AlgorithmUsageConstraint, AlgorithmUsagePolicy
 from pyhanko_certvalidator.sig_validate import SignatureValidator
 
@@ -35,6 +36,7 @@ from ._pathtext import culprit_record as _culprit_record
 from ._pathtext import declared as _declared
 from ._pathtext import explain as _explain
 from ._policy import Policy
+from ._profile import ee_critical
 from ._result import SubIndication
 from ._trust import TrustAnchor
 from .revocation._check import RevocationEntry, RevocationRequest, report
@@ -44,29 +46,10 @@ __all__ = [
     "NO_CHECK_RULE",
     "PKIX_ERRORS",
     "GeneralEngine",
-    "Steps",
-    "ee_critical",
     "key_problem",
 ]
 
 ANY_POLICY = "2.5.29.32.0"
-
-# Extensions whose meaning path validation or our signer checks take into account;
-# any other critical extension on the signer certificate makes it unusable (RFC 5280 §4.2).
-_UNDERSTOOD_EE = {
-    ExtensionOID.KEY_USAGE.dotted_string,
-    ExtensionOID.BASIC_CONSTRAINTS.dotted_string,
-    ExtensionOID.CERTIFICATE_POLICIES.dotted_string,
-    ExtensionOID.POLICY_MAPPINGS.dotted_string,
-    ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string,
-    ExtensionOID.ISSUER_ALTERNATIVE_NAME.dotted_string,
-    ExtensionOID.NAME_CONSTRAINTS.dotted_string,
-    ExtensionOID.POLICY_CONSTRAINTS.dotted_string,
-    ExtensionOID.EXTENDED_KEY_USAGE.dotted_string,
-    ExtensionOID.INHIBIT_ANY_POLICY.dotted_string,
-    ExtensionOID.SUBJECT_KEY_IDENTIFIER.dotted_string,
-    ExtensionOID.AUTHORITY_KEY_IDENTIFIER.dotted_string,
-}
 
 
 class _SignatureValidator(SignatureValidator):
@@ -161,9 +144,6 @@ def _no_check_policy() -> Any:
 # the report says so for each certificate (never a silent "not revoked").
 _NO_REVOCATION_CHECK = _no_check_policy()
 NO_CHECK_RULE = _NO_REVOCATION_CHECK.revocation_checking_policy.ee_certificate_rule
-
-# A generator of one validation: it yields coroutine factories and is sent what they raised.
-Steps = Generator[Any, BaseException | None, "PathOutcome"]
 
 
 def _pkix_errors() -> tuple[type[BaseException], ...]:
@@ -348,18 +328,3 @@ class GeneralEngine:
             certs, anchor, considered, valid_policies, policy, cached=False, window=(None, None)
         )
         return success, (window_start, window_end, None, None)
-
-
-def ee_critical(leaf: CertRecord) -> str | None:
-    """Why a critical extension makes the signer certificate unusable, or None."""
-    try:
-        exts = leaf.ext_map
-    except (ValueError, x509.DuplicateExtension) as exc:
-        return f"{leaf.describe()} has malformed extensions: {exc}"
-    for oid, ext in exts.items():
-        if ext.critical and oid not in _UNDERSTOOD_EE:
-            return (
-                f"{leaf.describe()} carries critical extension {oid}, "
-                "which bayident does not process (RFC 5280 §4.2)"
-            )
-    return None

@@ -27,7 +27,14 @@ from ._policy import Policy
 from ._result import SubIndication
 from ._trust import TrustAnchor
 
-__all__ = ["PROFILE_RULES", "ProfileProblem", "anchor_problem", "crl_problem", "profile_problem"]
+__all__ = [
+    "PROFILE_RULES",
+    "ProfileProblem",
+    "anchor_problem",
+    "crl_problem",
+    "ee_critical",
+    "profile_problem",
+]
 
 # Rules that Policy.profile_relaxations may name.
 PROFILE_RULES = (
@@ -600,4 +607,37 @@ def crl_problem(crl: x509.CertificateRevocationList) -> str | None:
         return f"has malformed extensions: {exc}"
     if ext.critical:
         return "marks CRLNumber critical (RFC 5280 §5.2.3: it is non-critical)"
+    return None
+
+
+# Extensions whose meaning path validation or our signer checks take into account;
+# any other critical extension on the signer certificate makes it unusable (RFC 5280 §4.2).
+_UNDERSTOOD_EE = {
+    ExtensionOID.KEY_USAGE.dotted_string,
+    ExtensionOID.BASIC_CONSTRAINTS.dotted_string,
+    ExtensionOID.CERTIFICATE_POLICIES.dotted_string,
+    ExtensionOID.POLICY_MAPPINGS.dotted_string,
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string,
+    ExtensionOID.ISSUER_ALTERNATIVE_NAME.dotted_string,
+    ExtensionOID.NAME_CONSTRAINTS.dotted_string,
+    ExtensionOID.POLICY_CONSTRAINTS.dotted_string,
+    ExtensionOID.EXTENDED_KEY_USAGE.dotted_string,
+    ExtensionOID.INHIBIT_ANY_POLICY.dotted_string,
+    ExtensionOID.SUBJECT_KEY_IDENTIFIER.dotted_string,
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER.dotted_string,
+}
+
+
+def ee_critical(leaf: CertRecord) -> str | None:
+    """Why a critical extension makes the signer certificate unusable, or None."""
+    try:
+        exts = leaf.ext_map
+    except (ValueError, x509.DuplicateExtension) as exc:
+        return f"{leaf.describe()} has malformed extensions: {exc}"
+    for oid, ext in exts.items():
+        if ext.critical and oid not in _UNDERSTOOD_EE:
+            return (
+                f"{leaf.describe()} carries critical extension {oid}, "
+                "which bayident does not process (RFC 5280 §4.2)"
+            )
     return None

@@ -248,7 +248,7 @@ def test_every_public_name_without_etsi_works_or_names_the_extra() -> None:
         "        try:\n"
         "            getattr(mod, name)\n"
         "        except bayident.MissingExtraError as exc:\n"
-        "            assert \"bayident[etsi]\" in str(exc) or \"bayident[sm]\" in str(exc), exc\n"
+        '            assert "bayident[etsi]" in str(exc) or "bayident[sm]" in str(exc), exc\n'
         "        except Exception as exc:\n"
         "            bad.append(f'{pkg}.{name}: {type(exc).__name__}: {exc}')\n"
         "print('\\n'.join(bad))\n"

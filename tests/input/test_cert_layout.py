@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from tests.conformance.limbo import der_of, load_cases, pems
 
 from bayident._certs import _layout, _tbs_fields
 from bayident._profile import _unused_bits_ok
-from tests.conformance.limbo import der_of, load_cases, pems
 
 
 def _limbo_certs(limit: int) -> list[bytes]:
