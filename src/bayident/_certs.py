@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from . import _der as d
 from ._algorithms import AlgorithmError, load_public_key
@@ -18,6 +19,7 @@ from ._result import CertificateInfo, _build
 __all__ = [
     "CertRecord",
     "CertificateCache",
+    "common_name_of",
     "lock_free",
     "name_of",
     "name_str",
@@ -90,7 +92,7 @@ def name_str(name: x509.Name) -> str:
 class _Name:
     """A name as parsed once: the cryptography object, its DER, its RFC 4514 string."""
 
-    __slots__ = ("der", "name", "text")
+    __slots__ = ("cn", "der", "name", "text")
 
     def __init__(self, name: x509.Name, der: bytes | None = None) -> None:
         self.name = name
@@ -98,6 +100,18 @@ class _Name:
         # costs more than parsing it, and comparisons normalise the DER anyway (_names).
         self.der = der if der is not None else name.public_bytes()
         self.text: str | None = None
+        self.cn: str | None = None
+
+    def common_name(self) -> str:
+        """The first commonName value ('' when absent or unreadable)."""
+        cn = self.cn
+        if cn is None:
+            try:
+                attrs = self.name.get_attributes_for_oid(NameOID.COMMON_NAME)
+            except ValueError:
+                attrs = []
+            cn = self.cn = str(attrs[0].value) if attrs else ""
+        return cn
 
     def string(self) -> str:
         text = self.text
@@ -112,6 +126,19 @@ class _Name:
 # its exact bytes, which determine all three). A pure function of those bytes, so
 # process-wide.
 _NAMES: Memo[bytes, _Name] = Memo(4096)
+
+
+def common_name_of(der: bytes, which: int) -> str | None:
+    """The issuer's (0) or subject's (1) common name of a DER certificate, from the memo
+    of names ('' when it has none); None when the name was not met before."""
+    recent = _RECENT.get(der)
+    if recent is not None:
+        return recent[1 - which].common_name()
+    fields = _tbs_fields(der)
+    if fields is None:
+        return None
+    found = _NAMES.get(fields[which])
+    return found.common_name() if found is not None else None
 
 
 def name_of(der: bytes, which: int) -> x509.Name | None:
@@ -288,6 +315,11 @@ class CertRecord:
         i = 1 if fields and fields[0].tag == d.CTX0 else 0
         spki = fields[i + 5]
         return bytes(tbs[spki.header_start : spki.next])
+
+    @_once
+    def signature_oid(self) -> str:
+        """The dotted OID of the certificate's signature algorithm."""
+        return self.cert.signature_algorithm_oid.dotted_string
 
     @_once
     def public_key(self) -> Any:

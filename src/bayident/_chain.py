@@ -30,6 +30,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import verification as xv
 
+from ._algorithms import AlgorithmError, mechanism_for
 from ._algtypes import describe_key
 from ._certs import CertRecord
 from ._memo import Memo
@@ -156,13 +157,11 @@ def fast_supported(rec: CertRecord, issuer: bool = True) -> bool:
     is judged by the policy (``key_problem``), not by the path engine.
     """
     if not issuer:
-        return rec.cert.signature_algorithm_oid.dotted_string in _FAST_SIGNATURES
+        return rec.signature_oid in _FAST_SIGNATURES
     found = rec.__dict__.get("_fast_ok")
     if found is None:
         try:
-            found = rec.cert.signature_algorithm_oid.dotted_string in _FAST_SIGNATURES and (
-                _key_fast(rec.cert.public_key())
-            )
+            found = rec.signature_oid in _FAST_SIGNATURES and (_key_fast(rec.cert.public_key()))
         except (ValueError, TypeError, NotImplementedError, UnsupportedAlgorithm):
             found = False
         rec.__dict__["_fast_ok"] = found
@@ -489,12 +488,10 @@ def _algorithm_problem(
     memos: ChainMemos,
 ) -> ProfileProblem | None:
     """Each certificate signature on the path under the policy's algorithm rules."""
-    from ._algorithms import AlgorithmError, mechanism_for
-
     issuers: list[tuple[CertRecord | TrustAnchor, bytes]] = [(c, c.spki_der) for c in certs[1:]]
     issuers.append((anchor, _anchor_spki(anchor)))
     for rec, (issuer, issuer_spki) in zip(certs, issuers, strict=True):
-        oid = rec.cert.signature_algorithm_oid.dotted_string
+        oid = rec.signature_oid
         try:
             mech = mechanism_for(oid)
         except AlgorithmError as exc:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from .._certs import lock_free, name_of
+from .._certs import common_name_of, lock_free
 from .._exceptions import BayidentError, InvalidArgument
 from .._json import JSONError, loads_object
 from .._memo import Memo
@@ -199,8 +199,8 @@ class CertificateView:
     def issuer_cn(self) -> str:
         """The issuer's common name, as written in the certificate."""
         # The issuer name is its CA's, met before: read from the memo of parsed names.
-        name = name_of(self.der, 0)
-        return _cn(name if name is not None else self.certificate.issuer)
+        cn = common_name_of(self.der, 0)
+        return cn if cn is not None else _cn(self.certificate.issuer)
 
     @cached_property
     def anchor_cn(self) -> str:
