@@ -260,11 +260,11 @@ class Verifier(Outcome):
 
         Parsed certificates, path decisions, key verdicts, the path engines' trust stores
         and policy verdicts, the OCSP responses and CRLs fetched, and the certificate
-        identifications of its scheme registry. Nothing needs it for correctness — every remembered answer is
-        keyed by the trust, policy and revocation data it depends on, and holds only for
-        the times it covers — but it frees the memory and makes the next verification
-        decide everything afresh (e.g. after a certificate was revoked out of band). A
-        ``shared_cache`` is not touched: other processes use it.
+        identifications of its scheme registry. Nothing needs it for correctness — every
+        remembered answer is keyed by the trust, policy and revocation data it depends
+        on, and holds only for the times it covers — but it frees the memory and makes
+        the next verification decide everything afresh (e.g. after a certificate was
+        revoked out of band). A ``shared_cache`` is not touched: other processes use it.
         """
         self._certs.clear()
         self._paths.clear()
