@@ -12,10 +12,11 @@ prime at or above a 1024-bit odd number derived from ``(i, j)`` with SHAKE-256, 
 
 * within one process every key is handed out once, so two CAs or signers of a test never
   share a key, as with fresh keys;
-* each xdist worker takes its own share of the table, so processes running side by side
-  never hold the same key either;
-* a forked child, a key size other than 2048 bits, or a share used up falls back to the
-  kit's own key generation.
+* each xdist worker takes its own share of the table, and the processes that run the
+  documentation pages their own rows, so processes running side by side never hold the
+  same key either;
+* a forked child that does not install a share of its own, a key size other than 2048
+  bits, or a share used up falls back to the kit's own key generation.
 """
 
 from __future__ import annotations
@@ -67,28 +68,37 @@ class _StoredKeys:
     """The kit's RSA key pool, serving this process's share of the table first."""
 
     def __init__(self, fallback: Any, rows: list[tuple[int, int]], first: int, step: int) -> None:
-        self._fallback = fallback
+        self.fallback = fallback
         self._rows = rows
         self._next = first
         self._step = step
-        self._pid = os.getpid()
+        self.pid = os.getpid()
         self._lock = threading.Lock()
 
     def take(self, key_size: int) -> rsa.RSAPrivateKey:
         index = None
-        if key_size == _BITS and os.getpid() == self._pid:
+        if key_size == _BITS and os.getpid() == self.pid:
             with self._lock:
                 if self._next < len(self._rows):
                     index = self._next
                     self._next += self._step
         if index is None:
-            key: rsa.RSAPrivateKey = self._fallback.take(key_size)
+            key: rsa.RSAPrivateKey = self.fallback.take(key_size)
             return key
         return stored_key(index, self._rows[index])
 
 
-def install() -> None:
-    """Make ``bayident.testing`` take RSA-2048 keys from the table (see the module docstring)."""
+# Rows for the test processes, and rows kept for the processes the documentation pages run
+# in (tests/api/_page_runner.py), which live alongside them.
+_REGIONS = {"tests": (0, 896), "pages": (896, 1024)}
+
+
+def install(region: str = "tests") -> None:
+    """Make ``bayident.testing`` take RSA-2048 keys from ``region`` of the table.
+
+    See the module docstring. The region's rows are dealt out among the xdist workers;
+    a process started by a worker inherits its worker's name, hence its share.
+    """
     from bayident.testing import _ca
 
     pool = getattr(_ca, "_RSA_POOL", None)
@@ -98,11 +108,15 @@ def install() -> None:
             "must follow the test kit's key generation"
         )
     if isinstance(pool, _StoredKeys):
-        return
+        if pool.pid == os.getpid():
+            return
+        pool = pool.fallback  # a forked child installs a share of its own
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
-    first = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
-    _ca._RSA_POOL = _StoredKeys(pool, _offsets(), first % count, count)  # type: ignore[assignment]
+    first = int(worker[2:]) % count if worker.startswith("gw") and worker[2:].isdigit() else 0
+    start, end = _REGIONS[region]
+    rows = _offsets()[:end]
+    _ca._RSA_POOL = _StoredKeys(pool, rows, start + first, count)  # type: ignore[assignment]
 
 
 # ------------------------------------------------------------------------ making the table
