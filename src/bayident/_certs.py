@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
@@ -14,7 +15,14 @@ from ._algorithms import AlgorithmError, load_public_key
 from ._memo import Memo
 from ._result import CertificateInfo, _fast
 
-__all__ = ["CertRecord", "CertificateCache", "name_of", "name_str", "public_key_of"]
+__all__ = [
+    "CertRecord",
+    "CertificateCache",
+    "lock_free",
+    "name_of",
+    "name_str",
+    "public_key_of",
+]
 
 _T = TypeVar("_T")
 
@@ -46,6 +54,21 @@ class _once(Generic[_T]):
         return value
 
 
+_C = TypeVar("_C", bound=type)
+
+
+def lock_free(cls: _C) -> _C:
+    """Class decorator: the class's ``functools.cached_property`` attributes become :class:`_once`.
+
+    The source keeps ``cached_property`` (documentation tools read it as a property);
+    at run time the first read of each takes no lock.
+    """
+    for name, attr in list(vars(cls).items()):
+        if isinstance(attr, functools.cached_property):
+            setattr(cls, name, _once(attr.func))
+    return cls
+
+
 _KU_FIELDS = (
     "digital_signature",
     "content_commitment",
@@ -69,9 +92,11 @@ class _Name:
 
     __slots__ = ("der", "name", "text")
 
-    def __init__(self, name: x509.Name) -> None:
+    def __init__(self, name: x509.Name, der: bytes | None = None) -> None:
         self.name = name
-        self.der = name.public_bytes()
+        # The bytes as written in the certificate when known: re-encoding a parsed name
+        # costs more than parsing it, and comparisons normalise the DER anyway (_names).
+        self.der = der if der is not None else name.public_bytes()
         self.text: str | None = None
 
     def string(self) -> str:
@@ -116,9 +141,67 @@ def _name_of(raw: bytes | None, read: Callable[[], x509.Name]) -> _Name:
         return _Name(read())
     found = _NAMES.get(raw)
     if found is None:
-        found = _Name(read())
+        found = _Name(read(), raw)
         _NAMES.put(raw, found)
     return found
+
+
+def _element(der: bytes, pos: int, limit: int) -> tuple[int, int]:
+    """(content start, end) of a DER element with a low tag number and a length of at most
+    three octets; IndexError for anything else (the general reader then decides)."""
+    lb = der[pos + 1]
+    if der[pos] & 0x1F == 0x1F:
+        raise IndexError(pos)
+    if lb < 0x80:
+        start, end = pos + 2, pos + 2 + lb
+    elif lb == 0x81 and der[pos + 2] >= 0x80:
+        start, end = pos + 3, pos + 3 + der[pos + 2]
+    elif lb == 0x82 and der[pos + 2]:
+        start, end = pos + 4, pos + 4 + ((der[pos + 2] << 8) | der[pos + 3])
+    elif lb == 0x83 and der[pos + 2]:
+        start = pos + 5
+        end = start + ((der[pos + 2] << 16) | (der[pos + 3] << 8) | der[pos + 4])
+    else:
+        raise IndexError(pos)
+    if end > limit:
+        raise IndexError(pos)
+    return start, end
+
+
+def _layout(der: bytes) -> tuple[bytes, bytes, bytes, bool] | None:
+    """(issuer, subject, subjectPublicKeyInfo, signature bits whole) in one pass.
+
+    The last is whether the signature BIT STRING is the certificate's last element and
+    has no unused bits (X.690 §11.2). None for any other layout or encoding: callers
+    then use the general DER reader, which names what is wrong.
+    """
+    try:
+        n = len(der)
+        c_start, c_end = _element(der, 0, n)
+        if der[0] != 0x30 or c_end != n:
+            return None
+        t_start, t_end = _element(der, c_start, c_end)
+        pos = t_start
+        if der[pos] == 0xA0:  # [0] version
+            pos = _element(der, pos, t_end)[1]
+        pos = _element(der, pos, t_end)[1]  # serialNumber
+        pos = _element(der, pos, t_end)[1]  # signature
+        issuer_at = pos
+        pos = _element(der, pos, t_end)[1]
+        issuer = der[issuer_at:pos]
+        pos = _element(der, pos, t_end)[1]  # validity
+        subject_at = pos
+        pos = _element(der, pos, t_end)[1]
+        subject = der[subject_at:pos]
+        if pos >= t_end or der[pos] != 0x30 or issuer[:1] != b"\x30" or subject[:1] != b"\x30":
+            return None
+        spki = der[pos : _element(der, pos, t_end)[1]]
+        alg_end = _element(der, t_end, c_end)[1]  # signatureAlgorithm
+        b_start, b_end = _element(der, alg_end, c_end)
+        bits_ok = der[alg_end] == 0x03 and b_end == c_end and b_end > b_start and not der[b_start]
+        return issuer, subject, spki, bits_ok
+    except IndexError:
+        return None
 
 
 def _tbs_fields(der: bytes) -> tuple[bytes, bytes, bytes] | None:
@@ -177,7 +260,13 @@ class CertRecord:
         self.der = der
         self.cert = cert
         self.fingerprint = hashlib.sha256(der).hexdigest()
-        fields = _tbs_fields(der)
+        layout = _layout(der)
+        fields: tuple[bytes, bytes, bytes] | None
+        if layout is not None:
+            fields = layout[:3]
+            self.__dict__["signature_bits_ok"] = layout[3]
+        else:
+            fields = _tbs_fields(der)
         issuer = _name_of(fields[0] if fields else None, lambda: cert.issuer)
         subject = _name_of(fields[1] if fields else None, lambda: cert.subject)
         self.__dict__["_names"] = (subject, issuer)

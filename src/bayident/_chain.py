@@ -8,7 +8,9 @@ knows the web PKI's algorithms only (RSA of 2048 bits and more with SHA-2,
 RSA-PSS, ECDSA on P-256/P-384/P-521) and refuses directoryName constraints; for
 everything else (SM2, DSA, SHA-1, Ed25519, brainpool, directoryName constraints)
 the path goes to the general engine (pyhanko-certvalidator), with the same
-checks of our own around it (``_profile``, ``_policytree``).
+checks of our own around it (``_profile``, ``_policytree``). :func:`fast_path` is the
+one place that says which paths need the general engine (the ``pkix`` extra): each
+:class:`FastResult` it marks ``unsupported`` says why, naming the certificate.
 
 What cryptography does not do is done by bayident on the path it returns: the
 RFC 5280 §6.1 certificate-policy tree, the profile checks of the end-entity and
@@ -28,6 +30,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import verification as xv
 
+from ._algtypes import describe_key
 from ._certs import CertRecord
 from ._memo import Memo
 from ._pathoutcome import PathOutcome, key_problem
@@ -41,7 +44,6 @@ if TYPE_CHECKING:
     from .revocation._check import RevocationRequest
 
 __all__ = [
-    "UNSUPPORTED",
     "FastResult",
     "fast_path",
     "fast_supported",
@@ -69,6 +71,7 @@ _POLICY_MAPPINGS = "2.5.29.33"
 _LENGTH_LIMIT = "the path length limit stopped the search"
 _BASIC_CONSTRAINTS = "2.5.29.19"
 _FAST_CURVES = {"secp256r1", "secp384r1", "secp521r1"}
+_NOT_CHECKED = "which cryptography's verifier does not check"
 
 
 def _ca_policy() -> xv.ExtensionPolicy:
@@ -120,7 +123,22 @@ class FastResult:
         return self.message.startswith(("signature does not match", "all candidates exhausted"))
 
 
-UNSUPPORTED = FastResult(unsupported=True)
+def _unsupported(why: str) -> FastResult:
+    """The general engine must decide, for the reason ``why`` (which names the certificate)."""
+    return FastResult(message=why, unsupported=True)
+
+
+def _outside(rec: CertRecord) -> str:
+    """What puts the certificate outside cryptography's verifier: its algorithm or key."""
+    oid = rec.cert.signature_algorithm_oid
+    if oid.dotted_string not in _FAST_SIGNATURES:
+        name = getattr(oid, "_name", None) or "an unnamed algorithm"
+        return f"is signed with {name} ({oid.dotted_string})"
+    try:
+        key = describe_key(rec.cert.public_key())
+    except (ValueError, TypeError, NotImplementedError, UnsupportedAlgorithm):
+        key = "a kind cryptography cannot load (SM2, ...)"
+    return f"holds a key ({key}) for issuing"
 
 
 def _key_fast(key: Any) -> bool:
@@ -276,17 +294,42 @@ def fast_path(
     at: _dt.datetime,
     policy: Policy,
     tolerance: _dt.timedelta = _dt.timedelta(0),
+    *,
+    drop_unsupported: bool = False,
 ) -> FastResult:
     """Build and validate ``leaf``'s path with cryptography, or say it cannot decide.
 
     ``tolerance`` (clock skew, only when validating at the current time) is tried
     on both sides of ``at`` when the first attempt fails on validity alone.
+
+    What cryptography's verifier does not decide, and the general engine (the ``pkix``
+    extra) does, is marked ``unsupported`` with the reason: the policy turns off the
+    trust anchor's own constraints; the signer certificate, or a certificate at hand
+    that may issue, uses a signature algorithm outside the web-PKI set (SM2, DSA,
+    SHA-1, Ed25519, ...) or, for a CA, a key outside it (RSA under 2048 bits,
+    brainpool, SM2, DSA); no trust anchor is usable by cryptography; or its refusal is
+    one the general engine decides better (:func:`_general_decides`: directoryName
+    constraints, policyMappings, ...). docs/dependencies.md lists the same.
+
+    ``drop_unsupported``: for when the general engine is missing, leave out the
+    certificates at hand that cryptography cannot check instead of deferring; a path
+    found without them is valid, and a refusal is then marked ``unsupported`` (the path
+    may have gone through one of them).
     """
-    if not fast_supported(leaf, issuer=False) or not all(fast_supported(c) for c in pool):
-        return UNSUPPORTED
+    if not policy.trust_anchor_constraints:
+        return _unsupported(
+            "Policy.trust_anchor_constraints is off, which only the general path engine supports"
+        )
+    if not fast_supported(leaf, issuer=False):
+        return _unsupported(f"{leaf.describe()} {_outside(leaf)}, {_NOT_CHECKED}")
+    dropped = [c for c in pool if not fast_supported(c)]
+    if dropped and not drop_unsupported:
+        return _unsupported(f"{dropped[0].describe()} {_outside(dropped[0])}, {_NOT_CHECKED}")
+    if dropped:
+        pool = [c for c in pool if fast_supported(c)]
     stored = _STORES.get(trust, policy)
     if stored is None:
-        return UNSUPPORTED
+        return _unsupported("no trust anchor can be used by cryptography's verifier")
     store, by_der, _ = stored
     times = _times(at, tolerance)
     # cryptography's verifier returns the certificate objects it was given: look them up
@@ -317,7 +360,13 @@ def fast_path(
             text, subject = _reason(exc)
             if _general_decides(text, policy):
                 # directoryName constraints and the like: the general engine knows them.
-                return UNSUPPORTED
+                where = f" (at certificate '{subject}')" if subject else ""
+                return _unsupported(f"cryptography's verifier does not decide it: {text}{where}")
+            if dropped:
+                # The path may go through a certificate left out: only the engine can tell.
+                return _unsupported(
+                    f"{dropped[0].describe()} {_outside(dropped[0])}, {_NOT_CHECKED}"
+                )
             if first is None:
                 where = f" (at certificate '{subject}')" if subject else ""
                 if "max depth" in text:
@@ -341,12 +390,12 @@ def fast_path(
         chain = verified.chain
         anchor = by_der.get(id(chain[-1])) or by_der.get(chain[-1])
         if anchor is None:  # pragma: no cover - cryptography ends every path in the store
-            return UNSUPPORTED
+            return _unsupported("cryptography's verifier ended the path outside the trust store")
         certs = [leaf]
         for c in chain[1:-1]:
             rec = by_id.get(id(c)) or next((p for p in pool if p.cert == c), None)
             if rec is None:  # pragma: no cover - the path uses only what it was given
-                return UNSUPPORTED
+                return _unsupported("cryptography's verifier used a certificate not at hand")
             certs.append(rec)
         counted = 1 + sum(1 for c in certs[1:] if not c.self_issued)
         if counted > max_length:

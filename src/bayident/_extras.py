@@ -11,7 +11,7 @@ from types import ModuleType
 
 from ._exceptions import MissingExtraError
 
-__all__ = ["require"]
+__all__ = ["extra_of", "require"]
 
 # What each extra brings, for the messages.
 EXTRAS = {
@@ -19,6 +19,9 @@ EXTRAS = {
     "sm": ("tongsuopy",),
     "cli": ("rich",),
     "redis": ("redis",),
+    # The general RFC 5280 path engine (bayident._pathgeneral) for the paths
+    # cryptography's verifier does not decide.
+    "pkix": ("pyhanko_certvalidator",),
 }
 
 
@@ -31,3 +34,9 @@ def require(extra: str, feature: str) -> tuple[ModuleType, ...]:
         except ImportError:
             raise MissingExtraError(feature, extra, name) from None
     return tuple(modules)
+
+
+def extra_of(module: str | None) -> str | None:
+    """The extra that brings ``module`` (or its top-level package), or None."""
+    top = (module or "").partition(".")[0]
+    return next((extra for extra, mods in EXTRAS.items() if top in mods), None)

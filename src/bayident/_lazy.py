@@ -11,6 +11,9 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._exceptions import MissingExtraError
+from ._extras import extra_of
+
 
 def lazy_attributes(
     package: str, names: Mapping[str, str], namespace: dict[str, Any]
@@ -23,7 +26,16 @@ def lazy_attributes(
         module = names.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module, package), name)
+        try:
+            found = importlib.import_module(module, package)
+        except ModuleNotFoundError as exc:
+            # A name whose module needs an extra that is not installed: one BayidentError
+            # naming the install command, as every other use of a missing extra gives.
+            extra = extra_of(exc.name)
+            if extra is None:
+                raise
+            raise MissingExtraError(f"{package}.{name}", extra, str(exc.name)) from None
+        value = getattr(found, name)
         namespace[name] = value
         return value
 

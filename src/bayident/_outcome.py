@@ -122,13 +122,16 @@ class Outcome(TimeSteps):
             result = enrich(result, ctx)
         return result
 
-    def _assemble(self, job: Job, reports: list[SignerReport]) -> VerificationResult:
+    def _assemble(
+        self, job: Job, reports: list[SignerReport], valid: str = "signature valid"
+    ) -> VerificationResult:
+        """The result of ``job`` from its signer reports; ``valid`` begins a passing message."""
         job.checks.extend(c for st in job.signers for c in st.checks)
         worst = worst_report(reports)
         n = len(reports)
         if worst is None:
             names = "; ".join(r.certificate.subject for r in reports if r.certificate)
-            msg = f"signature valid: {names}" if n == 1 else f"all {n} signatures valid: {names}"
+            msg = f"{valid}: {names}" if n == 1 else f"all {n} signatures valid: {names}"
             return self._result(job, Indication.PASSED, None, msg, reports)
         prefix = f"signer {worst.index}: " if n > 1 else ""
         return self._result(
@@ -148,12 +151,13 @@ class Outcome(TimeSteps):
             chain += (anchor_info,)
         return chain, anchor_info
 
-    def _signer_report(self, st: _SignerState) -> SignerReport:
+    def _signer_report(self, st: _SignerState, valid: str = "signature valid") -> SignerReport:
+        """The report of one signer; ``valid`` is its message when it passes."""
         si = st.info
         cert = st.cert
         sub: SubIndication | None
         if st.verdict is None:
-            ind, sub, msg = Indication.PASSED, None, "signature valid"
+            ind, sub, msg = Indication.PASSED, None, valid
         else:
             ind, sub, msg = st.verdict
         path = st.path

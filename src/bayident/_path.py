@@ -2,21 +2,27 @@
 
 Paths are built here, from an index of the certificates at hand and the trust
 store. cryptography's verifier (``_chain``) decides the paths it can, with
-bayident's own checks around it; every other candidate path, and every path with
-revocation data, is validated by the general engine (``_pathgeneral``,
-pyhanko-certvalidator). A success is remembered for as long as it holds.
+bayident's own checks around it; every other candidate path is validated by the
+general engine (``_pathgeneral``, pyhanko-certvalidator). Either way, revocation
+is bayident's own step on the validated path (``_pathrevocation``). A success is
+remembered for as long as it holds.
+
+The general engine is the ``pkix`` extra: it is imported when a path first needs it.
+Without it, such a path is INDETERMINATE with a message naming the certificate and
+``pip install 'bayident[pkix]'`` (as an SM2 signature is without the ``sm`` extra), and
+a refusal by cryptography's verifier stands on its own.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from ._algorithms import describe_key
 from ._certs import CertRecord
 from ._chain import (
-    UNSUPPORTED,
     FastResult,
     fast_path,
     own_checks,
@@ -27,19 +33,24 @@ from ._chain import (
     revocation_active,
     search_stopped,
 )
+from ._exceptions import MissingExtraError
+from ._extras import require
 from ._memo import Memo
-from ._pathgeneral import NO_CHECK_RULE, PKIX_ERRORS, GeneralEngine, Steps, ee_critical
-from ._pathoutcome import CachedPath, PathDecisions, PathOutcome, key_problem
+from ._pathoutcome import CachedPath, PathDecisions, PathOutcome, Steps, key_problem
+from ._pathrevocation import anchor_record, revocation_steps
 from ._pathtext import declared as _declared
 from ._policy import Policy
-from ._profile import profile_problem
+from ._profile import ee_critical, profile_problem
 from ._result import SubIndication
 from ._sync import run_coroutine
 from ._trust import TrustAnchor, TrustStore
 from .revocation._check import RevocationEntry, RevocationRequest, report
 from .revocation._data import Origin, Supplied
 
-__all__ = ["PathOutcome", "PathValidator", "RevocationRequest", "describe_key", "key_problem"]
+if TYPE_CHECKING:
+    from ._pathgeneral import GeneralEngine
+
+__all__ = ["PathOutcome", "PathValidator", "describe_key", "key_problem"]
 
 _CALLER: tuple[Origin, ...] = ("caller",)
 
@@ -48,11 +59,38 @@ def _oid_under(oid: str, prefixes: Sequence[str]) -> bool:
     return any(oid == p or oid.startswith(p + ".") for p in prefixes)
 
 
+def _general_module() -> ModuleType:
+    """The general engine's module, imported on first need.
+
+    Raises :class:`MissingExtraError` without the ``pkix`` extra.
+    """
+    feature = "the general RFC 5280 path engine"
+    require("pkix", feature)
+    try:
+        from . import _pathgeneral
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing.startswith("bayident"):
+            raise
+        # pyhanko-certvalidator without a package it needs (aiohttp, oscrypto, ...).
+        raise MissingExtraError(feature, "pkix", missing) from None
+    return _pathgeneral
+
+
+def _pkix_errors() -> tuple[type[BaseException], ...]:
+    # Only the general engine yields runs to await: it is loaded when this is asked.
+    errors: tuple[type[BaseException], ...] = _general_module().PKIX_ERRORS
+    return errors
+
+
 class PathValidator:
     """Builds and validates paths; remembers validated paths for later verifications."""
 
     def __init__(self, decisions: PathDecisions | None = None) -> None:
-        self._engine = GeneralEngine()
+        # The general engine, made when a path first needs it (None: not yet; False: the
+        # pkix extra is missing, and the MissingExtraError that says so is kept).
+        self._general_engine: GeneralEngine | bool | None = None
+        self._missing: MissingExtraError | None = None
         # The verifier's one cache of path decisions, shared with its path step.
         self.decisions = decisions if decisions is not None else PathDecisions()
         # Display strings, built once: RFC 4514 formatting costs more than a warm path check.
@@ -62,9 +100,53 @@ class PathValidator:
     def clear(self) -> None:
         """Forget every remembered decision and display string."""
         self.decisions.clear()
-        self._engine.clear()
+        engine = self._general_engine
+        if engine is not None and not isinstance(engine, bool):
+            engine.clear()
         self._anchor_subjects.clear()
         self._considered_cache.clear()
+
+    def _engine(self) -> GeneralEngine | None:
+        """The general engine, or None when the ``pkix`` extra is missing."""
+        engine = self._general_engine
+        if engine is None:
+            try:
+                engine = _general_module().GeneralEngine()
+            except MissingExtraError as exc:
+                engine, self._missing = False, exc
+            self._general_engine = engine
+        return engine if not isinstance(engine, bool) else None
+
+    def _engine_missing(
+        self,
+        certs: Sequence[CertRecord],
+        anchor: TrustAnchor | None,
+        considered: tuple[str, ...],
+        needs: str,
+    ) -> PathOutcome:
+        """A path the general engine must decide, without it: never a pass."""
+        assert self._missing is not None
+        leaf = certs[0]
+        path = (
+            "its certification path"
+            if needs.startswith(leaf.describe())
+            else f"the certification path of {leaf.describe()}"
+        )
+        missing = MissingExtraError(
+            f"{needs}; {path}",
+            self._missing.extra,
+            self._missing.missing,
+        )
+        return PathOutcome(
+            False,
+            SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
+            str(missing),
+            leaf.describe(),
+            tuple(certs),
+            anchor,
+            anchors_considered=considered,
+            engine_missing=True,
+        )
 
     # --- building -------------------------------------------------------------
     def build(
@@ -182,11 +264,12 @@ class PathValidator:
             factory = next(steps)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+        errors = _pkix_errors()
         while True:
             try:
                 run_coroutine(factory)
                 error: BaseException | None = None
-            except PKIX_ERRORS as exc:
+            except errors as exc:
                 error = exc
             try:
                 factory = steps.send(error)
@@ -223,11 +306,12 @@ class PathValidator:
             factory = next(steps)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+        errors = _pkix_errors()
         while True:
             try:
                 await factory()
                 error: BaseException | None = None
-            except PKIX_ERRORS as exc:
+            except errors as exc:
                 error = exc
             try:
                 factory = steps.send(error)
@@ -250,9 +334,9 @@ class PathValidator:
         # A generator of the validation: it yields coroutine factories (pyhanko-certvalidator
         # runs) and is sent back what each raised, so one body serves validate and avalidate.
         if revocation is None:
-            require = bool(crls) if require_revocation is None else require_revocation
+            required = bool(crls) if require_revocation is None else require_revocation
             revocation = RevocationRequest(
-                mode="require" if require else ("hard-fail" if crls else "off"),
+                mode="require" if required else ("hard-fail" if crls else "off"),
                 supplied=Supplied(crls=tuple(crls), crl_origins=_CALLER * len(crls)),
                 report=False,
             )
@@ -264,19 +348,35 @@ class PathValidator:
                 bucket = pool.setdefault(c.subject_key, [])
                 if all(b.fingerprint != c.fingerprint for b in bucket):
                     bucket.append(c)
-        fast = (
-            fast_path(leaf, pool_list, trust, at, policy, tol)
-            if policy.trust_anchor_constraints
-            else UNSUPPORTED
-        )
+        fast = fast_path(leaf, pool_list, trust, at, policy, tol)
+        if not fast.ok and self._engine() is None:
+            if fast.unsupported:
+                # Without the general engine, a path through the certificates
+                # cryptography can check is still worth finding.
+                fast = fast_path(leaf, pool_list, trust, at, policy, tol, drop_unsupported=True)
+            elif not fast.path_search_only:
+                # Nothing the general engine could say would overturn this refusal.
+                chain = self.build(leaf, pool, trust, policy.max_chain_length)[0]
+                return PathOutcome(
+                    False,
+                    fast.sub_indication or SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
+                    f"no acceptable path for {leaf.describe()}: {fast.message}",
+                    leaf.describe(),
+                    tuple(chain[0][0]) if chain else (leaf,),
+                    chain[0][1] if chain else None,
+                    anchors_considered=self._considered(trust, leaf),
+                )
         if fast.ok:
             return (
                 yield from self._fast_outcome(
                     fast, trust, policy, at, revocation, pool, asynchronous, tol
                 )
             )
+        needs = fast.message
+        if not fast.unsupported:
+            needs = f"cryptography's verifier found no path: {fast.message}"
         general = yield from self._general_steps(
-            leaf, pool, trust, policy, at, revocation, asynchronous, tol
+            leaf, pool, trust, policy, at, revocation, asynchronous, tol, needs
         )
         if general.ok and not fast.unsupported and not fast.path_search_only:
             # cryptography refused what pyhanko-certvalidator accepted: the refusal stands.
@@ -293,8 +393,12 @@ class PathValidator:
         revocation: RevocationRequest,
         asynchronous: bool,
         tol: _dt.timedelta,
+        needs: str,
     ) -> Steps:
-        """Path building here and validation by pyhanko-certvalidator, candidate by candidate."""
+        """Path building here and validation by pyhanko-certvalidator, candidate by candidate.
+
+        ``needs``: why the general engine decides, for the message when it is missing.
+        """
         stats: dict[str, bool] = {}
         candidates, deepest = self.build(leaf, pool, trust, policy.max_chain_length, stats=stats)
         considered = self._considered(trust, deepest)
@@ -332,10 +436,13 @@ class PathValidator:
                 pool,
                 asynchronous,
                 tol,
+                needs,
             )
             if outcome.ok:
                 return outcome
-            if first_failure is None:
+            if first_failure is None or outcome.engine_missing:
+                # A candidate left undecided for want of the engine says more than
+                # another candidate's failure: the path may be valid.
                 first_failure = outcome
         assert first_failure is not None
         return first_failure
@@ -370,13 +477,15 @@ class PathValidator:
         if problem is not None:
             return problem
         assert not isinstance(valid, PathOutcome)
+        key = self._key(certs, anchor, trust, policy, revocation, pool)
         if revocation_active(certs, revocation, _declared):
-            # Revocation: pyhanko-certvalidator checks the same path with the data.
+            cached = self.decisions.find(key, at, tol)
+            if cached is not None:
+                return self._reuse(certs, anchor, considered, policy, cached)
             return (
-                yield from self._validate_one(
+                yield from self._finish(
                     certs,
                     anchor,
-                    trust,
                     policy,
                     at,
                     revocation,
@@ -384,20 +493,15 @@ class PathValidator:
                     pool,
                     asynchronous,
                     tol,
+                    valid,
+                    key,
                 )
             )
-        key = self._key(certs, anchor, trust, policy, revocation, pool)
         cached = self.decisions.find(key, at, tol)
         if cached is not None:
             entries = cached.revocation
         else:
-            entries = ()
-            if revocation.report:
-                declared = [_declared(c) for c in certs] if revocation.mode != "off" else []
-                anchor_asn1 = self._engine.anchor_parts(anchor)[0]
-                entries = report(
-                    certs, anchor_asn1, revocation, NO_CHECK_RULE, None, [], [], at, declared
-                )
+            entries = self._unchecked_report(certs, anchor, revocation, at)
             window = (max(c.not_before for c in certs), min(c.not_after for c in certs))
             self.decisions.remember(
                 key, CachedPath(window[0], window[1], valid, revocation=entries)
@@ -405,6 +509,84 @@ class PathValidator:
         return self._success(
             certs, anchor, considered, valid, policy, cached=False, revocation=entries
         )
+
+    def _unchecked_report(
+        self,
+        certs: list[CertRecord],
+        anchor: TrustAnchor,
+        revocation: RevocationRequest,
+        at: _dt.datetime,
+    ) -> tuple[RevocationEntry, ...]:
+        """The report of a path whose revocation status is not checked (nothing to check)."""
+        if not revocation.report:
+            return ()
+        declared = [_declared(c) for c in certs] if revocation.mode != "off" else []
+        anchor_asn1 = anchor_record(anchor).asn1
+        return report(certs, anchor_asn1, revocation, False, True, None, [], [], at, declared)
+
+    def _reuse(
+        self,
+        certs: list[CertRecord],
+        anchor: TrustAnchor,
+        considered: tuple[str, ...],
+        policy: Policy,
+        cached: CachedPath,
+    ) -> PathOutcome:
+        return self._success(
+            certs,
+            anchor,
+            considered,
+            cached.valid_policies,
+            policy,
+            cached=True,
+            revocation=cached.revocation,
+            window=(cached.revinfo_from, cached.revinfo_until),
+        )
+
+    def _finish(
+        self,
+        certs: list[CertRecord],
+        anchor: TrustAnchor,
+        policy: Policy,
+        at: _dt.datetime,
+        revocation: RevocationRequest,
+        considered: tuple[str, ...],
+        pool: dict[str, list[CertRecord]],
+        asynchronous: bool,
+        tol: _dt.timedelta,
+        valid: tuple[str, ...],
+        key: tuple[Any, ...],
+    ) -> Steps:
+        """A validated path's revocation step (own evaluation), its outcome remembered."""
+        if not revocation_active(certs, revocation, _declared):
+            entries = self._unchecked_report(certs, anchor, revocation, at)
+            window = (max(c.not_before for c in certs), min(c.not_after for c in certs))
+            self.decisions.remember(
+                key, CachedPath(window[0], window[1], valid, revocation=entries)
+            )
+            return self._success(
+                certs, anchor, considered, valid, policy, cached=False, revocation=entries
+            )
+        outcome, span = yield from revocation_steps(
+            self._success,
+            certs,
+            anchor,
+            policy,
+            at,
+            revocation,
+            considered,
+            pool,
+            asynchronous,
+            tol,
+            valid,
+        )
+        if outcome.ok and span is not None and outcome.cacheable:
+            self.decisions.remember(
+                key,
+                CachedPath(span[0], span[1], outcome.valid_policies, span[2], span[3],
+                           outcome.revocation),
+            )  # fmt: skip
+        return outcome
 
     def _chain_to(
         self, leaf: CertRecord, pool: dict[str, list[CertRecord]], stop: CertRecord
@@ -487,28 +669,25 @@ class PathValidator:
         pool: dict[str, list[CertRecord]],
         asynchronous: bool,
         tol: _dt.timedelta,
+        needs: str,
     ) -> Steps:
         leaf = certs[0]
         key = self._key(certs, anchor, trust, policy, revocation, pool)
         cached = self.decisions.find(key, at, tol)
         if cached is not None:
-            return self._success(
-                certs,
-                anchor,
-                considered,
-                cached.valid_policies,
-                policy,
-                cached=True,
-                revocation=cached.revocation,
-                window=(cached.revinfo_from, cached.revinfo_until),
-            )
+            return self._reuse(certs, anchor, considered, policy, cached)
         if anchor.fingerprint == leaf.fingerprint:
             # The signer certificate is itself a trust anchor: nothing to chain.
             return self._validate_anchor_leaf(leaf, anchor, policy, at, considered, tol)
         problem = own_checks(certs, anchor, policy, at, tol, considered)
         if problem is not None:
             return problem
-        outcome, window = yield from self._engine.steps(
+        engine = self._engine()
+        if engine is None:
+            return self._engine_missing(certs, anchor, considered, needs)
+        # The general engine validates the path without revocation; the revocation step
+        # is the same as for the paths cryptography's verifier accepts.
+        outcome, _ = yield from engine.steps(
             self._success,
             certs,
             anchor,
@@ -520,19 +699,23 @@ class PathValidator:
             asynchronous,
             tol,
         )
-        if outcome.ok and window is not None and outcome.cacheable:
-            self.decisions.remember(
+        if not outcome.ok:
+            return outcome
+        return (
+            yield from self._finish(
+                certs,
+                anchor,
+                policy,
+                at,
+                revocation,
+                considered,
+                pool,
+                asynchronous,
+                tol,
+                outcome.valid_policies,
                 key,
-                CachedPath(
-                    window[0],
-                    window[1],
-                    outcome.valid_policies,
-                    window[2],
-                    window[3],
-                    outcome.revocation,
-                ),
             )
-        return outcome
+        )
 
     def _validate_anchor_leaf(
         self,

@@ -1,11 +1,15 @@
 """The general path engine: pyhanko-certvalidator, with bayident's algorithms and rules.
 
 Paths cryptography's verifier cannot decide (SM2, DSA, SHA-1, directoryName
-constraints, policy mappings) and every path with revocation data are validated
-here by pyhanko-certvalidator, which implements RFC 5280 §6 in full (policy trees,
-name constraints, policy mapping). Signature checks inside it go through
+constraints, policy mappings) are validated here by pyhanko-certvalidator, which
+implements RFC 5280 §6 in full (policy trees, name constraints, policy mapping),
+without revocation: the revocation status of a validated path is bayident's own
+step (``_pathrevocation``). Signature checks inside it go through
 bayident's algorithm registry, so plug-in algorithms such as SM2 work in chains
 too; the policy's algorithm rules are seen through its AlgorithmUsagePolicy.
+
+pyhanko-certvalidator is the ``pkix`` extra: ``_path`` imports this module only when a
+path first needs it, and nothing else imports it.
 """
 
 from __future__ import annotations
@@ -14,9 +18,7 @@ import datetime as _dt
 from collections.abc import Callable, Generator
 from typing import Any
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.x509.oid import ExtensionOID
 from pyhanko_certvalidator.policy_decl import AlgorithmUsageConstraint, AlgorithmUsagePolicy
 from pyhanko_certvalidator.sig_validate import SignatureValidator
 
@@ -30,56 +32,24 @@ from ._algorithms import (
 from ._certs import CertRecord
 from ._memo import Memo
 from ._pathoutcome import PathOutcome, Window, key_problem
-from ._pathtext import answered, side_validation_as_unknown
 from ._pathtext import culprit_record as _culprit_record
 from ._pathtext import declared as _declared
 from ._pathtext import explain as _explain
-from ._pathtext import load_crls as _load_crls
-from ._pathtext import load_ocsps as _load_ocsps
 from ._policy import Policy
+from ._profile import ee_critical
 from ._result import SubIndication
 from ._trust import TrustAnchor
-from .revocation._check import (
-    RevocationEntry,
-    RevocationRequest,
-    describe_source,
-    make_manager,
-    report,
-    revinfo_window,
-    revocation_data_notes,
-    rules_for,
-    sources_text,
-)
-from .revocation._data import NO_SUPPLIED
-from .revocation._fetchers import Recorder, make_fetchers
+from .revocation._check import RevocationEntry, RevocationRequest, report
+from .revocation._pathcheck import Failure
 
 __all__ = [
     "NO_CHECK_RULE",
     "PKIX_ERRORS",
     "GeneralEngine",
-    "Steps",
-    "ee_critical",
     "key_problem",
 ]
 
 ANY_POLICY = "2.5.29.32.0"
-
-# Extensions whose meaning path validation or our signer checks take into account;
-# any other critical extension on the signer certificate makes it unusable (RFC 5280 §4.2).
-_UNDERSTOOD_EE = {
-    ExtensionOID.KEY_USAGE.dotted_string,
-    ExtensionOID.BASIC_CONSTRAINTS.dotted_string,
-    ExtensionOID.CERTIFICATE_POLICIES.dotted_string,
-    ExtensionOID.POLICY_MAPPINGS.dotted_string,
-    ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string,
-    ExtensionOID.ISSUER_ALTERNATIVE_NAME.dotted_string,
-    ExtensionOID.NAME_CONSTRAINTS.dotted_string,
-    ExtensionOID.POLICY_CONSTRAINTS.dotted_string,
-    ExtensionOID.EXTENDED_KEY_USAGE.dotted_string,
-    ExtensionOID.INHIBIT_ANY_POLICY.dotted_string,
-    ExtensionOID.SUBJECT_KEY_IDENTIFIER.dotted_string,
-    ExtensionOID.AUTHORITY_KEY_IDENTIFIER.dotted_string,
-}
 
 
 class _SignatureValidator(SignatureValidator):
@@ -175,9 +145,6 @@ def _no_check_policy() -> Any:
 _NO_REVOCATION_CHECK = _no_check_policy()
 NO_CHECK_RULE = _NO_REVOCATION_CHECK.revocation_checking_policy.ee_certificate_rule
 
-# A generator of one validation: it yields coroutine factories and is sent what they raised.
-Steps = Generator[Any, BaseException | None, "PathOutcome"]
-
 
 def _pkix_errors() -> tuple[type[BaseException], ...]:
     from pyhanko_certvalidator import errors as perr
@@ -254,66 +221,20 @@ class GeneralEngine:
         asynchronous: bool,
         tol: _dt.timedelta,
     ) -> Generator[Any, BaseException | None, tuple[PathOutcome, Window | None]]:
-        from pyhanko_certvalidator import errors as perr
+        """Validate the path without revocation; revocation is the caller's next step.
+
+        A failure carries a revocation report in which no certificate was checked;
+        a success is ``on_success``'s outcome without revocation entries.
+        """
         from pyhanko_certvalidator.authority import CertTrustAnchor
         from pyhanko_certvalidator.context import ValidationContext
         from pyhanko_certvalidator.path import ValidationPath
-        from pyhanko_certvalidator.policy_decl import (
-            CertRevTrustPolicy,
-            PKIXValidationParams,
-            RevocationCheckingPolicy,
-        )
+        from pyhanko_certvalidator.policy_decl import PKIXValidationParams
         from pyhanko_certvalidator.validate import async_validate_path
 
         at = at.replace(microsecond=0)  # RFC 5280 times have no fractions
         leaf = certs[0]
         anchor_asn1, trust_manager, registry = self.anchor_parts(anchor)
-        mode = revocation.mode
-        supplied = revocation.supplied if mode != "off" else NO_SUPPLIED
-        parsed_crls, crl_problem = _load_crls(supplied.crls)
-        if crl_problem is not None:
-            index, reason = crl_problem
-            bad = PathOutcome(
-                False,
-                SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
-                f"CRL {index + 1} of the {len(supplied.crls)} given for revocation checking is "
-                f"malformed ({reason}), so the revocation status of the path cannot be "
-                "established",
-                f"CRL {index + 1}",
-                tuple(certs),
-                anchor,
-                anchors_considered=considered,
-            )
-            return bad, None
-        parsed_ocsps, ocsp_problem = _load_ocsps(supplied.ocsps)
-        if ocsp_problem is not None:
-            index, reason = ocsp_problem
-            origin = supplied.ocsp_origins[index] if index < len(supplied.ocsp_origins) else ""
-            where = " (embedded in the evidence)" if origin == "embedded" else ""
-            bad = PathOutcome(
-                False,
-                SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE,
-                f"OCSP response {index + 1} of the {len(supplied.ocsps)} given for revocation "
-                f"checking{where} is malformed ({reason}), so the revocation status of the path "
-                "cannot be established",
-                f"OCSP response {index + 1}",
-                tuple(certs),
-                anchor,
-                anchors_considered=considered,
-            )
-            return bad, None
-        crl_items = list(
-            zip(parsed_crls, supplied.crl_origins or ("caller",) * len(parsed_crls), strict=False)
-        )
-        ocsp_items = list(zip(parsed_ocsps, supplied.ocsp_origins, strict=False))
-        service = revocation.service
-        declared = [_declared(c) for c in certs] if mode != "off" else []
-        active = mode != "off" and (
-            mode == "require"
-            or bool(parsed_crls or parsed_ocsps)
-            or (service is not None and any(has_crl or has_ocsp for has_crl, has_ocsp in declared))
-        )
-        first_rule, retry_rule = rules_for(mode, bool(parsed_crls or parsed_ocsps))
         params = PKIXValidationParams(
             user_initial_policy_set=frozenset(
                 "any_policy" if p == ANY_POLICY else p for p in policy.initial_policy_set
@@ -323,124 +244,42 @@ class GeneralEngine:
             initial_any_policy_inhibit=policy.initial_any_policy_inhibit,
         )
         interm = [c.asn1 for c in reversed(certs[1:])]
-
-        def context(rule: Any, recorder: Recorder | None) -> Any:
-            if not active:
-                return ValidationContext(
-                    trust_manager=trust_manager,
-                    certificate_registry=registry,
-                    moment=at,
-                    allow_fetching=False,
-                    revinfo_policy=_NO_REVOCATION_CHECK,
-                    time_tolerance=tol,
-                    algorithm_usage_policy=self.policy_impl(policy),
-                    signature_validator=self._sig,
-                )
-            from pyhanko_certvalidator.registry import CertificateRegistry
-
-            # A registry of its own: CRL issuers and OCSP responders may be among the
-            # certificates at hand, and responses register the certificates they carry.
-            own = CertificateRegistry.build([c.asn1 for bucket in pool.values() for c in bucket])
-            own.register(anchor_asn1)
-            fetchers = None
-            if service is not None and recorder is not None:
-                fetchers = make_fetchers(
-                    service,
-                    policy,
-                    recorder,
-                    asynchronous=asynchronous,
-                    supplied_ocsp=ocsp_items,
-                    at=at,
-                    retroactive=revocation.retroactive,
-                )
-            manager, poe = make_manager(own, parsed_crls, parsed_ocsps, fetchers, at)
-            return ValidationContext(
-                trust_manager=trust_manager,
-                certificate_registry=own,
-                revinfo_manager=manager,
-                poe_manager=poe,
-                moment=at,
-                revinfo_policy=CertRevTrustPolicy(
-                    RevocationCheckingPolicy(rule, rule),
-                    retroactive_revinfo=revocation.retroactive,
-                ),
-                time_tolerance=tol,
-                algorithm_usage_policy=self.policy_impl(policy),
-                signature_validator=self._sig,
-            )
-
-        recorder = Recorder() if active else None
-        rule = first_rule if active else NO_CHECK_RULE
-        ctx = context(rule, recorder)
+        ctx = ValidationContext(
+            trust_manager=trust_manager,
+            certificate_registry=registry,
+            moment=at,
+            allow_fetching=False,
+            revinfo_policy=_NO_REVOCATION_CHECK,
+            time_tolerance=tol,
+            algorithm_usage_policy=self.policy_impl(policy),
+            signature_validator=self._sig,
+        )
         path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
         error = yield lambda: async_validate_path(ctx, path, parameters=params)
-        soft_notes: dict[bytes, str] = {}
-        if (
-            retry_rule is not None
-            and isinstance(error, perr.InsufficientRevinfoError)
-            and not answered(recorder, _culprit_record(error, certs))
-        ):
-            # soft-fail: supplied data did not cover every certificate; what could not be
-            # established becomes a warning, and the soft rule decides.
-            _, first_text, _ = _explain(error, certs, anchor)
-            culprit = _culprit_record(error, certs)
-            soft_notes[culprit.asn1.sha256] = first_text
-            rule = retry_rule
-            ctx = context(rule, recorder)
-            path = ValidationPath(CertTrustAnchor(anchor_asn1), interm, leaf.asn1)
-            error = yield lambda: async_validate_path(ctx, path, parameters=params)
-        data_notes = revocation_data_notes(
-            crl_items, recorder, at, tol, revocation.retroactive
-        ) + list(supplied.notes)
         if error is not None:
-            error = side_validation_as_unknown(error)
+            from pyhanko_certvalidator import errors as perr
+
             sub, text, concerns = _explain(error, certs, anchor)
-            failure_time = None
-            if isinstance(error, perr.RevokedError):
-                failure_time = error.revocation_dt
-            elif isinstance(error, perr.ExpiredError):
-                failure_time = error.expired_dt
+            failure_time = error.expired_dt if isinstance(error, perr.ExpiredError) else None
             culprit = _culprit_record(error, certs)
-            if isinstance(error, perr.InsufficientRevinfoError):
-                tried = sources_text(recorder, culprit.asn1)
-                if tried and tried not in text:
-                    text += f" (revocation data tried: {tried})"
-                if data_notes:
-                    text += "; " + "; ".join(data_notes)
-                if service is not None and recorder is not None:
-                    # Answers that did not verify are not reused: the next attempt asks again.
-                    service.evict(
-                        [s.cache_key for s in recorder.for_cert(culprit.asn1) if s.cache_key]
-                    )
             entries: tuple[RevocationEntry, ...] = ()
             if revocation.report:
+                index = next((i for i, c in enumerate(certs) if c is culprit), 0)
+                mode = revocation.mode
                 entries = report(
                     certs,
                     anchor_asn1,
                     revocation,
-                    rule,
-                    recorder,
-                    crl_items,
-                    ocsp_items,
+                    mode == "require",
+                    mode == "off",
+                    None,
+                    [],
+                    [],
                     at,
-                    declared,
-                    error=error,
+                    [_declared(c) for c in certs] if mode != "off" else [],
+                    failure=Failure("other", index, text),
                     error_text=text,
-                    culprit=culprit,
-                    soft_notes=soft_notes,
-                    data_notes=data_notes,
                 )
-            if isinstance(error, perr.RevokedError):
-                where = next(
-                    (
-                        describe_source(e.info)
-                        for e, c in zip(entries, certs, strict=False)
-                        if c is culprit and e.info.status == "revoked"
-                    ),
-                    "",
-                )
-                if where:
-                    text = text.rstrip(".") + f" ({where})"
             failed = PathOutcome(
                 False,
                 sub,
@@ -483,72 +322,9 @@ class GeneralEngine:
                 anchors_considered=considered,
             )
             return refused, None
-        entries = ()
-        if revocation.report:
-            entries = report(
-                certs,
-                anchor_asn1,
-                revocation,
-                rule,
-                recorder,
-                crl_items,
-                ocsp_items,
-                at,
-                declared,
-                soft_notes=soft_notes,
-            )
         window_start = max(c.not_before for c in certs)
         window_end = min(c.not_after for c in certs)
-        recorded = list(recorder.all()) if recorder is not None else []
-        revinfo_from, revinfo_until = revinfo_window(
-            parsed_crls,
-            parsed_ocsps,
-            recorded,
-            at,
-            revocation.retroactive,
-            policy.revocation_max_age,
-        )
-        for rec, entry in zip(certs, entries, strict=False):
-            if entry.info.status == "unknown" and answered(recorder, rec):
-                # An answer came and decided nothing (another CA's CRL, a delta without its
-                # base): soft-fail does not forgive it.
-                unusable = PathOutcome(
-                    False,
-                    SubIndication.TRY_LATER,
-                    f"revocation data obtained for {rec.describe()} is unusable: "
-                    f"{entry.info.message.replace('; accepted in soft-fail mode', '')}",
-                    rec.describe(),
-                    tuple(certs),
-                    anchor,
-                    anchors_considered=considered,
-                    revocation=entries,
-                )
-                return unusable, None
-        cacheable = not any(e.info.status == "unknown" for e in entries)
         success = on_success(
-            certs,
-            anchor,
-            considered,
-            valid_policies,
-            policy,
-            cached=False,
-            revocation=entries,
-            window=(revinfo_from, revinfo_until),
-            cacheable=cacheable,
+            certs, anchor, considered, valid_policies, policy, cached=False, window=(None, None)
         )
-        return success, (window_start, window_end, revinfo_from, revinfo_until)
-
-
-def ee_critical(leaf: CertRecord) -> str | None:
-    """Why a critical extension makes the signer certificate unusable, or None."""
-    try:
-        exts = leaf.ext_map
-    except (ValueError, x509.DuplicateExtension) as exc:
-        return f"{leaf.describe()} has malformed extensions: {exc}"
-    for oid, ext in exts.items():
-        if ext.critical and oid not in _UNDERSTOOD_EE:
-            return (
-                f"{leaf.describe()} carries critical extension {oid}, "
-                "which bayident does not process (RFC 5280 §4.2)"
-            )
-    return None
+        return success, (window_start, window_end, None, None)

@@ -7,6 +7,7 @@ both produce, kept below them so that neither needs the other to make one.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from ._trust import TrustAnchor
 if TYPE_CHECKING:
     from .revocation._check import RevocationEntry
 
-__all__ = ["CachedPath", "PathDecisions", "PathOutcome", "Window", "key_problem"]
+__all__ = ["CachedPath", "PathDecisions", "PathOutcome", "Steps", "Window", "key_problem"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class PathOutcome:
     cacheable: bool = True
     # The revocation time (REVOKED_*) or expiry (OUT_OF_BOUNDS_*) of the certificate at fault.
     failure_time: _dt.datetime | None = None
+    # The general path engine (the pkix extra) was needed and is not installed.
+    engine_missing: bool = False
     # Values derived from the outcome by its users, kept with it (e.g. the checks it yields).
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -112,6 +115,10 @@ class PathDecisions:
 
 # Certificate validity window, then the CRL window (None: no CRLs), of a success.
 Window = tuple[_dt.datetime, _dt.datetime, _dt.datetime | None, _dt.datetime | None]
+
+# A generator of one validation: it yields coroutine factories (runs of the general
+# engine) and is sent what they raised, so one body serves synchronous and async callers.
+Steps = Generator[Any, BaseException | None, PathOutcome]
 
 
 def key_problem(policy: Policy, spki_der: bytes) -> str | None:

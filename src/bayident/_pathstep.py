@@ -19,13 +19,14 @@ from typing import Any
 from ._certs import CertRecord
 from ._intake import Intake
 from ._job import Job
-from ._path import PathOutcome, PathValidator, RevocationRequest
+from ._path import PathOutcome, PathValidator
 from ._pathoutcome import CachedPath, PathDecisions
 from ._result import Check, CheckOutcome, RevocationInfo, SubIndication
 from ._signer_state import SignerState as _SignerState
 from ._signer_state import iso as _iso
 from ._signer_state import make_check as _check
 from ._trust import TrustStore
+from .revocation._check import RevocationRequest
 from .revocation._service import RevocationService
 
 __all__ = [

@@ -3,6 +3,8 @@
 Parsing the CRLs and OCSP responses given for a path (once, with their RFC 5280
 profile checked), and turning pyhanko-certvalidator's error messages into
 EN 319 102-1 sub-indications and messages that name the certificate at fault.
+pyhanko-certvalidator (the ``pkix`` extra) is imported only inside the functions that
+read its errors, which run only when the general engine raised one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from ._memo import Memo
 from ._profile import crl_problem
 from ._result import SubIndication
 from ._trust import TrustAnchor
-from .revocation._check import declares_revocation
 from .revocation._data import load_crl, load_ocsp
 
 __all__ = [
@@ -98,6 +99,9 @@ def _declared(rec: CertRecord) -> tuple[bool, bool]:
             )
             found = (_CRL_DP in exts, has_ocsp)
         except (ValueError, x509.DuplicateExtension):
+            # Only for certificates cryptography cannot read: the general engine's reading.
+            from .revocation._check import declares_revocation
+
             found = declares_revocation(rec.asn1)
         _DECLARED.put(rec.fingerprint, found)
     return found

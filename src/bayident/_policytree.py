@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
 
 from ._certs import CertRecord
 from ._memo import Memo
@@ -126,8 +128,32 @@ def _rec_ext(rec: CertRecord) -> _Ext:
     """A certificate's policy extensions, read once per certificate."""
     found: _Ext | None = rec.__dict__.get("_policy_ext")
     if found is None:
-        found = rec.__dict__["_policy_ext"] = _ext(rec.cert)
+        found = rec.__dict__["_policy_ext"] = _ext_of(rec.ext_map)
     return found
+
+
+def _ext_of(exts: dict[str, x509.Extension[Any]]) -> _Ext:
+    """As :func:`_ext`, from extensions by dotted OID: four look-ups, not a scan."""
+    policies: tuple[str, ...] | None = None
+    req = inh = skip = None
+    cp = exts.get(_CP)
+    if cp is not None and isinstance(cp.value, x509.CertificatePolicies):
+        policies = tuple(p.policy_identifier.dotted_string for p in cp.value)
+    pc = exts.get(_PC)
+    if pc is not None and isinstance(pc.value, x509.PolicyConstraints):
+        req, inh = pc.value.require_explicit_policy, pc.value.inhibit_policy_mapping
+    ia = exts.get(_IAP)
+    if ia is not None and isinstance(ia.value, x509.InhibitAnyPolicy):
+        skip = ia.value.skip_certs
+    pm = exts.get(_PM)
+    mappings = _mappings(pm.value) if pm is not None else ()
+    return _Ext(policies, mappings, req, inh, skip)
+
+
+_CP = ExtensionOID.CERTIFICATE_POLICIES.dotted_string
+_PC = ExtensionOID.POLICY_CONSTRAINTS.dotted_string
+_IAP = ExtensionOID.INHIBIT_ANY_POLICY.dotted_string
+_PM = "2.5.29.33"  # policyMappings
 
 
 def policy_extensions(rec: CertRecord) -> _Ext:

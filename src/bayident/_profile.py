@@ -22,11 +22,19 @@ from cryptography.x509.oid import ExtensionOID
 from . import _der as d
 from ._certs import CertRecord
 from ._memo import Memo
+from ._nameforms import FORMS, URI_ONLY, name_constraint_fault
 from ._policy import Policy
 from ._result import SubIndication
 from ._trust import TrustAnchor
 
-__all__ = ["PROFILE_RULES", "ProfileProblem", "anchor_problem", "crl_problem", "profile_problem"]
+__all__ = [
+    "PROFILE_RULES",
+    "ProfileProblem",
+    "anchor_problem",
+    "crl_problem",
+    "ee_critical",
+    "profile_problem",
+]
 
 # Rules that Policy.profile_relaxations may name.
 PROFILE_RULES = (
@@ -183,7 +191,8 @@ def _cert_fault(
     fmt = SubIndication.FORMAT_FAILURE
     cert = rec.cert
     relax = policy.profile_relaxations
-    if not _unused_bits_ok(rec.der):
+    bits_ok = rec.__dict__.get("signature_bits_ok")  # read with the record's layout
+    if not (bits_ok if bits_ok is not None else _unused_bits_ok(rec.der)):
         return (
             "certificate-signature-encoding",
             "has a signature BIT STRING that is malformed or has unused bits (X.690 §11.2), "
@@ -417,8 +426,9 @@ def _nc_of(holder: CertRecord | TrustAnchor) -> x509.NameConstraints | None:
 
 def _nc_budget(certs: Sequence[CertRecord], anchor: TrustAnchor) -> ProfileProblem | None:
     """Refuse paths whose name-constraint checks would take quadratic time."""
+    # The signer constrains nothing below it (and may not carry the extension: _cert_fault).
     holders: list[tuple[x509.NameConstraints | None, int, CertRecord | TrustAnchor]] = [
-        (_nc_of(c), i, c) for i, c in enumerate(certs)
+        (_nc_of(c), i, c) for i, c in enumerate(certs) if i
     ]
     holders.append((_nc_of(anchor), len(certs), anchor))
     for nc, index, holder in holders:
@@ -447,6 +457,14 @@ def _nc_budget(certs: Sequence[CertRecord], anchor: TrustAnchor) -> ProfileProbl
         problem = _dn_problem(nc, label, checked)
         if problem is not None:
             return problem
+        # The anchor's other forms bind on either engine (the general engine is given the
+        # anchor as a name and key); cryptography's verifier ignores URI constraints.
+        forms = URI_ONLY if isinstance(holder, CertRecord) else FORMS
+        fault = name_constraint_fault(nc, forms, label, [(c.describe(), c.cert) for c in checked])
+        if fault is not None:
+            return ProfileProblem(
+                "name-constraints", SubIndication.CHAIN_CONSTRAINTS_FAILURE, fault[0], fault[1]
+            )
     return None
 
 
@@ -461,28 +479,29 @@ def anchor_problem(
     """
     if not policy.trust_anchor_constraints:
         return None
-    cert = anchor.certificate
-    label = f"trust anchor '{anchor.subject}'"
     if at is not None:
         when = at.replace(microsecond=0)
-        if when + tolerance < cert.not_valid_before_utc:
+        not_before, not_after = anchor._validity
+        if when + tolerance < not_before:
+            label = f"trust anchor '{anchor.subject}'"
             return ProfileProblem(
                 "trust-anchor",
                 SubIndication.NOT_YET_VALID,
-                f"{label} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M:%S}Z",
+                f"{label} is not valid before {not_before:%Y-%m-%d %H:%M:%S}Z",
                 label,
             )
-        if when - tolerance > cert.not_valid_after_utc:
+        if when - tolerance > not_after:
+            label = f"trust anchor '{anchor.subject}'"
             return ProfileProblem(
                 "trust-anchor",
                 SubIndication.OUT_OF_BOUNDS_NO_POE,
-                f"{label} expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M:%S}Z",
+                f"{label} expired on {not_after:%Y-%m-%d %H:%M:%S}Z",
                 label,
             )
     key = (anchor.fingerprint, policy.profile_relaxations)
     hit = _ANCHOR_MEMO.get(key, _UNREAD)
     if hit is _UNREAD:
-        hit = _anchor_static(anchor, policy, label)
+        hit = _anchor_static(anchor, policy, f"trust anchor '{anchor.subject}'")
         _ANCHOR_MEMO.put(key, hit)
     return hit  # type: ignore[return-value]
 
@@ -588,4 +607,37 @@ def crl_problem(crl: x509.CertificateRevocationList) -> str | None:
         return f"has malformed extensions: {exc}"
     if ext.critical:
         return "marks CRLNumber critical (RFC 5280 §5.2.3: it is non-critical)"
+    return None
+
+
+# Extensions whose meaning path validation or our signer checks take into account;
+# any other critical extension on the signer certificate makes it unusable (RFC 5280 §4.2).
+_UNDERSTOOD_EE = {
+    ExtensionOID.KEY_USAGE.dotted_string,
+    ExtensionOID.BASIC_CONSTRAINTS.dotted_string,
+    ExtensionOID.CERTIFICATE_POLICIES.dotted_string,
+    ExtensionOID.POLICY_MAPPINGS.dotted_string,
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME.dotted_string,
+    ExtensionOID.ISSUER_ALTERNATIVE_NAME.dotted_string,
+    ExtensionOID.NAME_CONSTRAINTS.dotted_string,
+    ExtensionOID.POLICY_CONSTRAINTS.dotted_string,
+    ExtensionOID.EXTENDED_KEY_USAGE.dotted_string,
+    ExtensionOID.INHIBIT_ANY_POLICY.dotted_string,
+    ExtensionOID.SUBJECT_KEY_IDENTIFIER.dotted_string,
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER.dotted_string,
+}
+
+
+def ee_critical(leaf: CertRecord) -> str | None:
+    """Why a critical extension makes the signer certificate unusable, or None."""
+    try:
+        exts = leaf.ext_map
+    except (ValueError, x509.DuplicateExtension) as exc:
+        return f"{leaf.describe()} has malformed extensions: {exc}"
+    for oid, ext in exts.items():
+        if ext.critical and oid not in _UNDERSTOOD_EE:
+            return (
+                f"{leaf.describe()} carries critical extension {oid}, "
+                "which bayident does not process (RFC 5280 §4.2)"
+            )
     return None

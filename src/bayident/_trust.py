@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeAlias
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from ._certs import lock_free
 from ._exceptions import InvalidArgument, TrustStoreError
 from ._names import name_key
 
@@ -43,6 +44,7 @@ def _ski(cert: x509.Certificate) -> bytes | None:
         return None
 
 
+@lock_free
 @dataclass(frozen=True, eq=False)
 class TrustAnchor:
     """One trusted certificate and what is known about where it came from.
@@ -93,6 +95,11 @@ class TrustAnchor:
     def subject(self) -> str:
         """The subject as an RFC 4514 string (computed once: reports name it often)."""
         return self.certificate.subject.rfc4514_string()
+
+    @cached_property
+    def _validity(self) -> tuple[_dt.datetime, _dt.datetime]:
+        # notBefore and notAfter, read once: every path decision compares them.
+        return self.certificate.not_valid_before_utc, self.certificate.not_valid_after_utc
 
     def status_at(self, when: _dt.datetime) -> str | None:
         """The trusted-list status in force at ``when``.

@@ -379,15 +379,9 @@ class Verifier(Outcome):
             )
         self._check_key_usage(job, st)
         self._check_path(job, st)
-        report = self._signer_report(st)
-        if report.passed:
-            report = _replace(report, {"message": "certificate path valid"})
-        result = self._assemble(job, [report])
-        if result.passed:
-            result = _replace(
-                result, {"message": f"certificate path valid: {st.cert.info.subject}"}
-            )
-        return self._enrich(job, result)
+        valid = "certificate path valid"
+        report = self._signer_report(st, valid)
+        return self._enrich(job, self._assemble(job, [report], valid))
 
     def _finish(
         self, job: Job, digests: dict[str, bytes], whole: bytes | None

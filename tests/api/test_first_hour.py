@@ -233,3 +233,25 @@ def test_pem_text_as_a_str_is_a_trust_anchor_and_an_extra_certificate(pki: Sandb
         extra_certs=[pki.intermediate.cert_pem.decode("ascii")],
     )
     assert res.passed, res.explain()
+
+
+def test_every_public_name_without_etsi_works_or_names_the_extra() -> None:
+    # Reaching a name whose module needs lxml/signxml gives MissingExtraError, never a
+    # bare ModuleNotFoundError; everything else imports as usual.
+    done = _without_etsi(
+        "import importlib, bayident\n"
+        "bad = []\n"
+        "for pkg in ('bayident', 'bayident.trustlist', 'bayident.testing', 'bayident.jose',\n"
+        "            'bayident.schemes', 'bayident.identifiers', 'bayident.ofd'):\n"
+        "    mod = importlib.import_module(pkg)\n"
+        "    for name in getattr(mod, '__all__', dir(mod)):\n"
+        "        try:\n"
+        "            getattr(mod, name)\n"
+        "        except bayident.MissingExtraError as exc:\n"
+        '            assert "bayident[etsi]" in str(exc) or "bayident[sm]" in str(exc), exc\n'
+        "        except Exception as exc:\n"
+        "            bad.append(f'{pkg}.{name}: {type(exc).__name__}: {exc}')\n"
+        "print('\\n'.join(bad))\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""

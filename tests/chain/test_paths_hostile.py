@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID
 
 from bayident import Policy, SubIndication, TrustStore, TrustStoreError, Verifier
@@ -67,7 +68,9 @@ def _cert(
         )
     for ext, critical in extra:
         b = b.add_extension(ext, critical)
-    return b.sign(issuer_key, hashes.SHA256())
+    # Ed25519 signs without a separate digest.
+    digest = None if isinstance(issuer_key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+    return b.sign(issuer_key, digest)
 
 
 def _pki() -> tuple[x509.Certificate, Any, x509.Certificate, Any, x509.Certificate]:
@@ -352,3 +355,124 @@ def test_flipped_intermediate_bytes_never_raise() -> None:
             assert x509.load_der_x509_certificate(bytes(der)).tbs_certificate_bytes == (
                 inter.tbs_certificate_bytes
             )
+
+
+_ANCHOR_CONSTRAINTS = {
+    "dns": (x509.DNSName("example.hk"), x509.DNSName("www.example.hk"), x509.DNSName("evil.com")),
+    "email": (
+        x509.RFC822Name("example.hk"),
+        x509.RFC822Name("chan@example.hk"),
+        x509.RFC822Name("chan@evil.com"),
+    ),
+    "uri": (
+        x509.UniformResourceIdentifier(".example.hk"),
+        x509.UniformResourceIdentifier("https://www.example.hk/id"),
+        x509.UniformResourceIdentifier("https://evil.com/id"),
+    ),
+    "ipv4": (
+        x509.IPAddress(ipaddress.ip_network("10.1.0.0/16")),
+        x509.IPAddress(ipaddress.ip_address("10.1.2.3")),
+        x509.IPAddress(ipaddress.ip_address("10.2.0.1")),
+    ),
+    "ipv6": (
+        x509.IPAddress(ipaddress.ip_network("2001:db8::/32")),
+        x509.IPAddress(ipaddress.ip_address("2001:db8::1")),
+        x509.IPAddress(ipaddress.ip_address("2001:db9::1")),
+    ),
+    # The signer's subject (CN=Signer) is a directoryName too: the subtree holds it.
+    "directoryName": (
+        x509.DirectoryName(_name("Signer")),
+        x509.DirectoryName(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COMMON_NAME, "Signer"),
+                    x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Signing"),
+                ]
+            )
+        ),
+        x509.DirectoryName(_name("Evil")),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_ANCHOR_CONSTRAINTS))
+@pytest.mark.parametrize("key_type", ["ec", "ed25519"])
+def test_anchor_name_constraints_apply_on_either_engine(kind: str, key_type: str) -> None:
+    # An Ed25519 path is decided by the general engine, an EC one by cryptography's
+    # verifier: the anchor's own name constraints bind the signer's names on both.
+
+    def key() -> Any:
+        return ed25519.Ed25519PrivateKey.generate() if key_type == "ed25519" else _key()
+
+    cert = _cert
+    subtree, inside, outside = _ANCHOR_CONSTRAINTS[kind]
+    nc = x509.NameConstraints(permitted_subtrees=[subtree], excluded_subtrees=None)
+    rk = key()
+    root = cert("Root", rk, "Root", rk, extra=((nc, True),))
+    verdicts = {}
+    for label, name in (("inside", inside), ("outside", outside)):
+        lk = key()
+        san = x509.SubjectAlternativeName([name])
+        leaf = cert("Signer", lk, "Root", rk, ca=False, extra=((san, False),))
+        verdicts[label] = _validate([_der(root)], _der(leaf), [], at=AT)
+    assert verdicts["inside"].passed, verdicts["inside"].explain()
+    outside_result = verdicts["outside"]
+    assert not outside_result.passed, f"{kind}: a name outside the anchor's subtree passed"
+    assert outside_result.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE, (
+        outside_result.explain()
+    )
+
+
+@pytest.mark.parametrize("key_type", ["ec", "ed25519"])
+def test_uri_constraints_of_an_intermediate_apply(key_type: str) -> None:
+    # cryptography's verifier does not check the URI form; bayident does, on both engines.
+    def key() -> Any:
+        return ed25519.Ed25519PrivateKey.generate() if key_type == "ed25519" else _key()
+
+    rk, ik = key(), key()
+    nc = x509.NameConstraints(
+        permitted_subtrees=None,
+        excluded_subtrees=[x509.UniformResourceIdentifier(".evil.com")],
+    )
+    root = _cert("Root", rk)
+    inter = _cert("Issuing CA", ik, "Root", rk, extra=((nc, True),))
+    verdicts = {}
+    for uri in ("https://id.example.hk/p/1", "https://login.evil.com/p/1"):
+        san = x509.SubjectAlternativeName([x509.UniformResourceIdentifier(uri)])
+        leaf = _cert("Signer", key(), "Issuing CA", ik, ca=False, extra=((san, False),))
+        verdicts[uri] = _validate([_der(root)], _der(leaf), [_der(inter)], at=AT)
+    assert verdicts["https://id.example.hk/p/1"].passed
+    refused = verdicts["https://login.evil.com/p/1"]
+    assert refused.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE
+    assert "login.evil.com" in refused.explain()
+    assert "Issuing CA" in refused.explain()
+
+
+def test_an_anchor_email_constraint_binds_the_subject_email_address() -> None:
+    # Without an rfc822Name in the SAN, the subject's emailAddress is what is constrained.
+    rk, lk = ed25519.Ed25519PrivateKey.generate(), ed25519.Ed25519PrivateKey.generate()
+    nc = x509.NameConstraints(
+        permitted_subtrees=[x509.RFC822Name("example.hk")], excluded_subtrees=None
+    )
+    root = _cert("Root", rk, extra=((nc, True),))
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COMMON_NAME, "Signer"),
+                    x509.NameAttribute(NameOID.EMAIL_ADDRESS, "chan@evil.com"),
+                ]
+            )
+        )
+        .issuer_name(root.subject)
+        .public_key(lk.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(START)
+        .not_valid_after(END)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(rk.public_key()), False)
+        .sign(rk, None)
+    )
+    result = _validate([_der(root)], _der(leaf), [], at=AT)
+    assert result.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE
+    assert "chan@evil.com" in result.explain()

@@ -5,8 +5,8 @@
 its ``http_client`` (``verify``) or ``async_http_client`` (``averify``), and
 using revocation data embedded in the evidence or passed as ``crls=`` /
 ``ocsp_responses=`` first. The processing of the data itself (matching,
-freshness, signatures, responder authorisation, delta CRLs) is
-pyhanko-certvalidator's.
+freshness, signatures, responder and CRL issuer authorisation, CRL scope, delta
+CRLs) is bayident's own (``_ocsp``, ``_crl``, ``_pathcheck``).
 
 :class:`RevocationService` holds the HTTP clients and the caches; each verifier
 has one, in ``Verifier.revocation``. See ``docs/revocation.md``.

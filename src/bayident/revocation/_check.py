@@ -1,8 +1,8 @@
-"""Revocation checking during path validation: what to ask pyhanko-certvalidator, and the report.
+"""Revocation checking during path validation: the request, and the report.
 
-pyhanko-certvalidator does the RFC 6960 and RFC 5280 work (matching, freshness,
-signatures, responder and CRL issuer authorisation, delta CRLs); this module
-sets up its validation context for bayident's modes and turns what happened
+The RFC 6960 and RFC 5280 work (matching, freshness, signatures, responder and
+CRL issuer authorisation, delta CRLs) is :mod:`._pathcheck`'s; this module holds
+what a validation asks for (:class:`RevocationRequest`) and turns what happened
 into one :class:`~bayident.RevocationInfo` per certificate.
 """
 
@@ -11,10 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
-
-from pyhanko_certvalidator.revinfo.archival import OCSPContainer
-from pyhanko_certvalidator.revinfo.manager import RevinfoManager
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .._memo import Memo
 from .._result import CheckOutcome, RevocationInfo, _fast
@@ -28,16 +25,18 @@ from ._data import (
     ocsp_summary,
 )
 from ._fetchers import Recorder, Served
+from ._requests import declared_revinfo
 from ._service import RevocationService
+
+if TYPE_CHECKING:
+    from ._pathcheck import Failure
 
 __all__ = [
     "RevocationEntry",
     "RevocationRequest",
     "declares_revocation",
-    "make_manager",
     "report",
     "revinfo_window",
-    "rules_for",
 ]
 
 Mode = Literal["hard-fail", "soft-fail", "require", "off"]
@@ -77,106 +76,9 @@ class RevocationEntry(NamedTuple):
     outcome: CheckOutcome
 
 
-def rules_for(mode: Mode, supplied: bool) -> tuple[Any, Any | None]:
-    """pyhanko-certvalidator's rule for ``mode``, and the rule to retry with (soft-fail)."""
-    from pyhanko_certvalidator.policy_decl import RevocationCheckingRule as R
-
-    if mode == "off":
-        return R.NO_CHECK, None
-    if mode == "require":
-        return R.CRL_OR_OCSP_REQUIRED, None
-    if supplied:
-        # Data that came with the evidence or from the caller claims to be complete: every
-        # certificate must be covered (for soft-fail, falling back to the soft rule).
-        return R.CRL_OR_OCSP_REQUIRED, (R.CHECK_IF_DECLARED_SOFT if mode == "soft-fail" else None)
-    if mode == "soft-fail":
-        return R.CHECK_IF_DECLARED_SOFT, None
-    return R.CHECK_IF_DECLARED, None
-
-
 def declares_revocation(cert: Any) -> tuple[bool, bool]:
     """(names a CRL distribution point, names an OCSP responder) for an asn1crypto certificate."""
-    from pyhanko_certvalidator.util import get_declared_revinfo
-
-    has_crl, has_ocsp = get_declared_revinfo(cert)
-    return bool(has_crl), bool(has_ocsp)
-
-
-@dataclass(frozen=True)
-class _AtControlTime(OCSPContainer):
-    """An OCSP response read at a control time: revoked only if revoked by then.
-
-    pyhanko-certvalidator treats a CRL entry dated after the validation time as not
-    (yet) revoked, but an OCSP "revoked" status dated after it as undecidable. Past
-    validation (a time-stamp's genTime as proof of existence, EN 319 102-1)
-    needs the CRL reading for both: a certificate revoked after the time is good at it.
-    The signature over the response is checked on the original bytes.
-    """
-
-    control_time: _dt.datetime | None = None
-
-    def extract_single_response(self) -> Any:
-        single = super().extract_single_response()
-        if single is None or self.control_time is None:
-            return single
-        status = single["cert_status"]
-        if status.name != "revoked":
-            return single
-        if status.chosen["revocation_time"].native <= self.control_time:
-            return single
-        from asn1crypto import core, ocsp
-
-        fields: dict[str, Any] = {
-            "cert_id": single["cert_id"],
-            "cert_status": ocsp.CertStatus(name="good", value=core.Null()),
-            "this_update": single["this_update"],
-        }
-        if single["next_update"].native is not None:
-            fields["next_update"] = single["next_update"]
-        return ocsp.SingleResponse(fields)
-
-
-class _Manager(RevinfoManager):
-    def __init__(self, *args: Any, control_time: _dt.datetime, **kwargs: Any) -> None:
-        self._control_time = control_time
-        super().__init__(*args, **kwargs)
-
-    async def async_retrieve_ocsps(self, cert: Any, authority: Any) -> list[Any]:
-        found = await super().async_retrieve_ocsps(cert, authority)
-        return [
-            c
-            if isinstance(c, _AtControlTime)
-            else _AtControlTime(c.ocsp_response_data, c.index, self._control_time)
-            for c in found
-        ]
-
-
-def make_manager(
-    registry: Any,
-    parsed_crls: Sequence[Any],
-    parsed_ocsps: Sequence[Any],
-    fetchers: Any,
-    at: _dt.datetime,
-) -> tuple[Any, Any]:
-    """A revocation info manager for one validation, and its POE manager."""
-    from pyhanko_certvalidator.ltv.poe import POEManager
-    from pyhanko_certvalidator.revinfo.archival import CRLContainer
-
-    poe = POEManager()
-    ocsps = [
-        _AtControlTime(parsed, index, at)
-        for parsed in parsed_ocsps
-        for index in range(len(_singles(parsed)))
-    ]
-    manager = _Manager(
-        certificate_registry=registry,
-        poe_manager=poe,
-        crls=[CRLContainer(c) for c in parsed_crls],
-        ocsps=ocsps,
-        fetchers=fetchers,
-        control_time=at,
-    )
-    return manager, poe
+    return declared_revinfo(cert)
 
 
 def _singles(parsed_ocsp: Any) -> Any:
@@ -380,27 +282,27 @@ def report(
     certs: Sequence[Any],
     anchor_asn1: Any,
     request: RevocationRequest,
-    rule: Any,
+    strict: bool,
+    no_check: bool,
     recorder: Recorder | None,
     crls: Sequence[tuple[Any, str]],
     ocsps: Sequence[tuple[Any, str]],
     at: _dt.datetime,
     declared: Sequence[tuple[bool, bool]],
-    error: BaseException | None = None,
+    failure: Failure | None = None,
     error_text: str = "",
-    culprit: Any = None,
     soft_notes: dict[bytes, str] | None = None,
     data_notes: Sequence[str] = (),
+    decided_by: dict[str, str] | None = None,
 ) -> tuple[RevocationEntry, ...]:
-    """One entry per certificate of ``certs`` (CertRecords, signer first)."""
-    from pyhanko_certvalidator import errors as perr
+    """One entry per certificate of ``certs`` (CertRecords, signer first).
 
+    ``strict``: every certificate had to be covered; ``no_check``: none was checked.
+    ``failure``: what stopped the check, about one of ``certs``. ``decided_by``: the
+    kind of data ("ocsp" or "crl") that decided each certificate, by fingerprint.
+    """
     out: list[RevocationEntry] = []
-    # The rule's properties are computed on each access: read them once per report.
-    strict, no_check = rule.strict, rule.name == "NO_CHECK"
-    culprit_index = None
-    if error is not None:
-        culprit_index = next((i for i, c in enumerate(certs) if c is culprit), 0)
+    culprit_index = failure.index if failure is not None else None
     for i, rec in enumerate(certs):
         # asn1crypto's model is parsed only where revocation data is looked at: a report
         # of certificates that were not checked needs none of it.
@@ -425,14 +327,30 @@ def report(
                 )
             )
             continue
+        if (
+            failure is not None
+            and culprit_index is not None
+            and i > culprit_index
+            and failure.kind == "other"
+        ):
+            # Revocation is checked once the path has validated; this one never was.
+            stop = certs[culprit_index].describe()
+            out.append(
+                RevocationEntry(
+                    _info(rec, "not-checked", f"not checked: path validation failed at {stop}"),
+                    CheckOutcome.SKIPPED,
+                )
+            )
+            continue
         has_crl, has_ocsp = declared[i] if i < len(declared) else declares_revocation(_real(cert))
         if culprit_index is not None and i == culprit_index:
-            if isinstance(error, perr.RevokedError):
+            assert failure is not None
+            if failure.kind == "revoked":
                 found = _find(
                     _real(cert), _real(issuer), recorder, crls, ocsps, has_ocsp, at, revoked=True
                 )
-                when = error.revocation_dt
-                reason = error.reason.native if error.reason is not None else None
+                when = failure.revoked_at
+                reason = failure.reason
                 where = f" ({_describe(found)})" if found is not None else ""
                 out.append(
                     RevocationEntry(
@@ -450,7 +368,7 @@ def report(
                     )
                 )
                 continue
-            if isinstance(error, perr.InsufficientRevinfoError):
+            if failure.kind == "unknown":
                 tried = sources_text(recorder, _real(cert))
                 text = error_text
                 if tried and tried not in text:
@@ -501,7 +419,10 @@ def report(
                     _UNCHECKED.put(rec.fingerprint, entry)
                 out.append(entry)
             continue
-        found = _find(_real(cert), _real(issuer), recorder, crls, ocsps, has_ocsp, at)
+        # A certificate decided by a CRL (its OCSP answers were unusable) is reported
+        # with that CRL, not with an answer that did not count.
+        want_ocsp = has_ocsp and (decided_by or {}).get(rec.fingerprint) != "crl"
+        found = _find(_real(cert), _real(issuer), recorder, crls, ocsps, want_ocsp, at)
         if found is None:
             tried = sources_text(recorder, _real(cert))
             if tried:
@@ -552,7 +473,7 @@ def revocation_data_notes(
     skew: _dt.timedelta = _dt.timedelta(0),
     retroactive: bool = False,
 ) -> list[str]:
-    """Problems with CRLs that pyhanko-certvalidator passes over in silence.
+    """Problems with CRLs that the evaluation passes over in silence.
 
     A delta CRL whose base is missing, and a CRL fetched for a certificate but issued
     by someone else than its issuer, are simply not used there; a result should say so.

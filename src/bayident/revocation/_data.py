@@ -1,8 +1,8 @@
 """Revocation data as it arrives: embedded in CMS, passed by the caller, or fetched.
 
 This module only reads and describes OCSP responses (RFC 6960) and CRLs
-(RFC 5280); deciding whether they are authentic and fresh is left to
-pyhanko-certvalidator's RFC 6960 / RFC 5280 processing.
+(RFC 5280) for reports; deciding whether they are authentic and fresh is
+:mod:`._ocsp`'s and :mod:`._crl`'s.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from ._http import FetchFailure, HttpSettings, fetch_async, fetch_sync
 
 __all__ = ["CRLAnswer", "OCSPAnswer", "RevocationService"]
 
-# pyhanko-certvalidator's validity for revocation data without nextUpdate (30 minutes).
+# How long revocation data without nextUpdate is taken as current (as in ``_ocsp``).
 _NO_NEXT_UPDATE = _dt.timedelta(minutes=30)
 _MAX_OCSP_BYTES = 256 * 1024
 _MAX_URLS = 4

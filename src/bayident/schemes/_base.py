@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from .._certs import name_of
+from .._certs import lock_free, name_of
 from .._exceptions import BayidentError, InvalidArgument
 from .._json import JSONError, loads_object
 from .._memo import Memo
@@ -148,6 +148,7 @@ def _cn(name: x509.Name) -> str:
     return str(attrs[0].value) if attrs else ""
 
 
+@lock_free
 @dataclass(frozen=True)
 class CertificateView:
     """A verified signer's certificate with its validated path, as adapters see it.
@@ -536,12 +537,13 @@ class SchemeRegistry:
 
     def certificate_adapters(self) -> tuple[CertificateAdapter, ...]:
         """The certificate adapters, in registration order."""
-        adapters = self.adapters()
         # isinstance() against a runtime-checkable protocol inspects every member, and
-        # this runs on every verification: remember the answer per registry version.
+        # this runs on every verification: remember the answer per registry version
+        # (once plug-ins are loaded, which changes the version).
         cached = self._cert_adapters
-        if cached is not None and cached[0] == self._version:
+        if cached is not None and self._entry_points_loaded and cached[0] == self._version:
             return cached[1]
+        adapters = self.adapters()
         found = tuple(a for a in adapters if isinstance(a, CertificateAdapter))
         self._cert_adapters = (self._version, found)
         return found
