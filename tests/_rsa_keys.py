@@ -15,8 +15,8 @@ prime at or above a 1024-bit odd number derived from ``(i, j)`` with SHAKE-256, 
 * each xdist worker takes its own share of the table, and the processes that run the
   documentation pages their own rows, so processes running side by side never hold the
   same key either;
-* a forked child that does not install a share of its own, a key size other than 2048
-  bits, or a share used up falls back to the kit's own key generation.
+* a key of another size is generated when asked for; a forked child that does not install
+  a share of its own, or a share used up, falls back to the kit's own key generation.
 """
 
 from __future__ import annotations
@@ -76,15 +76,17 @@ class _StoredKeys:
         self._lock = threading.Lock()
 
     def take(self, key_size: int) -> rsa.RSAPrivateKey:
-        index = None
-        if key_size == _BITS and os.getpid() == self.pid:
-            with self._lock:
-                if self._next < len(self._rows):
-                    index = self._next
-                    self._next += self._step
-        if index is None:
-            key: rsa.RSAPrivateKey = self.fallback.take(key_size)
-            return key
+        if os.getpid() != self.pid:
+            return self.fallback.take(key_size)
+        if key_size != _BITS:
+            # Made when asked for: the kit's pool would also make two spare keys of the
+            # size in the background, and the few tests of other sizes never use them.
+            return rsa.generate_private_key(public_exponent=_E, key_size=key_size)
+        with self._lock:
+            index = self._next
+            self._next += self._step
+        if index >= len(self._rows):
+            return self.fallback.take(key_size)
         return stored_key(index, self._rows[index])
 
 
