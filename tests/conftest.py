@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+import _rsa_keys
 from _pki import CLOCK_START, SandboxPKI
 from bayident.testing import MockCA, MockClock
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The test kit's RSA keys come ready-made rather than freshly generated, which took
+    # nearly half a minute of CPU a run (tests/_rsa_keys.py says why that changes nothing).
+    _rsa_keys.install()
 
 
 @pytest.fixture(scope="session")

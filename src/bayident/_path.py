@@ -483,8 +483,8 @@ class PathValidator:
         if problem is not None:
             return problem
         assert not isinstance(valid, PathOutcome)
-        key = self._key(certs, anchor, trust, policy, revocation, pool)
         if revocation_active(certs, revocation, _declared):
+            key = self._key(certs, anchor, trust, policy, revocation, pool)
             cached = self.decisions.find(key, at, tol)
             if cached is not None:
                 return self._reuse(certs, anchor, considered, policy, cached)
@@ -503,15 +503,9 @@ class PathValidator:
                     key,
                 )
             )
-        cached = self.decisions.find(key, at, tol)
-        if cached is not None:
-            entries = cached.revocation
-        else:
-            entries = self._unchecked_report(certs, anchor, revocation, at)
-            window = (max(c.not_before for c in certs), min(c.not_after for c in certs))
-            self.decisions.remember(
-                key, CachedPath(window[0], window[1], valid, revocation=entries)
-            )
+        # Nothing here is worth remembering: cryptography's verdict is already paid for, and
+        # the caller remembers the whole decision (the path step, keyed by the evidence).
+        entries = self._unchecked_report(certs, anchor, revocation, at)
         return self._success(
             certs, anchor, considered, valid, policy, cached=False, revocation=entries
         )

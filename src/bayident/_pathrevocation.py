@@ -140,6 +140,26 @@ def revocation_steps(
         supplied.notes
     )
     failure = check.failure
+
+    def entries_of(**extra: Any) -> tuple[RevocationEntry, ...]:
+        # The per-certificate report, when the request asks for one.
+        if not revocation.report:
+            return ()
+        return report(
+            certs,
+            anchor_asn1,
+            revocation,
+            strict,
+            no_check,
+            recorder,
+            crl_items,
+            ocsp_items,
+            at,
+            declared,
+            soft_notes=check.soft_notes,
+            **extra,
+        )
+
     if failure is not None:
         culprit = certs[failure.index]
         text = failure.text
@@ -161,24 +181,7 @@ def revocation_steps(
             if service is not None:
                 # Answers that did not verify are not reused: the next attempt asks again.
                 service.evict([s.cache_key for s in recorder.for_cert(culprit.asn1) if s.cache_key])
-        entries: tuple[RevocationEntry, ...] = ()
-        if revocation.report:
-            entries = report(
-                certs,
-                anchor_asn1,
-                revocation,
-                strict,
-                no_check,
-                recorder,
-                crl_items,
-                ocsp_items,
-                at,
-                declared,
-                failure=failure,
-                error_text=text,
-                soft_notes=check.soft_notes,
-                data_notes=data_notes,
-            )
+        entries = entries_of(failure=failure, error_text=text, data_notes=data_notes)
         if failure.kind == "revoked":
             where = next(
                 (
@@ -202,22 +205,7 @@ def revocation_steps(
             failure_time=failure_time,
         )
         return failed, None
-    entries = ()
-    if revocation.report:
-        entries = report(
-            certs,
-            anchor_asn1,
-            revocation,
-            strict,
-            no_check,
-            recorder,
-            crl_items,
-            ocsp_items,
-            at,
-            declared,
-            soft_notes=check.soft_notes,
-            decided_by=check.decided_by,
-        )
+    entries = entries_of(decided_by=check.decided_by)
     window_start = max(c.not_before for c in certs)
     window_end = min(c.not_after for c in certs)
     recorded = list(recorder.all())

@@ -23,9 +23,16 @@ def _preload() -> None:
         module = importlib.import_module(package)
         for name in getattr(module, "__all__", ()):
             getattr(module, name)  # resolves the lazy attribute: imports its module
+    # The test suite's ready-made RSA keys (tests/_rsa_keys.py), installed in each child.
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    importlib.import_module("_rsa_keys")
+    del sys.path[0]
 
 
 def _child(directory: str) -> None:
+    # The page's mock CAs take keys from the rows kept for the pages: generating them
+    # was most of the time of a page, and nothing on a page depends on a key being new.
+    sys.modules["_rsa_keys"].install("pages")
     os.chdir(directory)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # the runner's own instructions are not the page's input

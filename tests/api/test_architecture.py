@@ -16,7 +16,9 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -106,11 +108,12 @@ def _imports(module: str, path: Path, is_package: bool) -> Iterator[tuple[str, s
             yield str(node.args[0].value), None
 
 
-def import_graph() -> dict[str, set[str]]:
+@functools.cache  # two tests read it; the sources do not change during a run
+def import_graph() -> dict[str, frozenset[str]]:
     """Module → the bayident modules it imports (see the module docstring for what counts)."""
     modules = _modules()
     lazy = _lazy_tables(modules)
-    graph: dict[str, set[str]] = {}
+    graph: dict[str, frozenset[str]] = {}
     for module, (path, is_package) in modules.items():
         edges: set[str] = set()
         for source, name in _imports(module, path, is_package):
@@ -124,11 +127,11 @@ def import_graph() -> dict[str, set[str]]:
                 target = source
             if target in modules and target != module:
                 edges.add(target)
-        graph[module] = edges
+        graph[module] = frozenset(edges)
     return graph
 
 
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+def cycles(graph: Mapping[str, AbstractSet[str]]) -> list[list[str]]:
     """One circle through each strongly connected group of modules (Tarjan), as a path
     that starts and ends at the same module."""
     index: dict[str, int] = {}
@@ -164,7 +167,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return [_circle(graph, group) for group in groups]
 
 
-def _circle(graph: dict[str, set[str]], group: set[str]) -> list[str]:
+def _circle(graph: Mapping[str, AbstractSet[str]], group: set[str]) -> list[str]:
     """A shortest circle through the first module of ``group`` (breadth-first)."""
     start = min(group)
     came_from: dict[str, str] = {}

@@ -317,26 +317,17 @@ def report(
                 )
             )
             continue
-        if culprit_index is not None and i < culprit_index:
-            stop = certs[culprit_index].describe()
-            out.append(
-                RevocationEntry(
-                    _info(rec, "not-checked", f"not checked: path validation stopped at {stop}"),
-                    CheckOutcome.SKIPPED,
-                )
-            )
-            continue
-        if (
-            failure is not None
-            and culprit_index is not None
-            and i > culprit_index
-            and failure.kind == "other"
+        # Below the certificate where validation stopped; or above it, when the path failed
+        # for another reason (revocation is checked once the path has validated).
+        if culprit_index is not None and (
+            i < culprit_index
+            or (i > culprit_index and failure is not None and failure.kind == "other")
         ):
-            # Revocation is checked once the path has validated; this one never was.
+            how = "stopped" if i < culprit_index else "failed"
             stop = certs[culprit_index].describe()
             out.append(
                 RevocationEntry(
-                    _info(rec, "not-checked", f"not checked: path validation failed at {stop}"),
+                    _info(rec, "not-checked", f"not checked: path validation {how} at {stop}"),
                     CheckOutcome.SKIPPED,
                 )
             )
