@@ -123,8 +123,12 @@ def _build(cls: type[_M], values: dict[str, Any]) -> _M:
     verification builds two models (its signer report and its result); the checks,
     certificate summaries and revocation entries it reports are remembered, immutable
     models shared between results.
+
+    The model's own validator (``__pydantic_validator__``, a documented class attribute)
+    is called directly: ``model_validate`` adds keyword handling around the same call,
+    which a cold validation, building seven models, notices.
     """
-    return cls.model_validate(values)
+    return cls.__pydantic_validator__.validate_python(values)  # type: ignore[no-any-return]
 
 
 def _replace(model: _M, changes: dict[str, Any]) -> _M:
@@ -133,7 +137,7 @@ def _replace(model: _M, changes: dict[str, Any]) -> _M:
     Unlike ``model_copy(update=...)``, which copies and then updates the copy, the
     changed values are checked and the original is never touched.
     """
-    return type(model).model_validate({**dict(model), **changes})
+    return _build(type(model), {**dict(model), **changes})
 
 
 class Check(BaseModel):
