@@ -45,7 +45,7 @@ from ._profile import ee_critical, profile_problem
 from ._result import SubIndication
 from ._sync import run_coroutine
 from ._trust import TrustAnchor, TrustStore
-from .revocation._check import RevocationEntry, RevocationRequest, report
+from .revocation._check import RevocationEntry, RevocationRequest, report, unchecked_entry
 from .revocation._data import Origin, Supplied
 
 if TYPE_CHECKING:
@@ -520,7 +520,10 @@ class PathValidator:
         """The report of a path whose revocation status is not checked (nothing to check)."""
         if not revocation.report:
             return ()
-        declared = [_declared(c) for c in certs] if revocation.mode != "off" else []
+        if revocation.mode != "off":
+            # What report() gives a path checked for nothing, without its general set-up.
+            return tuple([unchecked_entry(c) for c in certs])
+        declared: list[tuple[bool, bool]] = []
         anchor_asn1 = anchor_record(anchor).asn1
         return report(certs, anchor_asn1, revocation, False, True, None, [], [], at, declared)
 

@@ -37,6 +37,7 @@ __all__ = [
     "declares_revocation",
     "report",
     "revinfo_window",
+    "unchecked_entry",
 ]
 
 Mode = Literal["hard-fail", "soft-fail", "require", "off"]
@@ -264,6 +265,25 @@ def _describe(found: _Found) -> str:
 _UNCHECKED: Memo[str, RevocationEntry] = Memo(4096)
 
 
+def unchecked_entry(rec: Any) -> RevocationEntry:
+    """The entry of a certificate whose revocation status is not checked (it names no
+    source, or the path needs none checked)."""
+    # The same for every signer under a CA: built once per certificate.
+    entry = _UNCHECKED.get(rec.fingerprint)
+    if entry is None:
+        entry = RevocationEntry(
+            _info(
+                rec,
+                "not-checked",
+                "names no OCSP responder or CRL distribution point, so its "
+                "revocation status cannot be checked",
+            ),
+            CheckOutcome.WARNING,
+        )
+        _UNCHECKED.put(rec.fingerprint, entry)
+    return entry
+
+
 class _Lazy:
     """A CertRecord's asn1crypto certificate, parsed on first attribute use."""
 
@@ -394,20 +414,7 @@ def report(
                     )
                 )
             else:
-                # The same for every signer under a CA: built once per certificate.
-                entry = _UNCHECKED.get(rec.fingerprint)
-                if entry is None:
-                    entry = RevocationEntry(
-                        _info(
-                            rec,
-                            "not-checked",
-                            "names no OCSP responder or CRL distribution point, so its "
-                            "revocation status cannot be checked",
-                        ),
-                        CheckOutcome.WARNING,
-                    )
-                    _UNCHECKED.put(rec.fingerprint, entry)
-                out.append(entry)
+                out.append(unchecked_entry(rec))
             continue
         # A certificate decided by a CRL (its OCSP answers were unusable) is reported
         # with that CRL, not with an answer that did not count.
