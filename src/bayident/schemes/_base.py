@@ -140,6 +140,22 @@ def _ca_cn(cert: x509.Certificate) -> str:
     return hit[1] if hit is not None and hit[0] is cert else _cn(cert.subject)
 
 
+def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> x509.Extension[Any] | None:
+    """The certificate's extension ``oid``, or None when absent or unreadable.
+
+    A scan rather than ``get_extension_for_oid``, whose miss builds an exception with the
+    OID's name: most signer certificates lack most of the extensions asked about here.
+    """
+    try:
+        for ext in cert.extensions:
+            if ext.oid == oid:
+                found: x509.Extension[Any] = ext
+                return found
+    except ValueError:
+        return None
+    return None
+
+
 def _cn(name: x509.Name) -> str:
     try:
         attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
@@ -228,11 +244,8 @@ class CertificateView:
     @cached_property
     def policies(self) -> tuple[str, ...]:
         """The certificate-policy OIDs the signer certificate asserts."""
-        try:
-            ext = self.certificate.extensions.get_extension_for_oid(
-                ExtensionOID.CERTIFICATE_POLICIES
-            )
-        except (x509.ExtensionNotFound, ValueError):
+        ext = _extension(self.certificate, ExtensionOID.CERTIFICATE_POLICIES)
+        if ext is None:
             return ()
         value = ext.value
         if not isinstance(value, x509.CertificatePolicies):
@@ -251,22 +264,20 @@ class CertificateView:
     def emails(self) -> tuple[str, ...]:
         """rfc822Name entries of SubjectAlternativeName, then subject emailAddress values."""
         out: list[str] = []
-        try:
-            san = self.certificate.extensions.get_extension_for_oid(
-                ExtensionOID.SUBJECT_ALTERNATIVE_NAME
-            ).value
-            if isinstance(san, x509.SubjectAlternativeName):
-                out.extend(san.get_values_for_type(x509.RFC822Name))
-        except (x509.ExtensionNotFound, ValueError):
-            pass
+        ext = _extension(self.certificate, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+        if ext is not None and isinstance(ext.value, x509.SubjectAlternativeName):
+            out.extend(ext.value.get_values_for_type(x509.RFC822Name))
         out.extend(self.subject_values(NameOID.EMAIL_ADDRESS.dotted_string))
         return tuple(out)
 
     def extension_value(self, oid: str) -> bytes | None:
         """The raw DER value of a non-standard extension, or None."""
         try:
-            ext = self.certificate.extensions.get_extension_for_oid(x509.ObjectIdentifier(oid))
-        except (x509.ExtensionNotFound, ValueError):
+            wanted = x509.ObjectIdentifier(oid)
+        except ValueError:
+            return None
+        ext = _extension(self.certificate, wanted)
+        if ext is None:
             return None
         value = ext.value
         if isinstance(value, x509.UnrecognizedExtension):
