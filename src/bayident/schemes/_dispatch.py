@@ -223,6 +223,39 @@ class CertificateIdentification:
     claimed_by: tuple[str, ...]
 
 
+def _claimants(registry: SchemeRegistry, view: CertificateView) -> Sequence[CertificateAdapter]:
+    """The certificate adapters that may claim ``view``: all of them, or, when every one is
+    a profile adapter as built in, those whose markers the path's CA names and the
+    signer's policies show (decided once per such pair: a CA's signers mostly share it)."""
+    from ._certprofile import ProfileAdapter
+
+    adapters = registry.certificate_adapters()
+    memo = registry._identified
+    version = registry.version
+    pure = memo.get(("profile-only", version))
+    if pure is None:
+        pure = all(
+            isinstance(a, ProfileAdapter)
+            and type(a).match_certificate is ProfileAdapter.match_certificate
+            and type(a)._markers is ProfileAdapter._markers
+            for a in adapters
+        )
+        memo.put(("profile-only", version), pure)
+    if not pure:
+        return adapters
+    names, policies = view.ca_names, view.policies
+    key = ("claims", names, policies, version)
+    found: tuple[CertificateAdapter, ...] | None = memo.get(key)
+    if found is None:
+        found = tuple(
+            a
+            for a in adapters
+            if isinstance(a, ProfileAdapter) and a._markers(names, policies) is not None
+        )
+        memo.put(key, found)
+    return found
+
+
 def identify_certificate(
     registry: SchemeRegistry,
     leaf_der: bytes,
@@ -246,7 +279,7 @@ def identify_certificate(
         return hit
     view = CertificateView.from_der(leaf_der, path_ders, anchor, load=load)
     matches: list[tuple[CertificateAdapter, ProfileMatch]] = []
-    for adapter in registry.certificate_adapters():
+    for adapter in _claimants(registry, view):
         try:
             m = adapter.match_certificate(view)
         except Exception:  # a faulty plug-in claims nothing rather than break verify()
