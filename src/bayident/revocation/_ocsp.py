@@ -27,7 +27,7 @@ from .._certs import CertRecord
 from .._memo import Memo
 from .._names import name_key
 from ._ocsp_lenient import lenient_response
-from ._sig import check_signature, key_hash
+from ._sig import certificate_signature_problem, check_signature, key_hash
 
 __all__ = ["NO_NEXT_UPDATE", "OCSPVerdict", "Party", "Timing", "evaluate_ocsp"]
 
@@ -215,20 +215,10 @@ def _delegate_problem(
     label = candidate.describe()
     if candidate.issuer_key != issuer.subject_key:
         return f"the responder certificate {label} is not issued by the certificate's issuer"
-    cert = candidate.cert
     try:
-        params = _cert_algorithm_parameters(candidate.der)
+        problem = certificate_signature_problem(candidate, issuer.spki_der, policy, timing.at)
     except d.DERError as exc:
         return f"the responder certificate {label} cannot be read ({exc})"
-    problem = check_signature(
-        cert.signature_algorithm_oid.dotted_string,
-        params,
-        issuer.spki_der,
-        cert.signature,
-        cert.tbs_certificate_bytes,
-        policy,
-        timing.at,
-    )
     if problem:
         return f"the responder certificate {label} is not signed by the issuer: {problem}"
     try:
@@ -257,12 +247,6 @@ def _delegate_problem(
     if problem:
         return f"the responder certificate {label} cannot be relied on: {problem}"
     return None
-
-
-def _cert_algorithm_parameters(der: bytes) -> bytes | None:
-    from ._sig import algorithm_parameters
-
-    return algorithm_parameters(der, "certificate")
 
 
 def evaluate_ocsp(

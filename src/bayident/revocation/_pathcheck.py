@@ -34,7 +34,7 @@ from ._fetchers import Recorder, Served
 from ._http import FetchFailure
 from ._ocsp import NO_NEXT_UPDATE, OCSPVerdict, Timing, evaluate_ocsp, single_status
 from ._requests import crl_urls, ocsp_request, ocsp_urls
-from ._sig import algorithm_parameters, check_signature
+from ._sig import certificate_signature_problem
 
 __all__ = ["Failure", "PathCheck", "Rule", "rule_for"]
 
@@ -424,20 +424,12 @@ class PathCheck:
             # the CRL's scope): its path is decided there.
             return None
         issuer = above[0]
-        cert = rec.cert
         try:
-            params = algorithm_parameters(rec.der, "certificate")
+            problem = certificate_signature_problem(
+                rec, issuer.spki_der, self.policy, self.timing.at
+            )
         except ValueError as exc:
             return f"it cannot be read ({exc})"
-        problem = check_signature(
-            cert.signature_algorithm_oid.dotted_string,
-            params,
-            issuer.spki_der,
-            cert.signature,
-            cert.tbs_certificate_bytes,
-            self.policy,
-            self.timing.at,
-        )
         if problem:
             return f"its signature by {issuer.describe()} is not valid: {problem}"
         at, tol = self.timing.at, self.timing.tolerance

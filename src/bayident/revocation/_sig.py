@@ -18,7 +18,13 @@ from .. import _der as d
 from .._algorithms import AlgorithmError, load_public_key, mechanism_for, parse_pss_params
 from .._memo import Memo
 
-__all__ = ["algorithm_parameters", "check_signature", "key_bits", "key_hash"]
+__all__ = [
+    "algorithm_parameters",
+    "certificate_signature_problem",
+    "check_signature",
+    "key_bits",
+    "key_hash",
+]
 
 
 def _signed_parts(der: bytes, where: str) -> tuple[bytes, bytes | None]:
@@ -54,6 +60,25 @@ def key_hash(spki_der: bytes, digest: str = "sha1") -> bytes:
 
 # Process-wide: a pure function of the bytes checked (and of the registry, only added to).
 _VERIFIED: Memo[tuple[str, bytes, bytes, bytes], bool] = Memo(1024)
+
+
+def certificate_signature_problem(
+    rec: Any, issuer_spki: bytes, policy: Any, at: _dt.datetime
+) -> str | None:
+    """Why the certificate record ``rec`` is not validly signed by the key ``issuer_spki``
+    under the policy at ``at``, or None. Raises DERError when its DER cannot be read.
+    """
+    params = algorithm_parameters(rec.der, "certificate")
+    cert = rec.cert
+    return check_signature(
+        cert.signature_algorithm_oid.dotted_string,
+        params,
+        issuer_spki,
+        cert.signature,
+        cert.tbs_certificate_bytes,
+        policy,
+        at,
+    )
 
 
 def check_signature(
