@@ -235,11 +235,21 @@ class ChainMemos:
         # Keyed by the policy's value, the certificates by fingerprint and the signer's
         # policy extensions.
         self.policies: Memo[tuple[Any, ...], tuple[str, ...]] = Memo(4096)
+        # Intermediate CA certificates cryptography's verifier has validated under an anchor
+        # of a store (see _proven_issuer): (store, fingerprint) → (anchor, store of the CA).
+        self.proven: Memo[tuple[Any, str], tuple[TrustAnchor, Any]] = Memo(1024)
 
     def clear(self) -> None:
         """Forget everything remembered."""
         self.stores.clear()
-        for memo in (self.anchors, self.verifiers, self.keys, self.algorithms, self.policies):
+        for memo in (
+            self.anchors,
+            self.verifiers,
+            self.keys,
+            self.algorithms,
+            self.policies,
+            self.proven,
+        ):
             memo.clear()
 
 
@@ -357,6 +367,10 @@ def fast_path(
     if stored is None:
         return _unsupported("no trust anchor can be used by cryptography's verifier")
     store, by_der, _ = stored
+    if not dropped:
+        proven = _proven_issuer(leaf, pool, store, at, policy, memos)
+        if proven is not None:
+            return proven
     times = _times(at, tolerance)
     # cryptography's verifier returns the certificate objects it was given: look them up
     # by identity (hashing a certificate hashes its whole DER), by value as a fallback.
@@ -433,9 +447,96 @@ def fast_path(
                     f"({max_length}; self-issued CA certificates not counted)"
                 ),
             )
+        _remember_proven(certs, anchor, store, memos)
         return FastResult(certs=tuple(certs), anchor=anchor)
     assert first is not None
     return first
+
+
+_NAME_CONSTRAINTS = "2.5.29.30"
+
+
+def _remember_proven(
+    certs: list[CertRecord], anchor: TrustAnchor, store: Any, memos: ChainMemos
+) -> None:
+    """Remember the one intermediate of a validated path as proven under its anchor.
+
+    Only when neither it nor the anchor carries name constraints: the anchor's constraints
+    on the signer's names are the one thing about the anchor that cryptography's verifier
+    applies to a signer and bayident's own checks would then leave to bayident alone.
+    """
+    if len(certs) != 2:
+        return
+    ca = certs[1]
+    key = (store, ca.fingerprint)
+    if memos.proven.get(key) is not None:
+        return
+    try:
+        if _NAME_CONSTRAINTS in ca.ext_map or _nc_of_anchor(anchor):
+            return
+    except ValueError:
+        return
+    memos.proven.put(key, (anchor, xv.Store([ca.cert])))
+
+
+def _nc_of_anchor(anchor: TrustAnchor) -> bool:
+    try:
+        return any(e.oid.dotted_string == _NAME_CONSTRAINTS for e in anchor.certificate.extensions)
+    except ValueError:
+        return True
+
+
+def _proven_issuer(
+    leaf: CertRecord,
+    pool: Sequence[CertRecord],
+    store: Any,
+    at: _dt.datetime,
+    policy: Policy,
+    memos: ChainMemos,
+) -> FastResult | None:
+    """The signer's path through an intermediate validated before under the same store.
+
+    The intermediate's own link to its anchor (its signature, its CA profile under the
+    anchor) was proven by cryptography's verifier and does not depend on time, so only the
+    signer's link is checked now, with the intermediate as cryptography's anchor; the
+    intermediate's validity at ``at`` is checked here, and everything else about the path
+    (the anchor's own constraints and validity, the profile, algorithms, policies,
+    revocation) by the caller as for any path. None when no such intermediate is at hand or
+    its link does not hold at exactly ``at``: the full validation then decides and reports.
+    """
+    issuer_key = leaf.issuer_key
+    when = _whole_seconds(at)
+    for ca in pool:
+        if ca.subject_key != issuer_key:
+            continue
+        found = memos.proven.get((store, ca.fingerprint))
+        if found is None:
+            continue
+        anchor, ca_store = found
+        if not (ca.not_before <= when <= ca.not_after):
+            continue
+        if 1 + (0 if ca.self_issued else 1) > policy.max_chain_length:
+            continue
+        vkey = (ca_store, when, 0)
+        verifier = memos.verifiers.get(vkey)
+        if verifier is None:
+            verifier = (
+                xv.PolicyBuilder()
+                .store(ca_store)
+                .time(when)
+                .max_chain_depth(0)
+                .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+                .build_client_verifier()
+            )
+            memos.verifiers.put(vkey, verifier)
+        try:
+            verified = verifier.verify(leaf.cert, [])
+        except (xv.VerificationError, ValueError, TypeError):
+            continue
+        if len(verified.chain) != 2 or verified.chain[-1] is not ca.cert:
+            continue
+        return FastResult(certs=(leaf, ca), anchor=anchor)
+    return None
 
 
 def path_failure(
