@@ -382,18 +382,7 @@ def fast_path(
     depth = min(max_length - 1 + self_issued, 255)
     first: FastResult | None = None
     for when in times:
-        vkey = (store, when, depth)
-        verifier = memos.verifiers.get(vkey)
-        if verifier is None:
-            verifier = (
-                xv.PolicyBuilder()
-                .store(store)
-                .time(when)
-                .max_chain_depth(depth)
-                .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
-                .build_client_verifier()
-            )
-            memos.verifiers.put(vkey, verifier)
+        verifier = _client_verifier(memos, store, when, depth)
         try:
             verified = verifier.verify(leaf.cert, [c.cert for c in pool])
         except xv.VerificationError as exc:
@@ -454,6 +443,23 @@ def fast_path(
 
 
 _NAME_CONSTRAINTS = "2.5.29.30"
+
+
+def _client_verifier(memos: ChainMemos, store: Any, when: _dt.datetime, depth: int) -> Any:
+    """cryptography's verifier for ``store`` at ``when`` (whole seconds), remembered."""
+    key = (store, when, depth)
+    verifier = memos.verifiers.get(key)
+    if verifier is None:
+        verifier = (
+            xv.PolicyBuilder()
+            .store(store)
+            .time(when)
+            .max_chain_depth(depth)
+            .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+            .build_client_verifier()
+        )
+        memos.verifiers.put(key, verifier)
+    return verifier
 
 
 def _remember_proven(
@@ -517,18 +523,7 @@ def _proven_issuer(
             continue
         if 1 + (0 if ca.self_issued else 1) > policy.max_chain_length:
             continue
-        vkey = (ca_store, when, 0)
-        verifier = memos.verifiers.get(vkey)
-        if verifier is None:
-            verifier = (
-                xv.PolicyBuilder()
-                .store(ca_store)
-                .time(when)
-                .max_chain_depth(0)
-                .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
-                .build_client_verifier()
-            )
-            memos.verifiers.put(vkey, verifier)
+        verifier = _client_verifier(memos, ca_store, when, 0)
         try:
             verified = verifier.verify(leaf.cert, [])
         except (xv.VerificationError, ValueError, TypeError):
