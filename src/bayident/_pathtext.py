@@ -24,14 +24,12 @@ from ._trust import TrustAnchor
 from .revocation._data import load_crl, load_ocsp
 
 __all__ = [
-    "answered",
     "culprit_record",
     "declared",
     "explain",
     "load_crls",
     "load_ocsps",
     "raise_site",
-    "side_validation_as_unknown",
 ]
 
 
@@ -209,44 +207,6 @@ def _fault_position(exc: BaseException, certs: list[CertRecord]) -> CertRecord |
 # followed by the subject (which the rewritten message then names already).
 _EE_POS = re.compile(r"\b(?:the )?end-entity certificate(?: Common Name: .*$)?")
 _CA_POS = re.compile(r"\b(?:the )?intermediate certificate (\d+)(?: Common Name: .*$)?")
-
-
-def answered(recorder: Any, culprit: CertRecord) -> bool:
-    """Whether revocation data was obtained for ``culprit`` and still decided nothing.
-
-    soft-fail forgives a source that could not be reached, never an answer that came
-    and is unusable: a CRL from another CA, a delta CRL without its base, an OCSP
-    response about another certificate, a wrong signature. Such an answer fails the
-    path in every revocation mode.
-    """
-    if recorder is None:
-        return False
-    return any(s.parsed is not None for s in recorder.for_cert(culprit.asn1))
-
-
-def side_validation_as_unknown(exc: BaseException) -> BaseException:
-    """An error about an OCSP responder's or CRL issuer's own path, as unknown status.
-
-    pyhanko-certvalidator marks errors raised while validating the certificate of
-    revocation data (``is_side_validation``). A revoked, expired or otherwise invalid
-    responder or CRL issuer makes that data unusable: the signer's status is then
-    unknown, never "revoked" nor any other fault of the signer's own path.
-    """
-    from pyhanko_certvalidator import errors as perr
-
-    if not getattr(exc, "is_side_validation", False) or isinstance(
-        exc, perr.InsufficientRevinfoError
-    ):
-        return exc
-    unknown = perr.InsufficientRevinfoError.__new__(perr.InsufficientRevinfoError)
-    unknown.__dict__.update(exc.__dict__)
-    text = _clean(exc)
-    unknown.args = (
-        "the revocation status cannot be established: an OCSP responder or CRL issuer "
-        f"failed its own validation ({text})",
-    )
-    unknown.__dict__["failure_msg"] = unknown.args[0]
-    return unknown
 
 
 def _explain(

@@ -292,34 +292,6 @@ def test_decoys_do_not_hide_the_issuer_in_the_general_engine() -> None:
     assert result.passed, result.explain()
 
 
-def test_revoked_ocsp_responder_is_not_the_signers_revocation() -> None:
-    # An error pyhanko-certvalidator raises while validating a responder's own path.
-    from pyhanko_certvalidator import errors as perr
-
-    from bayident._certs import CertificateCache
-    from bayident._pathtext import explain, side_validation_as_unknown
-    from bayident._trust import TrustAnchor
-
-    root, _, inter, _, leaf = _pki()
-    side = perr.RevokedError.__new__(perr.RevokedError)
-    side.__dict__.update(
-        is_side_validation=True, is_ee_cert=True, failure_msg="CN=Responder was revoked"
-    )
-    side.args = ("CN=Responder was revoked",)
-    converted = side_validation_as_unknown(side)
-    assert isinstance(converted, perr.InsufficientRevinfoError)
-    cache = CertificateCache()
-    certs = [cache.get(_der(leaf)), cache.get(_der(inter))]
-    anchor = TrustAnchor(root, _der(root), "test")
-    sub, text, _ = explain(converted, certs, anchor)
-    assert sub is SubIndication.TRY_LATER
-    assert "OCSP responder or CRL issuer" in text
-    # An error about the signer's own path is left as it is.
-    own = perr.RevokedError.__new__(perr.RevokedError)
-    own.__dict__.update(is_side_validation=False, is_ee_cert=True, failure_msg="revoked")
-    assert side_validation_as_unknown(own) is own
-
-
 def test_flipped_anchor_bytes_never_raise_anything_but_trust_store_error() -> None:
     import random
 

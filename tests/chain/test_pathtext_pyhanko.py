@@ -34,9 +34,8 @@ TESTED = ((0, 33), (0, 34))  # lower bound included, upper excluded
 RECHECK = (
     "re-check against the new release: the raise sites in bayident/_pathtext.py "
     "(_CONSTRAINT_STEPS, _PATH_LOOP, the frame local 'proc_state' with index / is_ee_cert "
-    "/ is_side_validation), side_validation_as_unknown (copies an error's __dict__ into an "
-    "InsufficientRevinfoError), and the revinfo containers and fetcher API used by "
-    "bayident/revocation; then widen TESTED here and the bound in pyproject.toml"
+    "/ is_side_validation) and the general engine in bayident/_pathgeneral.py; then widen "
+    "TESTED here and the bound of the pkix extra in pyproject.toml"
 )
 
 
