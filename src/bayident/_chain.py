@@ -37,7 +37,13 @@ from ._memo import Memo
 from ._pathoutcome import PathOutcome, key_problem
 from ._policy import Policy
 from ._policytree import ANY, PolicyFailure, policy_extensions, process_policies
-from ._profile import AnchorMemo, ProfileProblem, anchor_problem, profile_problem
+from ._profile import (
+    AnchorMemo,
+    ProfileProblem,
+    anchor_problem,
+    name_constraints_of,
+    profile_problem,
+)
 from ._result import SubIndication
 from ._trust import TrustAnchor, TrustStore
 
@@ -442,9 +448,6 @@ def fast_path(
     return first
 
 
-_NAME_CONSTRAINTS = "2.5.29.30"
-
-
 def _client_verifier(memos: ChainMemos, store: Any, when: _dt.datetime, depth: int) -> Any:
     """cryptography's verifier for ``store`` at ``when`` (whole seconds), remembered."""
     key = (store, when, depth)
@@ -478,18 +481,11 @@ def _remember_proven(
     if memos.proven.get(key) is not None:
         return
     try:
-        if _NAME_CONSTRAINTS in ca.ext_map or _nc_of_anchor(anchor):
+        if name_constraints_of(ca) is not None or name_constraints_of(anchor) is not None:
             return
-    except ValueError:
+    except (ValueError, x509.DuplicateExtension):
         return
     memos.proven.put(key, (anchor, xv.Store([ca.cert])))
-
-
-def _nc_of_anchor(anchor: TrustAnchor) -> bool:
-    try:
-        return any(e.oid.dotted_string == _NAME_CONSTRAINTS for e in anchor.certificate.extensions)
-    except ValueError:
-        return True
 
 
 def _proven_issuer(

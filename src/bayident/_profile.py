@@ -34,6 +34,7 @@ __all__ = [
     "anchor_problem",
     "crl_problem",
     "ee_critical",
+    "name_constraints_of",
     "profile_problem",
 ]
 
@@ -409,8 +410,9 @@ _NC_MEMO: Memo[str, x509.NameConstraints | None] = Memo(8192)
 _UNREAD = object()  # not read yet (None: no name constraints)
 
 
-def _nc_of(holder: CertRecord | TrustAnchor) -> x509.NameConstraints | None:
-    """A certificate's name constraints (memoised by fingerprint)."""
+def name_constraints_of(holder: CertRecord | TrustAnchor) -> x509.NameConstraints | None:
+    """A certificate's name constraints (memoised by fingerprint); raises what reading
+    its extensions raises when they are malformed."""
     fp = holder.fingerprint
     hit = _NC_MEMO.get(fp, _UNREAD)
     if hit is not _UNREAD:
@@ -434,9 +436,9 @@ def _nc_budget(certs: Sequence[CertRecord], anchor: TrustAnchor) -> ProfileProbl
     """Refuse paths whose name-constraint checks would take quadratic time."""
     # The signer constrains nothing below it (and may not carry the extension: _cert_fault).
     holders: list[tuple[x509.NameConstraints | None, int, CertRecord | TrustAnchor]] = [
-        (_nc_of(c), i, c) for i, c in enumerate(certs) if i
+        (name_constraints_of(c), i, c) for i, c in enumerate(certs) if i
     ]
-    holders.append((_nc_of(anchor), len(certs), anchor))
+    holders.append((name_constraints_of(anchor), len(certs), anchor))
     for nc, index, holder in holders:
         if nc is None:
             continue
