@@ -26,23 +26,27 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-__all__ = ["FORMS", "URI_ONLY", "name_constraint_fault"]
+__all__ = ["CA_FORMS", "FORMS", "name_constraint_fault"]
 
 # The name forms this module decides.
-FORMS = frozenset({"dns", "email", "uri", "ip"})
-URI_ONLY = frozenset({"uri"})
+FORMS = frozenset({"dn", "dns", "email", "uri", "ip"})
+# At a CA below the anchor: the forms cryptography's verifier leaves out (directoryName,
+# which it refuses and the general engine then decides, and URI, which it ignores).
+CA_FORMS = frozenset({"dn", "uri"})
 
 _TYPES: dict[type[Any], str] = {
     x509.DNSName: "dns",
     x509.RFC822Name: "email",
     x509.UniformResourceIdentifier: "uri",
     x509.IPAddress: "ip",
+    x509.DirectoryName: "dn",
 }
 _LABELS = {
     "dns": "dNSName",
     "email": "rfc822Name",
     "uri": "uniformResourceIdentifier",
     "ip": "iPAddress",
+    "dn": "directoryName",
 }
 
 
@@ -117,7 +121,17 @@ def _ip_within(address: Any, base: Any) -> bool:
     return address.version == base.version and address in base
 
 
+def _dn_within(name: Any, base: Any) -> bool:
+    """RFC 5280 §7.1: ``name`` is in the subtree of ``base`` (its RDNs start with base's)."""
+    if not isinstance(name, x509.Name) or not isinstance(base, x509.Name):
+        return False
+    rdns, prefix = list(name.rdns), list(base.rdns)
+    return len(rdns) >= len(prefix) and rdns[: len(prefix)] == prefix
+
+
 def _within(form: str, value: Any, base: Any) -> bool:
+    if form == "dn":
+        return _dn_within(value, base)
     if form == "dns":
         return _dns_within(value, base)
     if form == "email":
@@ -141,6 +155,8 @@ def _subtrees(
 def _names(cert: x509.Certificate, forms: frozenset[str]) -> list[tuple[str, Any]]:
     """The certificate's names of the given forms (SAN, and the subject's emailAddress)."""
     out: list[tuple[str, Any]] = []
+    if "dn" in forms and len(list(cert.subject)) > 0:
+        out.append(("dn", cert.subject))
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -159,8 +175,17 @@ def _names(cert: x509.Certificate, forms: frozenset[str]) -> list[tuple[str, Any
     return out
 
 
+def _text(value: Any) -> str:
+    if isinstance(value, x509.Name):
+        try:
+            return value.rfc4514_string()
+        except ValueError:
+            return "<unprintable name>"
+    return str(value)
+
+
 def _shown(form: str, value: Any) -> str:
-    return f"{_LABELS[form]} '{value}'"
+    return f"{_LABELS[form]} '{_text(value)}'"
 
 
 def name_constraint_fault(
@@ -191,7 +216,7 @@ def name_constraint_fault(
                 if _within(form, value, base):
                     return (
                         f"{label}: {_shown(form, value)} is inside the excluded "
-                        f"{_LABELS[form]} subtree '{base}' of {holder} (RFC 5280 §4.2.1.10)",
+                        f"{_LABELS[form]} subtree '{_text(base)}' of {holder} (RFC 5280 §4.2.1.10)",
                         label,
                     )
     return None

@@ -22,7 +22,7 @@ from cryptography.x509.oid import ExtensionOID
 from . import _der as d
 from ._certs import CertRecord
 from ._memo import Memo
-from ._nameforms import FORMS, URI_ONLY, name_constraint_fault
+from ._nameforms import CA_FORMS, FORMS, name_constraint_fault
 from ._policy import Policy
 from ._result import SubIndication
 from ._trust import TrustAnchor
@@ -363,48 +363,6 @@ def profile_problem(
         )
 
 
-def _within(name: x509.Name, base: x509.Name) -> bool:
-    """RFC 5280 §7.1: ``name`` is in the subtree of ``base`` (its RDNs start with base's)."""
-    rdns, prefix = list(name.rdns), list(base.rdns)
-    return len(rdns) >= len(prefix) and rdns[: len(prefix)] == prefix
-
-
-def _dn_problem(
-    nc: x509.NameConstraints, holder: str, below: Sequence[CertRecord]
-) -> ProfileProblem | None:
-    """directoryName constraints (RFC 5280 §4.2.1.10) on the subjects and SANs below a CA."""
-    permitted = [t.value for t in nc.permitted_subtrees or () if isinstance(t, x509.DirectoryName)]
-    excluded = [t.value for t in nc.excluded_subtrees or () if isinstance(t, x509.DirectoryName)]
-    if not permitted and not excluded:
-        return None
-    for rec in below:
-        names: list[x509.Name] = []
-        if len(list(rec.cert.subject)) > 0:
-            names.append(rec.cert.subject)
-        with contextlib.suppress(x509.ExtensionNotFound):
-            san = rec.cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-            names += san.value.get_values_for_type(x509.DirectoryName)
-        for name in names:
-            shown = name.rfc4514_string()
-            if permitted and not any(_within(name, p) for p in permitted):
-                return ProfileProblem(
-                    "name-constraints",
-                    SubIndication.CHAIN_CONSTRAINTS_FAILURE,
-                    f"{rec.describe()}: name '{shown}' is outside the permitted "
-                    f"directoryName subtrees of {holder}",
-                    rec.describe(),
-                )
-            if any(_within(name, e) for e in excluded):
-                return ProfileProblem(
-                    "name-constraints",
-                    SubIndication.CHAIN_CONSTRAINTS_FAILURE,
-                    f"{rec.describe()}: name '{shown}' is inside an excluded directoryName "
-                    f"subtree of {holder}",
-                    rec.describe(),
-                )
-    return None
-
-
 # Process-wide: a pure function of the certificate (its fingerprint).
 _NC_MEMO: Memo[str, x509.NameConstraints | None] = Memo(8192)
 _UNREAD = object()  # not read yet (None: no name constraints)
@@ -462,12 +420,10 @@ def _nc_budget(certs: Sequence[CertRecord], anchor: TrustAnchor) -> ProfileProbl
                 f"({_NC_BUDGET} comparisons), so the path is refused",
                 label,
             )
-        problem = _dn_problem(nc, label, checked)
-        if problem is not None:
-            return problem
-        # The anchor's other forms bind on either engine (the general engine is given the
-        # anchor as a name and key); cryptography's verifier ignores URI constraints.
-        forms = URI_ONLY if isinstance(holder, CertRecord) else FORMS
+        # The anchor's constraints of every form bind on either engine (the general engine
+        # is given the anchor as a name and key); at a CA, cryptography's verifier decides
+        # the other forms.
+        forms = CA_FORMS if isinstance(holder, CertRecord) else FORMS
         fault = name_constraint_fault(nc, forms, label, [(c.describe(), c.cert) for c in checked])
         if fault is not None:
             return ProfileProblem(

@@ -5,13 +5,27 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from bayident._nameforms import _within
+
+_HK = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "HK")])
+_HK_ORG = x509.Name(
+    [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "HK"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example"),
+    ]
+)
+_MO = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "MO")])
 
 
 @pytest.mark.parametrize(
     ("form", "value", "base", "inside"),
     [
+        ("dn", _HK_ORG, _HK, True),
+        ("dn", _HK, _HK_ORG, False),
+        ("dn", _MO, _HK, False),
         ("dns", "example.hk", "example.hk", True),
         ("dns", "www.Example.HK", "example.hk", True),
         ("dns", "badexample.hk", "example.hk", False),
