@@ -21,7 +21,6 @@ __all__ = [
     "CertificateCache",
     "common_name_of",
     "lock_free",
-    "name_of",
     "name_str",
     "public_key_of",
 ]
@@ -128,20 +127,7 @@ class _Name:
 _NAMES: Memo[bytes, _Name] = Memo(4096)
 
 
-def common_name_of(der: bytes, which: int) -> str | None:
-    """The issuer's (0) or subject's (1) common name of a DER certificate, from the memo
-    of names ('' when it has none); None when the name was not met before."""
-    recent = _RECENT.get(der)
-    if recent is not None:
-        return recent[1 - which].common_name()
-    fields = _tbs_fields(der)
-    if fields is None:
-        return None
-    found = _NAMES.get(fields[which])
-    return found.common_name() if found is not None else None
-
-
-def name_of(der: bytes, which: int) -> x509.Name | None:
+def _known_name(der: bytes, which: int) -> _Name | None:
     """The issuer (0) or subject (1) of a DER certificate, from the memo of names.
 
     None when the name was not met before (or the layout is unusual): callers then
@@ -149,12 +135,18 @@ def name_of(der: bytes, which: int) -> x509.Name | None:
     """
     recent = _RECENT.get(der)
     if recent is not None:
-        return recent[1 - which].name
+        return recent[1 - which]
     fields = _tbs_fields(der)
     if fields is None:
         return None
-    found = _NAMES.get(fields[which])
-    return found.name if found is not None else None
+    return _NAMES.get(fields[which])
+
+
+def common_name_of(der: bytes, which: int) -> str | None:
+    """The issuer's (0) or subject's (1) common name ('' when it has none), or None when
+    the name was not met before (callers then read it from their parsed certificate)."""
+    found = _known_name(der, which)
+    return found.common_name() if found is not None else None
 
 
 # The names of the last certificates read, by their DER: a signer's certificate is read
