@@ -44,7 +44,6 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from bayident._exceptions import InvalidArgument
-from bayident.revocation._ocsp import _reason_name
 from bayident.testing import _der
 from bayident.testing._ca import MockCA, MockSigner
 
@@ -371,7 +370,7 @@ def _ocsp_response(
     elif status is ocsp.OCSPCertStatus.REVOKED:
         info: dict[str, Any] = {"revocation_time": rev_time}
         if rev_reason is not None:
-            info["revocation_reason"] = _reason_name(rev_reason)
+            info["revocation_reason"] = _REASONS[rev_reason]
         cert_status = aocsp.CertStatus(name="revoked", value=aocsp.RevokedInfo(info))
     else:
         cert_status = aocsp.CertStatus(name="unknown", value=core.Null())
@@ -427,6 +426,20 @@ def _ocsp_response(
         }
     )
     return bytes(response.dump())
+
+
+_REASONS = {
+    x509.ReasonFlags.unspecified: "unspecified",
+    x509.ReasonFlags.key_compromise: "key_compromise",
+    x509.ReasonFlags.ca_compromise: "ca_compromise",
+    x509.ReasonFlags.affiliation_changed: "affiliation_changed",
+    x509.ReasonFlags.superseded: "superseded",
+    x509.ReasonFlags.cessation_of_operation: "cessation_of_operation",
+    x509.ReasonFlags.certificate_hold: "certificate_hold",
+    x509.ReasonFlags.remove_from_crl: "remove_from_crl",
+    x509.ReasonFlags.privilege_withdrawn: "privilege_withdrawn",
+    x509.ReasonFlags.aa_compromise: "aa_compromise",
+}
 
 
 def _serial(cert: x509.Certificate | MockSigner | MockCA) -> int:
