@@ -428,6 +428,8 @@ def _ocsp_response(
     return bytes(response.dump())
 
 
+# The RFC 5280 §5.3.1 reason codes by asn1crypto's names, written here rather than taken
+# from the verifier: the mock responder must not share the verifier's reading of them.
 _REASONS = {
     x509.ReasonFlags.unspecified: "unspecified",
     x509.ReasonFlags.key_compromise: "key_compromise",
